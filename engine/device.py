@@ -1,0 +1,69 @@
+"""Pick the compute device (cuda, then mps, then cpu) and describe it in one line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from engine.errors import DeviceError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """The device computations run on.
+
+    Attributes:
+        name: a torch device string such as "cuda:0" or "cpu".
+        description: one line for the status bar, e.g. "cuda:0 NVIDIA H100 80GB HBM3 · torch 2.13.0".
+    """
+
+    name: str
+    description: str
+
+    @property
+    def torch_device(self) -> torch.device:
+        return torch.device(self.name)
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend and backend.is_available())
+
+
+def pick_device(requested: str = "auto") -> DeviceInfo:
+    """Resolve `requested` to an available device.
+
+    "auto" falls back from cuda to mps to cpu; naming a device that is not there is an error
+    rather than a silent fallback, so timings and numbers are never attributed to the wrong device.
+    """
+    if requested not in DEVICE_CHOICES:
+        raise DeviceError(f"unknown device {requested!r} (choose from {', '.join(DEVICE_CHOICES)})")
+    if requested == "auto":
+        if torch.cuda.is_available():
+            requested = "cuda"
+        elif _mps_available():
+            requested = "mps"
+        else:
+            requested = "cpu"
+    version = f"torch {torch.__version__}"
+    if requested == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(
+                "--device cuda was requested but CUDA is not available "
+                f"({version} was built {'with' if torch.version.cuda else 'without'} CUDA); "
+                "use --device auto or --device cpu"
+            )
+        index = torch.cuda.current_device()
+        return DeviceInfo(f"cuda:{index}", f"cuda:{index} {torch.cuda.get_device_name(index)} · {version}")
+    if requested == "mps":
+        if not _mps_available():
+            raise DeviceError(
+                "--device mps was requested but Apple's Metal backend is not available here; "
+                "use --device auto or --device cpu"
+            )
+        return DeviceInfo("mps", f"mps (Apple GPU) · {version}")
+    threads = torch.get_num_threads()
+    return DeviceInfo("cpu", f"cpu ({threads} thread{'s' if threads != 1 else ''}) · {version}")

@@ -1,0 +1,54 @@
+"""`Settings`: everything besides the text that decides what the pipeline computes.
+
+Kept apart from `engine.pipeline` (which imports torch) so the app can hold and change
+settings before torch has loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.errors import SettingsError
+
+POSITION_KINDS = ("learned", "sinusoidal")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything besides the text that decides what the pipeline computes.
+
+    Attributes:
+        encoding: tokenizer or model name (see engine.tokenizers.resolve_encoding).
+        corpus: text whose vocabulary the regex tokenizers use; None means the sample text.
+        allow_special: encode special tokens typed in the text instead of refusing them.
+        dim: embedding size. Small by default so vectors fit on a screen.
+        heads: attention heads; dim must be a multiple of it.
+        context: most positions embedded and attended; longer texts are tokenized in full
+            but only their first `context` tokens go further (as a model's context window).
+        seed: seeds every random table, so results are reproducible.
+        device: "auto", "cpu", "cuda" or "mps".
+        positions: which position vectors are added to the token vectors: "learned" (GPT-2)
+            or "sinusoidal" (the original Transformer).
+        causal: hide keys after each query.
+        scaled: divide scores by √(head size).
+    """
+
+    encoding: str = "gpt2"
+    corpus: str | None = field(default=None, repr=False)
+    allow_special: bool = False
+    dim: int = 16
+    heads: int = 2
+    context: int = 1024
+    seed: int = 123
+    device: str = "auto"
+    positions: str = "learned"
+    causal: bool = True
+    scaled: bool = True
+
+    def validate(self) -> None:
+        if self.dim < 1 or self.heads < 1 or self.context < 1:
+            raise SettingsError("--dim, --heads and --context must be at least 1")
+        if self.dim % self.heads:
+            raise SettingsError(f"--dim ({self.dim}) must be a multiple of --heads ({self.heads})")
+        if self.positions not in POSITION_KINDS:
+            raise SettingsError(f"positions must be one of {', '.join(POSITION_KINDS)}")

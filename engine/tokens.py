@@ -1,0 +1,125 @@
+"""`TokenizedText`: the ids of a text, with honest spans back into it.
+
+Byte-level BPE can split one character over several tokens (`ち` is two gpt2
+tokens). Spans are therefore kept in bytes as well as characters, and a token
+that starts or ends inside a character is flagged `partial` and shown with its
+stray bytes as `<0xNN>`, never as a replacement character.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TokenizedText:
+    """The result of tokenizing one text.
+
+    Attributes:
+        encoding: name of the tokenizer that produced the ids.
+        text: the text that was tokenized (after any clean-up named in `notes`).
+        ids: token ids, int64, shape (n,).
+        char_spans: (n, 2) [start, end) indices into `text` of the characters each token touches.
+        byte_spans: (n, 2) [start, end) offsets into `text.encode("utf-8")`.
+        partial: (n,) True where a token starts or ends inside a multi-byte character.
+        vocab_size: number of ids the tokenizer knows.
+        notes: things the user should know about this result (e.g. words mapped to <|unk|>).
+    """
+
+    encoding: str
+    text: str
+    ids: np.ndarray
+    char_spans: np.ndarray
+    byte_spans: np.ndarray
+    partial: np.ndarray
+    vocab_size: int
+    notes: tuple[str, ...] = ()
+    token_bytes: Callable[[int], bytes] = field(default=bytes, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def piece(self, index: int) -> str:
+        """Display text of token `index`; bytes that do not form a whole character show as <0xNN>."""
+        return bytes_to_display(self.token_bytes(int(self.ids[index])))
+
+    @cached_property
+    def pieces(self) -> tuple[str, ...]:
+        """Display text of every token (computed on first use: long texts may never need it)."""
+        return tuple(self.piece(i) for i in range(len(self)))
+
+    def token_at_char(self, char_index: int) -> int | None:
+        """Index of the token covering character `char_index`, or None if it is whitespace a
+        word tokenizer dropped or lies outside the text."""
+        if len(self) == 0:
+            return None
+        i = int(np.searchsorted(self.char_spans[:, 1], char_index, side="right"))
+        if i < len(self) and self.char_spans[i, 0] <= char_index < self.char_spans[i, 1]:
+            return i
+        return None
+
+
+def _sequence_length(lead: int) -> int:
+    """Length of the UTF-8 sequence a lead byte announces (0 for a continuation or invalid byte)."""
+    if lead < 0x80:
+        return 1
+    if 0xC2 <= lead <= 0xDF:
+        return 2
+    if 0xE0 <= lead <= 0xEF:
+        return 3
+    if 0xF0 <= lead <= 0xF4:
+        return 4
+    return 0
+
+
+def bytes_to_display(raw: bytes) -> str:
+    """Decode whole UTF-8 characters and show every other byte as <0xNN>."""
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        n = _sequence_length(raw[i])
+        if n:
+            try:
+                out.append(raw[i : i + n].decode("utf-8"))
+                i += n
+                continue
+            except UnicodeDecodeError:
+                pass
+        out.append(f"<0x{raw[i]:02X}>")
+        i += 1
+    return "".join(out)
+
+
+def char_byte_offsets(text: str) -> np.ndarray:
+    """Byte offset of every character of `text` in its UTF-8 form, plus the total: shape (len+1,)."""
+    code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lengths = 1 + (code_points >= 0x80) + (code_points >= 0x800) + (code_points >= 0x10000)
+    offsets = np.zeros(len(code_points) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def spans_from_byte_lengths(text: str, byte_lengths: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Byte spans, character spans and partial flags for tokens that tile `text` in order.
+
+    `byte_lengths[i]` is the number of UTF-8 bytes token i stands for; they must add up to the
+    length of `text` in UTF-8 (true for byte-level BPE, which drops nothing).
+    """
+    n = len(byte_lengths)
+    ends = np.cumsum(byte_lengths, dtype=np.int64)
+    starts = ends - byte_lengths
+    byte_spans = np.stack([starts, ends], axis=1) if n else np.zeros((0, 2), dtype=np.int64)
+    raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if n == 0:
+        return byte_spans, np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=bool)
+    if int(ends[-1]) != raw.size:
+        raise ValueError("token bytes do not tile the text")
+    is_char_start = np.append((raw & 0xC0) != 0x80, True)  # the end of text is a boundary
+    char_of_byte = np.cumsum(is_char_start[:-1]) - 1
+    char_spans = np.stack([char_of_byte[starts], char_of_byte[ends - 1] + 1], axis=1)
+    partial = ~is_char_start[starts] | ~is_char_start[ends]
+    return byte_spans, char_spans, partial
