@@ -110,14 +110,12 @@ PALETTES: dict[str, Palette] = {
         _palette(
             "viridis",
             "sequential",
-            "#440154 #482475 #414487 #355f8d #2a788e #21918c "
-            "#22a884 #44bf70 #7ad151 #bddf26 #fde725",
+            "#440154 #482475 #414487 #355f8d #2a788e #21918c #22a884 #44bf70 #7ad151 #bddf26 #fde725",
         ),
         _palette(
             "magma",
             "sequential",
-            "#000004 #140e36 #3b0f70 #641a80 #8c2981 #b73779 "
-            "#de4968 #f7705c #fe9f6d #fecf92 #fcfdbf",
+            "#000004 #140e36 #3b0f70 #641a80 #8c2981 #b73779 #de4968 #f7705c #fe9f6d #fecf92 #fcfdbf",
         ),
         _palette(
             "blues",
@@ -128,8 +126,7 @@ PALETTES: dict[str, Palette] = {
         _palette(
             "rdbu",
             "diverging",
-            "#67001f #b2182b #d6604d #f4a582 #fddbc7 #f7f7f7 "
-            "#d1e5f0 #92c5de #4393c3 #2166ac #053061",
+            "#67001f #b2182b #d6604d #f4a582 #fddbc7 #f7f7f7 #d1e5f0 #92c5de #4393c3 #2166ac #053061",
         ),
     )
 }

@@ -1,0 +1,217 @@
+"""The app driven as a user drives it: keys in, panes checked."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import numpy as np
+from textual.widgets import TabbedContent, TextArea
+
+from engine.tokenizers import get_tokenizer
+from tests.tui.helpers import lines_of, make_app, settle
+from tui.widgets.attention import AttentionPane
+from tui.widgets.heatmap import AttentionHeatmap
+from tui.widgets.tokens import TokenTable
+
+
+def test_typing_updates_token_table_with_gpt2_ids():
+    async def scenario():
+        app = make_app(text="")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press(*"Hello, world!")
+            await settle(pilot)
+            expected = get_tokenizer("gpt2").encode("Hello, world!")
+            assert app.result.tokens.ids.tolist() == expected
+            table = "\n".join(lines_of(app.query_one(TokenTable)))
+            for token_id in expected:
+                assert str(token_id) in table
+            assert "4 tokens" in str(app.query_one("#status").render())
+
+    asyncio.run(scenario())
+
+
+def test_switching_encoding_changes_ids():
+    async def scenario():
+        app = make_app(text="Tokenization isn't magic.")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.result.tokens.encoding == "gpt2"
+            before = app.result.tokens.ids.tolist()
+            await pilot.press("f2")
+            await settle(pilot)
+            assert app.result.tokens.encoding == "cl100k_base"
+            after = app.result.tokens.ids.tolist()
+            assert after == get_tokenizer("cl100k_base").encode("Tokenization isn't magic.")
+            assert after != before
+
+    asyncio.run(scenario())
+
+
+def test_causal_toggle_changes_the_upper_triangle():
+    async def scenario():
+        app = make_app(text="one two three four five")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.query_one(TabbedContent).active = "attention"
+            await pilot.pause()
+            heatmap = app.query_one(AttentionHeatmap)
+            heatmap.focus()
+            await pilot.pause()
+            upper = np.triu(np.ones((5, 5), dtype=bool), 1)
+            assert (app.result.attention.weights[:, upper] == 0).all()
+            masked_view = lines_of(heatmap)
+            assert "··" in masked_view[1]
+            await pilot.press("m")
+            await settle(pilot)
+            assert app.settings.causal is False
+            assert (app.result.attention.weights[:, upper] > 0).all()
+            assert "··" not in "\n".join(lines_of(heatmap))
+            await pilot.press("m")
+            await settle(pilot)
+            assert "··" in lines_of(heatmap)[1]
+
+    asyncio.run(scenario())
+
+
+def test_unknown_word_under_regex_shows_error_and_keeps_text():
+    async def scenario():
+        app = make_app(text="the lamp", encoding="regex")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.result.tokens.encoding == "regex"
+            await pilot.press("end", *" Zebra")
+            await settle(pilot)
+            error = app.query_one("#error")
+            assert error.has_class("-shown")
+            assert "unknown word 'Zebra'" in str(error.render())
+            assert app.query_one("#text", TextArea).text == "the lamp Zebra"
+            await pilot.press(*["backspace"] * 6)
+            await settle(pilot)
+            assert not error.has_class("-shown")
+
+    asyncio.run(scenario())
+
+
+def test_small_and_resized_terminals_do_not_crash():
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=(40, 12)) as pilot:
+            await settle(pilot)
+            for pane in ("tokens", "embeddings", "attention", "positions"):
+                app.query_one(TabbedContent).active = pane
+                await pilot.pause()
+            await pilot.resize_terminal(120, 40)
+            await pilot.press(*" more text")
+            await pilot.resize_terminal(40, 12)
+            await settle(pilot)
+            assert app.is_running and app.result is not None
+
+    asyncio.run(scenario())
+
+
+def test_selecting_a_token_highlights_it_everywhere():
+    async def scenario():
+        app = make_app(text="one two three four five")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            table = app.query_one(TokenTable)
+            table.focus()
+            await pilot.press("down", "down")
+            await pilot.pause()
+            assert app.selected == 2
+            assert app.query_one(AttentionPane).heatmap.cursor[0] == 2
+
+    asyncio.run(scenario())
+
+
+def test_help_lists_keys_and_closes():
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f1")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "HelpScreen"
+            text = str(app.screen.query_one("Markdown")._markdown)
+            for fragment in ("Encoding", "Causal mask", "Screenshot", "Next head"):
+                assert fragment in text
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ != "HelpScreen"
+
+    asyncio.run(scenario())
+
+
+def test_export_and_screenshot_write_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario():
+        app = make_app(text="The robot lit the lamp.")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("f5", "ctrl+s")
+            await pilot.pause()
+            return app.result
+
+    result = asyncio.run(scenario())
+    tokens_json = next(tmp_path.glob("*-tokens.json"))
+    records = json.loads(tokens_json.read_text())["tokens"]
+    assert [r["id"] for r in records] == result.tokens.ids.tolist()
+    attention = json.loads(next(tmp_path.glob("*-attention-head0.json")).read_text())
+    np.testing.assert_allclose(attention["weights"], result.attention.weights[0], atol=1e-6)
+    assert next(tmp_path.glob("*-attention-head0.csv")).read_text().startswith("query \\ key")
+    assert list(tmp_path.glob("*.svg"))
+
+
+def test_first_frame_is_painted_before_torch_is_imported():
+    probe = """
+import sys
+from engine.settings import Settings
+from tui.app import LlmTuiApp
+
+class Probe(LlmTuiApp):
+    def _after_first_frame(self):
+        print("torch loaded at first frame:", "torch" in sys.modules)
+        super()._after_first_frame()
+
+Probe("hello", Settings(), exit_after_first_frame=True).run(headless=True)
+print("torch loaded after exit:", "torch" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert "torch loaded at first frame: False" in done.stdout, done.stdout + done.stderr
+
+
+def _visit_every_pane(app_env: dict[str, str], monkeypatch) -> tuple[str, list[str]]:
+    for name, value in app_env.items():
+        monkeypatch.setenv(name, value)
+
+    async def scenario():
+        app = make_app(text="one two three", colors=None)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            for pane in ("tokens", "embeddings", "attention", "positions"):
+                app.query_one(TabbedContent).active = pane
+                await pilot.pause()
+            app.query_one(TabbedContent).active = "attention"
+            await pilot.pause()
+            return app.color_mode, lines_of(app.query_one(AttentionHeatmap))
+
+    return asyncio.run(scenario())
+
+
+def test_no_color_terminal_renders_every_pane_in_mono(monkeypatch):
+    mode, heatmap = _visit_every_pane({"NO_COLOR": "1"}, monkeypatch)
+    assert mode == "mono"
+    cells = "".join(line[10:] for line in heatmap[1:4])
+    assert set(cells) <= set(" ░▒▓█·▐▌")
+    assert any(char in cells for char in "░▒▓█")
+
+
+def test_sixteen_colour_terminal_renders_every_pane(monkeypatch):
+    monkeypatch.delenv("COLORTERM", raising=False)
+    mode, heatmap = _visit_every_pane({"TERM": "xterm", "TEXTUAL_COLOR_SYSTEM": "standard"}, monkeypatch)
+    assert mode == "16"
+    assert any(char in "".join(heatmap[1:4]) for char in "░▒▓█")

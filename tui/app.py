@@ -1,0 +1,357 @@
+"""The llm-tui app: type text, watch every step of a GPT recompute.
+
+This module only wires things together: panes live in `tui/widgets/`, dialogs in
+`tui/screens/`, computation in `engine/` (run in a thread worker, imported there so the first
+frame never waits for torch).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
+
+from engine.errors import UserError
+from engine.settings import Settings
+from engine.tokenizers import ENCODINGS
+from themes import THEMES, color_mode, default_palette, register_themes, theme_for_mode
+from tui.commands import LlmCommands
+from tui.messages import TokenSelected
+from tui.widgets.attention import AttentionPane
+from tui.widgets.embeddings import EmbeddingsPane
+from tui.widgets.positions import PositionsPane
+from tui.widgets.tokens import TokenSpans, TokenTable
+
+if TYPE_CHECKING:
+    from engine.device import DeviceInfo
+    from engine.pipeline import PipelineResult
+
+DEBOUNCE_SECONDS = 0.12
+PANE_IDS = ("tokens", "embeddings", "attention", "positions")
+
+
+class LlmTuiApp(App[None]):
+    """Text in, every step of a GPT out, recomputed as the user types.
+
+    Args:
+        text: the text to start with.
+        settings: pipeline settings from the command line.
+        theme_name: a theme from `themes.THEMES`, or None to pick one from the terminal.
+        corpus_path: where `settings.corpus` came from, shown in the corpus picker.
+        device: a resolved device, to skip detection (tests pass a fixed one).
+        colors: "mono", "16", "256" or "truecolor"; None detects it from the environment.
+        exit_after_first_frame: quit as soon as the first frame is painted (headless start-up).
+    """
+
+    CSS_PATH = Path(__file__).parent / "app.tcss"
+    TITLE = "llm-tui"
+    COMMANDS = App.COMMANDS | {LlmCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("question_mark", "help", "Help", id="app.help_question", show=False, key_display="?"),
+        # Priority: these are global keys, and the text box would otherwise claim some F-keys.
+        Binding("f2", "next_encoding", "Encoding", id="app.next_encoding", priority=True),
+        Binding("f3", "pick_corpus", "Corpus", id="app.corpus", priority=True),
+        Binding("f4", "next_pane", "Next pane", id="app.next_pane", priority=True),
+        Binding("f5", "export_data", "Export", id="app.export", priority=True),
+        Binding("ctrl+s", "save_screenshot", "Screenshot", id="app.screenshot", priority=True),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    class PipelineDone(Message):
+        """A pipeline run finished; `generation` says which edit it belongs to."""
+
+        def __init__(self, result: PipelineResult, generation: int) -> None:
+            super().__init__()
+            self.result, self.generation = result, generation
+
+    class PipelineFailed(Message):
+        """A pipeline run hit a user error (unknown word, special token, ...)."""
+
+        def __init__(self, error: str, generation: int) -> None:
+            super().__init__()
+            self.error, self.generation = error, generation
+
+    def __init__(
+        self,
+        text: str,
+        settings: Settings,
+        theme_name: str | None = None,
+        corpus_path: str | None = None,
+        device: DeviceInfo | None = None,
+        colors: str | None = None,
+        exit_after_first_frame: bool = False,
+    ) -> None:
+        super().__init__()
+        self.initial_text = text
+        self.settings = settings
+        self.corpus_path = corpus_path
+        self.device = device
+        self.exit_after_first_frame = exit_after_first_frame
+        self.result: PipelineResult | None = None
+        self.selected = 0
+        self._generation = 0
+        self._debounce: Timer | None = None
+        register_themes(self)
+        self.color_mode = colors or color_mode()
+        self.theme = theme_for_mode(theme_name, self.color_mode)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top"):
+            text = TextArea(self.initial_text, id="text", soft_wrap=True, tab_behavior="focus")
+            text.border_title = "Text (type here)"
+            yield text
+            spans = TokenSpans(id="spans")
+            spans.border_title = "Tokens in the text"
+            yield spans
+        yield Static("loading the engine…", id="status")
+        yield Static("", id="error")
+        with TabbedContent(id="panes"):
+            with TabPane("Tokens", id="tokens"):
+                yield TokenTable(id="token-table")
+            with TabPane("Embeddings", id="embeddings"):
+                yield EmbeddingsPane(id="embeddings-pane")
+            with TabPane("Attention", id="attention"):
+                yield AttentionPane(id="attention-pane")
+            with TabPane("Positions", id="positions"):
+                yield PositionsPane(id="positions-pane")
+        yield Footer()
+
+    @property
+    def panes(self) -> list:
+        """Every widget that follows the pane contract (show_result, select_token, ...)."""
+        return [
+            self.query_one(TokenSpans),
+            self.query_one(TokenTable),
+            self.query_one(EmbeddingsPane),
+            self.query_one(AttentionPane),
+            self.query_one(PositionsPane),
+        ]
+
+    def on_mount(self) -> None:
+        self._apply_palette()
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_palette())
+        for pane in self.panes:
+            pane.show_message("loading the engine (torch) in the background…")
+        self.query_one("#text", TextArea).focus()
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """Start computing only now: the worker imports torch, which must not delay the first frame."""
+        if self.exit_after_first_frame:
+            self.exit()
+            return
+        self._recompute()
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.height < 24 or self.size.width < 60, "-compact")
+
+    def _apply_palette(self) -> None:
+        # 16 colours cannot show a gradient: a weight would map to an unrelated hue, so heatmaps
+        # switch to shade characters there, as without colour.
+        mono = self.color_mode in ("mono", "16") or self.theme == "llm-mono"
+        for pane in self.panes:
+            pane.set_palette(default_palette(self.theme), mono)
+
+    # Computing
+
+    @on(TextArea.Changed, "#text")
+    def _text_changed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._recompute)
+
+    def _recompute(self) -> None:
+        self._generation += 1
+        self._compute(self.query_one("#text", TextArea).text, self.settings, self._generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pipeline", description="run the pipeline")
+    def _compute(self, text: str, settings: Settings, generation: int) -> None:
+        from engine.device import pick_device
+        from engine.pipeline import run
+
+        try:
+            if self.device is None:
+                self.device = pick_device(settings.device)
+            result = run(text, settings, self.device)
+        except UserError as error:
+            self.post_message(self.PipelineFailed(str(error), generation))
+            return
+        self.post_message(self.PipelineDone(result, generation))
+
+    @on(PipelineDone)
+    def _show_result(self, message: PipelineDone) -> None:
+        if message.generation != self._generation:
+            return  # an older edit finished after a newer one started
+        self.result = result = message.result
+        self.query_one("#error", Static).set_class(False, "-shown")
+        self.selected = min(self.selected, max(result.n_used - 1, 0))
+        for pane in self.panes:
+            pane.show_result(result)
+            pane.select_token(self.selected if result.n_used else None)
+        self.query_one("#status", Static).update(self._status_line(result))
+
+    @on(PipelineFailed)
+    def _show_error(self, message: PipelineFailed) -> None:
+        if message.generation != self._generation:
+            return
+        error = self.query_one("#error", Static)
+        error.update(f"⚠ {message.error}")
+        error.set_class(True, "-shown")
+
+    def _status_line(self, result: PipelineResult) -> str:
+        tokens = result.tokens
+        per_token = len(tokens.text) / len(tokens) if len(tokens) else 0.0
+        corpus = (
+            f" · corpus {Path(self.corpus_path).name}"
+            if self.corpus_path and tokens.encoding.startswith("regex")
+            else ""
+        )
+        parts = [
+            f"{tokens.encoding}{corpus}",
+            f"{len(tokens):,} tokens",
+            f"{per_token:.2f} chars/token",
+            f"vocab {tokens.vocab_size:,}",
+            f"dim {result.settings.dim} · {result.settings.heads} heads",
+            result.device,
+        ]
+        return " · ".join(parts + list(result.notes))
+
+    # Keeping the selected token in step across panes
+
+    @on(TokenSelected)
+    def _token_selected(self, message: TokenSelected) -> None:
+        self._select(message.index, source=message._sender)
+
+    @on(TextArea.SelectionChanged, "#text")
+    def _cursor_moved(self, event: TextArea.SelectionChanged) -> None:
+        if self.result is None or not event.text_area.has_focus:
+            return
+        index = event.text_area.document.get_index_from_location(event.selection.end)
+        token = self.result.tokens.token_at_char(index)
+        if token is not None and token < self.result.n_used and token != self.selected:
+            self._select(token, source=None)
+
+    def _select(self, index: int, source: object) -> None:
+        self.selected = index
+        for pane in self.panes:
+            if pane is not source:
+                pane.select_token(index)
+
+    # Actions
+
+    def _change_settings(self, **changes) -> None:
+        self.settings = dataclasses.replace(self.settings, **changes)
+        self._recompute()
+
+    def action_toggle_causal(self) -> None:
+        """Show attention with or without the causal mask."""
+        self._change_settings(causal=not self.settings.causal)
+        self.notify(f"causal mask {'on' if self.settings.causal else 'off'}", timeout=2)
+
+    def action_toggle_scaled(self) -> None:
+        """Divide attention scores by √(head size), or not."""
+        self._change_settings(scaled=not self.settings.scaled)
+        self.notify(f"√d scaling {'on' if self.settings.scaled else 'off'}", timeout=2)
+
+    def action_next_encoding(self) -> None:
+        """Cycle through the encodings."""
+        index = ENCODINGS.index(self.settings.encoding) if self.settings.encoding in ENCODINGS else -1
+        self.action_set_encoding(ENCODINGS[(index + 1) % len(ENCODINGS)])
+
+    def action_set_encoding(self, name: str) -> None:
+        """Tokenize with encoding `name`."""
+        self._change_settings(encoding=name)
+        self.notify(f"encoding: {name}", timeout=2)
+
+    def action_next_pane(self) -> None:
+        """Show the next tab of panes."""
+        tabs = self.query_one(TabbedContent)
+        tabs.active = PANE_IDS[(PANE_IDS.index(tabs.active) + 1) % len(PANE_IDS)]
+
+    def action_show_pane(self, pane_id: str) -> None:
+        self.query_one(TabbedContent).active = pane_id
+
+    def action_pick_corpus(self) -> None:
+        """Choose the text whose words the regex tokenizers know."""
+        from tui.screens.corpus import CorpusScreen
+
+        def picked(choice: tuple[str, str] | None) -> None:
+            if choice is None:
+                return
+            path, text = choice
+            self.corpus_path = path or None
+            self._change_settings(corpus=text or None)
+            self.notify(f"corpus: {path or 'built-in sample text'}", timeout=3)
+
+        self.push_screen(CorpusScreen(self.corpus_path), picked)
+
+    def action_help(self) -> None:
+        """List every key."""
+        from tui.screens.help import HelpScreen
+
+        sections = [("Everywhere", list(self.BINDINGS))]
+        for title, widget in (
+            ("Token spans", TokenSpans),
+            ("Token table", TokenTable),
+            ("Embeddings", EmbeddingsPane),
+            ("Attention", AttentionPane),
+            ("Attention heatmap", self.query_one(AttentionPane).heatmap.__class__),
+            ("Positions", PositionsPane),
+        ):
+            sections.append((title, [b for b in widget.BINDINGS if isinstance(b, Binding)]))
+        self.push_screen(HelpScreen(sections))
+
+    def action_save_screenshot(self) -> None:
+        """Save the screen as an SVG file in the current directory."""
+        path = self.save_screenshot(path=str(Path.cwd()))
+        self.notify(f"screenshot saved: {path}", timeout=4)
+
+    def action_export_data(self) -> None:
+        """Save the token table and the shown attention matrix as CSV and JSON."""
+        from tui.export import export
+
+        if self.result is None:
+            self.notify("nothing to export yet", severity="warning")
+            return
+        head = self.query_one(AttentionPane).head
+        stem = time.strftime("llm-tui-%Y%m%d-%H%M%S")
+        try:
+            paths = export(self.result, head, Path.cwd(), stem)
+        except OSError as error:
+            self.notify(f"export failed: {error}", severity="error")
+            return
+        self.notify("saved " + ", ".join(p.name for p in paths), timeout=5)
+
+
+def launch(args) -> int:
+    """Open the app with the command line's settings; used by `tui.cli.main`."""
+    from tui.cli import read_text, settings_from_args
+
+    settings = settings_from_args(args)
+    if args.theme is not None and args.theme not in THEMES:
+        raise UserError(f"unknown theme {args.theme!r} (choose from {', '.join(THEMES)})")
+    text = read_text(args)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    app = LlmTuiApp(text, settings, args.theme, args.corpus, exit_after_first_frame=not interactive)
+    if not interactive:
+        # Escape codes piped into a file or CI log help nobody: start headless, paint once, stop.
+        app.run(headless=True)
+        print(
+            "llm-tui: no terminal attached; started headless, painted the first frame and quit. "
+            "Run it in a terminal, or use `llm-tui inspect` / `llm-tui tokenize` for scripts.",
+            file=sys.stderr,
+        )
+        return 0
+    app.run()
+    return 0

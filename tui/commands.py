@@ -1,0 +1,52 @@
+"""Command palette entries (ctrl+p): encodings, attention switches, panes, themes, export."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from engine.tokenizers import ENCODINGS
+
+
+class LlmCommands(Provider):
+    """Every app action, searchable by name."""
+
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        commands: list[tuple[str, object, str]] = [
+            (f"Encoding: {name}", partial(app.action_set_encoding, name), f"Tokenize with {name}")
+            for name in ENCODINGS
+        ]
+        commands += [
+            ("Attention: toggle causal mask", app.action_toggle_causal, "Let queries see later keys, or not"),
+            (
+                "Attention: toggle √d scaling",
+                app.action_toggle_scaled,
+                "Divide scores by √(head size), or not",
+            ),
+            ("Corpus for regex tokenizers…", app.action_pick_corpus, "Choose the vocabulary's source text"),
+            (
+                "Export tokens and attention (CSV/JSON)",
+                app.action_export_data,
+                "Save into the current directory",
+            ),
+            ("Save screenshot (SVG)", app.action_save_screenshot, "Save into the current directory"),
+            ("Help: keys", app.action_help, "List every key"),
+        ]
+        commands += [
+            (f"Show pane: {pane.title()}", partial(app.action_show_pane, pane), f"Switch to the {pane} tab")
+            for pane in ("tokens", "embeddings", "attention", "positions")
+        ]
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,63 @@
+"""Pick the corpus whose words form the regex tokenizers' vocabulary."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from engine.errors import UserError
+from engine.inputs import read_text_file
+
+
+class CorpusScreen(ModalScreen[tuple[str, str] | None]):
+    """Asks for a text file; dismisses with (path, text), ("", "") for the sample text, or None.
+
+    Keys: `enter` loads the file, `ctrl+r` goes back to the built-in sample text, `escape` cancels.
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="corpus.cancel"),
+        Binding("ctrl+r", "sample", "Use sample text", id="corpus.sample"),
+    ]
+    DEFAULT_CSS = """
+    CorpusScreen { align: center middle; }
+    CorpusScreen > Vertical {
+        width: 70; max-width: 90%; height: auto; border: round $primary;
+        background: $surface; padding: 0 1;
+    }
+    CorpusScreen #corpus-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Corpus for the regex tokenizers (a UTF-8 text file):")
+            yield Input(value=self.current or "", placeholder="path/to/text.txt", id="corpus-path")
+            yield Label("enter: load · ctrl+r: built-in sample text · escape: cancel")
+            yield Label("", id="corpus-error")
+
+    @on(Input.Submitted, "#corpus-path")
+    def load(self, event: Input.Submitted) -> None:
+        path = event.value.strip()
+        if not path:
+            self.action_sample()
+            return
+        try:
+            text = read_text_file(path, "corpus")
+        except UserError as error:
+            self.query_one("#corpus-error", Label).update(str(error))
+            return
+        self.dismiss((path, text))
+
+    def action_sample(self) -> None:
+        self.dismiss(("", ""))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,173 @@
+"""The attention pane: the heatmap of one head, a line describing the selected cell, and the
+selected query's strongest keys as bars."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from tui.messages import TokenSelected
+from tui.pieces import visible_piece
+from tui.widgets.heatmap import AttentionHeatmap
+
+if TYPE_CHECKING:
+    from engine.pipeline import PipelineResult
+
+BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def bar(fraction: float, width: int) -> str:
+    """A horizontal bar `fraction` of `width` cells long, with eighth-cell resolution."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return ("█" * full + (BLOCKS[rest] if rest else "")).ljust(width)
+
+
+class AttentionPane(Vertical):
+    """Attention weights of the selected head, with the switches that change them.
+
+    Bindings:
+        m: Toggle the causal mask (recomputes).
+        s: Toggle dividing scores by √(head size) (recomputes).
+        ], [: Next / previous head.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "app.toggle_causal", "Causal mask", id="attention.causal"),
+        Binding("s", "app.toggle_scaled", "√d scaling", id="attention.scaled"),
+        Binding("right_square_bracket", "next_head", "Next head", id="attention.next_head", key_display="]"),
+        Binding(
+            "left_square_bracket", "previous_head", "Prev head", id="attention.previous_head", key_display="["
+        ),
+    ]
+    DEFAULT_CSS = """
+    AttentionPane { height: 1fr; }
+    AttentionPane #attention-info { height: 1; color: $text-muted; }
+    AttentionPane #attention-bars {
+        width: 44; height: 1fr; padding: 0 1; border-left: vkey $panel;
+    }
+    AttentionPane.-narrow #attention-bars { display: none; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.result: PipelineResult | None = None
+        self.head = 0
+        self.query = 0
+        self.key = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="attention-info")
+        with Horizontal():
+            yield AttentionHeatmap("waiting for the first result…", id="heatmap")
+            yield Static("", id="attention-bars")
+
+    @property
+    def heatmap(self) -> AttentionHeatmap:
+        return self.query_one(AttentionHeatmap)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 90, "-narrow")
+
+    def show_message(self, message: str) -> None:
+        self.result = None
+        self.heatmap.clear_matrix(message)
+        self.query_one("#attention-info", Static).update("")
+        self.query_one("#attention-bars", Static).update("")
+
+    def set_palette(self, palette_name: str, mono: bool) -> None:
+        self.heatmap.set_palette(palette_name, mono)
+
+    def show_result(self, result: PipelineResult) -> None:
+        self.result = result
+        self.head = min(self.head, result.attention.heads - 1)
+        if result.n_used == 0:
+            self.show_message("no tokens: type some text")
+            return
+        self.query = min(self.query, result.n_used - 1)
+        self.key = min(self.key, self.query if result.attention.causal else result.n_used - 1)
+        self._draw_matrix()
+
+    def _draw_matrix(self) -> None:
+        result = self.result
+        assert result is not None
+        labels = [visible_piece(result.tokens.piece(i)) for i in range(result.n_used)]
+        self.heatmap.set_matrix(result.attention.weights[self.head], result.attention.mask, labels)
+        self.heatmap.cursor = (self.query, self.key)
+        self._describe()
+
+    def select_token(self, index: int | None) -> None:
+        if self.result is None or index is None or index >= self.result.n_used:
+            return
+        self.query = index
+        self.heatmap.cursor = (index, min(self.key, index) if self.result.attention.causal else self.key)
+
+    @on(AttentionHeatmap.CellSelected)
+    def _cell_selected(self, event: AttentionHeatmap.CellSelected) -> None:
+        event.stop()
+        moved_row = event.row != self.query
+        self.query, self.key = event.row, event.col
+        self._describe()
+        if moved_row:
+            self.post_message(TokenSelected(event.row))
+
+    def action_next_head(self) -> None:
+        self._change_head(+1)
+
+    def action_previous_head(self) -> None:
+        self._change_head(-1)
+
+    def _change_head(self, step: int) -> None:
+        if self.result is None or self.result.n_used == 0:
+            return
+        self.head = (self.head + step) % self.result.attention.heads
+        self._draw_matrix()
+
+    def _describe(self) -> None:
+        result = self.result
+        if result is None or result.n_used == 0:
+            return
+        attention = result.attention
+        head_dim = result.settings.dim // result.settings.heads
+        q, k = self.query, self.key
+        piece = result.tokens.piece
+        weight = float(attention.weights[self.head, q, k])
+        masked = bool(attention.mask[q, k])
+        scaling = f"scores ÷ √{head_dim}" if attention.scaled else "scores not scaled"
+        cell = f"q#{q} {visible_piece(piece(q))!r} → k#{k} {visible_piece(piece(k))!r}: "
+        cell += "masked (0)" if masked else f"{weight:.4f}"
+        self.query_one("#attention-info", Static).update(
+            f"layer 0 · head {self.head + 1}/{attention.heads} · causal mask "
+            f"{'on' if attention.causal else 'off'} · {scaling} · {cell}"
+        )
+        self.query_one("#attention-bars", Static).update(self._bars(q))
+
+    def _bars(self, query: int) -> str:
+        result = self.result
+        assert result is not None
+        weights = result.attention.weights[self.head, query, : result.n_used]
+        visible = max(1, self.query_one("#attention-bars").size.height - 2)
+        order = np.argsort(-weights, kind="stable")[:visible]
+        lines = [f"query #{query} {visible_piece(result.tokens.piece(query))[:16]!r}: top keys"]
+        for key in order:
+            if weights[key] <= 0:
+                break
+            label = visible_piece(result.tokens.piece(int(key)))[:8]
+            lines.append(f"{key:>4} {label:<8} {bar(float(weights[key]), 18)} {weights[key]:.3f}")
+        shown = len(lines) - 1
+        attended = int(np.count_nonzero(weights))
+        if shown < attended:
+            lines.append(f"({shown} of {attended} keys; entropy {_entropy(weights):.2f} bits)")
+        return "\n".join(lines)
+
+
+def _entropy(weights: np.ndarray) -> float:
+    nonzero = weights[weights > 0]
+    return float(-(nonzero * np.log2(nonzero)).sum()) if nonzero.size else math.nan
