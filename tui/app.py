@@ -247,6 +247,13 @@ class LlmTuiApp(App[None]):
         for pane in self.panes:
             if pane is not source:
                 pane.select_token(index)
+        text_area = self.query_one("#text", TextArea)
+        if source is not None and self.result is not None and not text_area.has_focus:
+            # Show the token in the text too: a cursor move, never a selection, which typing
+            # would replace.
+            start = int(self.result.tokens.char_spans[index, 0])
+            if start <= len(text_area.text):
+                text_area.move_cursor(text_area.document.get_location_from_index(start))
 
     # Actions
 

@@ -124,6 +124,9 @@ def test_selecting_a_token_highlights_it_everywhere():
             await pilot.pause()
             assert app.selected == 2
             assert app.query_one(AttentionPane).heatmap.cursor[0] == 2
+            text_area = app.query_one(TextArea)
+            assert text_area.cursor_location == (0, len("one two"))
+            assert text_area.selected_text == ""
 
     asyncio.run(scenario())
 
