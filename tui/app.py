@@ -26,18 +26,25 @@ from engine.settings import Settings
 from engine.tokenizers import ENCODINGS
 from themes import THEMES, color_mode, default_palette, register_themes, theme_for_mode
 from tui.commands import LlmCommands
+from tui.lessons.catalog import Lesson, LessonError, default_language, find_lesson, load_lessons
+from tui.lessons.panel import LessonPanel
+from tui.lessons.progress import Progress
 from tui.messages import TokenSelected
 from tui.widgets.attention import AttentionPane
 from tui.widgets.embeddings import EmbeddingsPane
+from tui.widgets.heatmap import AttentionHeatmap
 from tui.widgets.positions import PositionsPane
 from tui.widgets.tokens import TokenSpans, TokenTable
+from tui.widgets.windows import WindowsPane
 
 if TYPE_CHECKING:
     from engine.device import DeviceInfo
     from engine.pipeline import PipelineResult
 
 DEBOUNCE_SECONDS = 0.12
-PANE_IDS = ("tokens", "embeddings", "attention", "positions")
+PANE_IDS = ("tokens", "windows", "embeddings", "attention", "positions")
+# Settings a lesson step may change, by the name the step uses.
+LESSON_SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions")
 
 
 class LlmTuiApp(App[None]):
@@ -50,6 +57,9 @@ class LlmTuiApp(App[None]):
         corpus_path: where `settings.corpus` came from, shown in the corpus picker.
         device: a resolved device, to skip detection (tests pass a fixed one).
         colors: "mono", "16", "256" or "truecolor"; None detects it from the environment.
+        language: lesson language ("en" or "ja"); None follows the locale.
+        lesson: id of a lesson to open at start.
+        state_dir: where lesson progress is kept (default: the user's state directory).
         exit_after_first_frame: quit as soon as the first frame is painted (headless start-up).
     """
 
@@ -64,6 +74,12 @@ class LlmTuiApp(App[None]):
         Binding("f3", "pick_corpus", "Corpus", id="app.corpus", priority=True),
         Binding("f4", "next_pane", "Next pane", id="app.next_pane", priority=True),
         Binding("f5", "export_data", "Export", id="app.export", priority=True),
+        Binding("f9", "lessons", "Lessons", id="app.lessons", priority=True),
+        Binding("L", "lessons", "Lessons", id="app.lessons_letter", show=False),
+        Binding("n", "lesson_step(1)", "Next step", id="app.lesson_next"),
+        Binding("p", "lesson_step(-1)", "Prev step", id="app.lesson_previous"),
+        Binding("escape", "leave_lesson", "Leave lesson", id="app.leave_lesson"),
+        Binding("f8", "toggle_lesson_panel", "Lesson text", id="app.lesson_panel", priority=True),
         Binding("ctrl+s", "save_screenshot", "Screenshot", id="app.screenshot", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -90,6 +106,9 @@ class LlmTuiApp(App[None]):
         corpus_path: str | None = None,
         device: DeviceInfo | None = None,
         colors: str | None = None,
+        language: str | None = None,
+        lesson: str | None = None,
+        state_dir: Path | None = None,
         exit_after_first_frame: bool = False,
     ) -> None:
         super().__init__()
@@ -102,11 +121,24 @@ class LlmTuiApp(App[None]):
         self.selected = 0
         self._generation = 0
         self._debounce: Timer | None = None
+        self.language = language or default_language()
+        self.progress = Progress(state_dir)
+        self.lesson: Lesson | None = None
+        self.step_index = 0
+        self._start_lesson = lesson
+        self._pending_key: int | None = None
+        # Lesson files are checked now, so a mistake is reported at start-up, not mid-lesson.
+        try:
+            self.lessons = load_lessons(self.language)
+            self.lesson_error: str | None = None
+        except LessonError as error:
+            self.lessons, self.lesson_error = [], str(error)
         register_themes(self)
         self.color_mode = colors or color_mode()
         self.theme = theme_for_mode(theme_name, self.color_mode)
 
     def compose(self) -> ComposeResult:
+        yield LessonPanel(id="lesson-panel")
         with Horizontal(id="top"):
             text = TextArea(self.initial_text, id="text", soft_wrap=True, tab_behavior="focus")
             text.border_title = "Text (type here)"
@@ -119,6 +151,8 @@ class LlmTuiApp(App[None]):
         with TabbedContent(id="panes"):
             with TabPane("Tokens", id="tokens"):
                 yield TokenTable(id="token-table")
+            with TabPane("Windows", id="windows"):
+                yield WindowsPane(id="windows-pane")
             with TabPane("Embeddings", id="embeddings"):
                 yield EmbeddingsPane(id="embeddings-pane")
             with TabPane("Attention", id="attention"):
@@ -133,6 +167,7 @@ class LlmTuiApp(App[None]):
         return [
             self.query_one(TokenSpans),
             self.query_one(TokenTable),
+            self.query_one(WindowsPane),
             self.query_one(EmbeddingsPane),
             self.query_one(AttentionPane),
             self.query_one(PositionsPane),
@@ -144,6 +179,8 @@ class LlmTuiApp(App[None]):
         for pane in self.panes:
             pane.show_message("loading the engine (torch) in the background…")
         self.query_one("#text", TextArea).focus()
+        if self.lesson_error:
+            self.notify(f"lessons unavailable: {self.lesson_error}", severity="error", timeout=20)
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
@@ -151,7 +188,10 @@ class LlmTuiApp(App[None]):
         if self.exit_after_first_frame:
             self.exit()
             return
-        self._recompute()
+        if self._start_lesson and self.lessons:
+            self.open_lesson(self._start_lesson)
+        else:
+            self._recompute()
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.height < 24 or self.size.width < 60, "-compact")
@@ -199,14 +239,21 @@ class LlmTuiApp(App[None]):
         for pane in self.panes:
             pane.show_result(result)
             pane.select_token(self.selected if result.n_used else None)
+        if self._pending_key is not None and result.n_used:
+            attention = self.query_one(AttentionPane)
+            attention.select_cell(self.selected, min(self._pending_key, result.n_used - 1))
+            self._pending_key = None
         self.query_one("#status", Static).update(self._status_line(result))
 
     @on(PipelineFailed)
     def _show_error(self, message: PipelineFailed) -> None:
         if message.generation != self._generation:
             return
+        self._show_error_text(message.error)
+
+    def _show_error_text(self, text: str) -> None:
         error = self.query_one("#error", Static)
-        error.update(f"⚠ {message.error}")
+        error.update(f"⚠ {text}")
         error.set_class(True, "-shown")
 
     def _status_line(self, result: PipelineResult) -> str:
@@ -303,6 +350,103 @@ class LlmTuiApp(App[None]):
 
         self.push_screen(CorpusScreen(self.corpus_path), picked)
 
+    # Lessons
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Lesson keys only exist (and show in the footer) while a lesson is open."""
+        if action in ("lesson_step", "leave_lesson", "toggle_lesson_panel"):
+            return self.lesson is not None
+        return True
+
+    def action_lessons(self) -> None:
+        """Open the lesson list."""
+        from tui.lessons.list_screen import LessonListScreen
+
+        if not self.lessons:
+            self.notify(self.lesson_error or "no lessons found", severity="error")
+            return
+
+        def chosen(lesson_id: str | None) -> None:
+            if lesson_id:
+                self.open_lesson(lesson_id)
+
+        self.push_screen(LessonListScreen(self.lessons, self.progress, self.language), chosen)
+
+    def open_lesson(self, lesson_id: str, step: int | None = None) -> None:
+        """Start lesson `lesson_id` at `step`, or where the learner left it."""
+        self.lesson = find_lesson(self.lessons, lesson_id)
+        last = self.progress.last_step(self.language, lesson_id)
+        self.step_index = min(step if step is not None else last, len(self.lesson.steps) - 1)
+        self.query_one(LessonPanel).remove_class("-hidden")
+        self._apply_step()
+        self.refresh_bindings()
+
+    def action_lesson_step(self, delta: int) -> None:
+        """Go `delta` steps forward or back in the open lesson."""
+        if self.lesson is None:
+            return
+        index = self.step_index + delta
+        if 0 <= index < len(self.lesson.steps):
+            self.step_index = index
+            self._apply_step()
+        elif index >= len(self.lesson.steps):
+            self.notify("end of the lesson: L for the list, esc to leave", timeout=3)
+
+    def action_leave_lesson(self) -> None:
+        """Close the lesson; what it set stays, so the learner can keep exploring."""
+        self.lesson = None
+        self.query_one(LessonPanel).close()
+        self.refresh_bindings()
+
+    def action_toggle_lesson_panel(self) -> None:
+        """Hide or show the lesson text."""
+        self.query_one(LessonPanel).toggle_class("-hidden")
+
+    def _apply_step(self) -> None:
+        """Put the app in the state the current step describes, then recompute."""
+        assert self.lesson is not None
+        step = self.lesson.steps[self.step_index]
+        state = step.state
+        self.query_one(LessonPanel).show_step(self.lesson, self.step_index, self.language)
+        self.progress.record(self.language, self.lesson.id, self.step_index)
+        text_area = self.query_one("#text", TextArea)
+        if "text" in state and text_area.text != state["text"]:
+            # An edit, not a reset: ctrl+z in the text box brings the learner's own text back.
+            text_area.replace(state["text"], (0, 0), text_area.document.end)
+        if "select" in state:
+            self.selected = state["select"]
+        self._pending_key = state.get("key")
+        attention = self.query_one(AttentionPane)
+        if "head" in state:
+            attention.head = state["head"]
+        if "one_hot" in state:
+            self.query_one(EmbeddingsPane).one_hot = state["one_hot"]
+        if "position_plot" in state:
+            self.query_one(PositionsPane).kind = state["position_plot"]
+        window = {key: state[key] for key in ("max_length", "stride", "batch_size") if key in state}
+        if window:
+            self.query_one(WindowsPane).set_params(**window)
+        if "pane" in state:
+            self._focus_pane(state["pane"])
+        self.settings = dataclasses.replace(
+            self.settings, **{key: state[key] for key in LESSON_SETTINGS if key in state}
+        )
+        self._recompute()
+
+    def _focus_pane(self, pane: str) -> None:
+        if pane == "spans":
+            self.query_one(TokenSpans).focus()
+            return
+        self.query_one(TabbedContent).active = pane
+        widgets = {
+            "tokens": TokenTable,
+            "windows": WindowsPane,
+            "embeddings": EmbeddingsPane,
+            "attention": AttentionHeatmap,
+            "positions": PositionsPane,
+        }
+        self.call_after_refresh(self.query_one(widgets[pane]).focus)
+
     def action_help(self) -> None:
         """List every key."""
         from tui.screens.help import HelpScreen
@@ -313,7 +457,9 @@ class LlmTuiApp(App[None]):
             ("Token table", TokenTable),
             ("Embeddings", EmbeddingsPane),
             ("Attention", AttentionPane),
-            ("Attention heatmap", self.query_one(AttentionPane).heatmap.__class__),
+            ("Attention heatmap", AttentionHeatmap),
+            ("Windows", WindowsPane),
+            ("Lesson panel", LessonPanel),
             ("Positions", PositionsPane),
         ):
             sections.append((title, [b for b in widget.BINDINGS if isinstance(b, Binding)]))
@@ -350,7 +496,18 @@ def launch(args) -> int:
         raise UserError(f"unknown theme {args.theme!r} (choose from {', '.join(THEMES)})")
     text = read_text(args)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    app = LlmTuiApp(text, settings, args.theme, args.corpus, exit_after_first_frame=not interactive)
+    language = args.lang or default_language()
+    if args.lesson is not None:
+        find_lesson(load_lessons(language), args.lesson)  # a bad id or lesson file: one line, exit 2
+    app = LlmTuiApp(
+        text,
+        settings,
+        args.theme,
+        args.corpus,
+        language=language,
+        lesson=args.lesson,
+        exit_after_first_frame=not interactive,
+    )
     if not interactive:
         # Escape codes piped into a file or CI log help nobody: start headless, paint once, stop.
         app.run(headless=True)

@@ -97,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--theme", default=None, help="app theme: llm-dark, llm-light, llm-contrast, llm-mono"
     )
+    parser.add_argument(
+        "--lang", choices=("en", "ja"), default=None, help="lesson language (default: from the locale)"
+    )
+    parser.add_argument(
+        "--lesson", metavar="ID", default=None, help="open this lesson at start (see `llm-tui lessons`)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -124,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     windows.add_argument("--batch-size", type=int, default=8, help="pairs per batch (default 8)")
     windows.add_argument("--shuffle", action="store_true", help="shuffle pairs (reproducible with --seed)")
     windows.add_argument("--limit", type=int, default=2, help="batches printed without --json (default 2)")
+
+    lessons = commands.add_parser("lessons", help="List the lessons.", description="List the lessons.")
+    lessons.add_argument("--lang", choices=("en", "ja"), default=None, help="one language (default: all)")
+    lessons.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     return parser
 
 
@@ -311,7 +321,33 @@ def _print_json(payload: dict[str, Any]) -> None:
     sys.stdout.write("\n")
 
 
-COMMANDS = {"tokenize": _cmd_tokenize, "inspect": _cmd_inspect, "windows": _cmd_windows}
+def _cmd_lessons(args: argparse.Namespace) -> None:
+    from tui.lessons.catalog import LANGUAGES, load_lessons
+
+    languages = [args.lang] if args.lang else list(LANGUAGES)
+    listing = {
+        language: [
+            {"id": lesson.id, "title": lesson.title, "steps": len(lesson.steps)}
+            for lesson in load_lessons(language)
+        ]
+        for language in languages
+    }
+    if args.json:
+        _print_json(listing)
+        return
+    for language, lessons in listing.items():
+        print(f"[{language}]")
+        for number, lesson in enumerate(lessons, start=1):
+            print(f"{number:>3}. {lesson['id']:<22} {lesson['steps']:>2} steps  {lesson['title']}")
+    print("open one with: llm-tui --lesson ID [--lang en|ja]")
+
+
+COMMANDS = {
+    "tokenize": _cmd_tokenize,
+    "inspect": _cmd_inspect,
+    "windows": _cmd_windows,
+    "lessons": _cmd_lessons,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.worker import WorkerCancelled
+
 from engine.device import DeviceInfo
 from engine.settings import Settings
 from tui.app import LlmTuiApp
@@ -18,12 +20,21 @@ def make_app(
 
 
 async def settle(pilot) -> None:
-    """Wait out the debounce, the pipeline worker and the messages it posts."""
+    """Wait out the debounce, the pipeline workers and the messages they post.
+
+    A newer edit cancels the worker of an older one (exclusive workers), so a cancelled worker is
+    not an error here: keep waiting until none is running.
+    """
     await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(100):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            continue
+        await pilot.pause()
+        if not any(worker.is_running for worker in pilot.app.workers):
+            return
+    raise AssertionError("the pipeline workers did not settle")
 
 
 def lines_of(widget) -> list[str]:

@@ -92,7 +92,7 @@ class AttentionPane(Vertical):
             self.show_message("no tokens: type some text")
             return
         self.query = min(self.query, result.n_used - 1)
-        self.key = min(self.key, self.query if result.attention.causal else result.n_used - 1)
+        self.key = min(self.key, result.n_used - 1)
         self._draw_matrix()
 
     def _draw_matrix(self) -> None:
@@ -107,7 +107,12 @@ class AttentionPane(Vertical):
         if self.result is None or index is None or index >= self.result.n_used:
             return
         self.query = index
-        self.heatmap.cursor = (index, min(self.key, index) if self.result.attention.causal else self.key)
+        self.heatmap.cursor = (index, self.key)
+
+    def select_cell(self, query: int, key: int) -> None:
+        """Put the cell cursor on (query, key), e.g. a masked cell a lesson wants to show."""
+        self.key = key
+        self.select_token(query)
 
     @on(AttentionHeatmap.CellSelected)
     def _cell_selected(self, event: AttentionHeatmap.CellSelected) -> None:

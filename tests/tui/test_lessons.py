@@ -1,0 +1,229 @@
+"""Lessons: files validate in both languages, every step applies its state, progress persists."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from textual.widgets import TabbedContent, TextArea
+
+from engine.device import DeviceInfo
+from engine.settings import Settings
+from tests.tui.helpers import settle
+from tui.app import LlmTuiApp
+from tui.cli import main
+from tui.lessons.catalog import LANGUAGES, LessonError, default_language, load_lesson, load_lessons
+from tui.lessons.panel import LessonPanel
+from tui.widgets.attention import AttentionPane
+from tui.widgets.embeddings import EmbeddingsPane
+from tui.widgets.positions import PositionsPane
+from tui.widgets.windows import WindowsPane
+
+DEVICE = DeviceInfo("cpu", "cpu · test device")
+FOCUS_OWNERS = {
+    "spans": "TokenSpans",
+    "tokens": "TokenTable",
+    "windows": "WindowsPane",
+    "embeddings": "EmbeddingsTable",
+    "attention": "AttentionHeatmap",
+    "positions": "PositionsPane",
+}
+
+
+def _app(tmp_path: Path, language: str, lesson: str | None = None) -> LlmTuiApp:
+    return LlmTuiApp(
+        "",
+        Settings(),
+        theme_name="llm-dark",
+        device=DEVICE,
+        colors="truecolor",
+        language=language,
+        lesson=lesson,
+        state_dir=tmp_path,
+    )
+
+
+def test_both_languages_have_the_same_lessons_and_states():
+    english, japanese = load_lessons("en"), load_lessons("ja")
+    assert len(english) == 10
+    assert [lesson.id for lesson in english] == [lesson.id for lesson in japanese]
+    for en, ja in zip(english, japanese, strict=True):
+        assert len(en.steps) == len(ja.steps), en.id
+        assert [step.state for step in en.steps] == [step.state for step in ja.steps], en.id
+        assert en.title != ja.title
+        for step in ja.steps:
+            assert step.title and step.body
+
+
+@pytest.mark.parametrize(
+    ("toml", "fragment"),
+    [
+        (
+            'id="x"\ntitle="X"\norder=1\n[[steps]]\ntitle="a"\nbody="b"\n[steps.state]\npane="nowhere"\n',
+            "step 1: pane 'nowhere'",
+        ),
+        (
+            'id="x"\ntitle="X"\norder=1\n[[steps]]\ntitle="a"\nbody="b"\n[[steps]]\ntitle="a"\nbody="b"\n[steps.state]\ncolour=1\n',
+            "step 2: unknown state key 'colour'",
+        ),
+        (
+            'id="x"\ntitle="X"\norder=1\n[[steps]]\ntitle="a"\nbody="b"\n[steps.state]\nselect=true\n',
+            "'select' must be int",
+        ),
+        (
+            'id="x"\ntitle="X"\norder=1\n[[steps]]\ntitle="a"\nbody="b"\n[steps.state]\nencoding="gpt5"\n',
+            "encoding 'gpt5'",
+        ),
+        ('id="x"\ntitle="X"\norder=1\n', "at least one [[steps]]"),
+        ('id="x"\ntitle=\n', "not valid TOML"),
+    ],
+)
+def test_a_broken_lesson_file_names_file_and_step(tmp_path, toml, fragment):
+    path = tmp_path / "broken.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(LessonError) as caught:
+        load_lesson(path)
+    assert str(path) in str(caught.value) and fragment in str(caught.value)
+
+
+def test_broken_lessons_are_reported_at_start_up_not_mid_lesson(tmp_path, monkeypatch):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "bad.toml").write_text(
+        'id="x"\ntitle="X"\norder=1\n[[steps]]\ntitle="a"\nbody="b"\n[steps.state]\npane="nowhere"\n'
+    )
+    monkeypatch.setattr("tui.lessons.catalog.LESSONS_DIR", tmp_path)
+    monkeypatch.setattr("tui.app.load_lessons", lambda language: load_lessons(language, tmp_path))
+
+    async def scenario():
+        app = _app(tmp_path, "en")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            messages = [notification.message for notification in app._notifications]
+            assert any("bad.toml, step 1" in message for message in messages)
+            await pilot.press("f9")
+            await pilot.pause()
+            assert app.is_running and app.lesson is None
+
+    asyncio.run(scenario())
+
+
+def test_default_language_follows_locale():
+    assert default_language({"LANG": "ja_JP.UTF-8"}) == "ja"
+    assert default_language({"LC_ALL": "en_GB.UTF-8", "LANG": "ja_JP.UTF-8"}) == "en"
+    assert default_language({"LANG": "C"}) == "en"
+
+
+def _expected_focus(app) -> str:
+    return type(app.focused).__name__ if app.focused else ""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_step_of_every_lesson_applies_its_state(tmp_path, language):
+    async def scenario():
+        app = _app(tmp_path, language)
+        async with app.run_test(size=(130, 40)) as pilot:
+            await settle(pilot)
+            for lesson in app.lessons:
+                app.open_lesson(lesson.id, step=0)
+                for index, step in enumerate(lesson.steps):
+                    if index:
+                        await pilot.press("n")
+                    await settle(pilot)
+                    where = f"{language}/{lesson.id} step {index + 1}"
+                    state = step.state
+                    assert app.step_index == index, where
+                    assert app.query_one(LessonPanel).has_class("-active"), where
+                    settings = app.settings
+                    for key in ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions"):
+                        if key in state:
+                            assert getattr(settings, key) == state[key], f"{where}: {key}"
+                    if "text" in state:
+                        assert app.query_one(TextArea).text == state["text"], where
+                    if "pane" in state:
+                        if state["pane"] != "spans":
+                            assert app.query_one(TabbedContent).active == state["pane"], where
+                        assert _expected_focus(app) == FOCUS_OWNERS[state["pane"]], where
+                    if app.result is not None and app.result.n_used and "select" in state:
+                        assert app.selected == min(state["select"], app.result.n_used - 1), where
+                    attention = app.query_one(AttentionPane)
+                    if "head" in state:
+                        assert attention.head == state["head"], where
+                    if "key" in state:
+                        assert attention.heatmap.cursor == (state["select"], state["key"]), where
+                    if "one_hot" in state:
+                        assert app.query_one(EmbeddingsPane).one_hot == state["one_hot"], where
+                    if "position_plot" in state:
+                        assert app.query_one(PositionsPane).kind == state["position_plot"], where
+                    windows = app.query_one(WindowsPane)
+                    for key in ("max_length", "stride", "batch_size"):
+                        if key in state:
+                            assert getattr(windows, key) == state[key], f"{where}: {key}"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.lesson is None and not app.query_one(LessonPanel).has_class("-active")
+
+    asyncio.run(scenario())
+
+
+def test_progress_is_restored_after_restart(tmp_path):
+    async def first_run():
+        app = _app(tmp_path, "en", lesson="causal-mask")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("n", "n")
+            await settle(pilot)
+            assert app.step_index == 2
+
+    async def second_run():
+        app = _app(tmp_path, "en")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("f9")
+            await pilot.pause()
+            options = app.screen.query_one("#lesson-options")
+            labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+            assert any("The causal mask" in label and "3/4" in label for label in labels)
+            options.highlighted = [i for i, label in enumerate(labels) if "causal" in label][0]
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.lesson.id == "causal-mask" and app.step_index == 2
+
+    asyncio.run(first_run())
+    assert json.loads((tmp_path / "progress.json").read_text())["en"]["causal-mask"]["step"] == 2
+    asyncio.run(second_run())
+
+
+def test_lesson_keys_do_nothing_without_a_lesson_and_text_can_be_undone(tmp_path):
+    async def scenario():
+        app = LlmTuiApp(
+            "my own words", Settings(), device=DEVICE, colors="truecolor", language="en", state_dir=tmp_path
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.query_one(TabbedContent).active = "windows"
+            app.query_one(WindowsPane).focus()
+            await pilot.press("n")
+            assert app.lesson is None
+            app.open_lesson("text-to-tokens")
+            await settle(pilot)
+            assert app.query_one(TextArea).text != "my own words"
+            app.action_leave_lesson()
+            text_area = app.query_one(TextArea)
+            text_area.focus()
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            assert text_area.text == "my own words"
+
+    asyncio.run(scenario())
+
+
+def test_cli_lists_lessons_in_both_languages(capsys):
+    assert main(["lessons", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert set(listing) == {"en", "ja"}
+    assert [(item["id"], item["steps"]) for item in listing["en"]] == [
+        (item["id"], item["steps"]) for item in listing["ja"]
+    ]
+    assert listing["en"][0] == {"id": "text-to-tokens", "title": "From text to tokens", "steps": 5}

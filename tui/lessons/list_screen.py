@@ -1,0 +1,60 @@
+"""The lesson list (`L`): titles, step counts and how far the learner got."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from tui.lessons.catalog import Lesson
+from tui.lessons.progress import Progress
+
+HEADINGS = {"en": "Lessons (enter: start · esc: close)", "ja": "レッスン (enter: 開始 · esc: 閉じる)"}
+STEPS = {"en": "steps", "ja": "ステップ"}
+
+
+class LessonListScreen(ModalScreen[str | None]):
+    """Pick a lesson; dismisses with its id, or None."""
+
+    BINDINGS = [Binding("escape,L", "cancel", "Close", id="lessons.close")]
+    DEFAULT_CSS = """
+    LessonListScreen { align: center middle; }
+    LessonListScreen > Vertical {
+        width: 72; max-width: 95%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    LessonListScreen OptionList { height: auto; max-height: 24; }
+    """
+
+    def __init__(self, lessons: list[Lesson], progress: Progress, language: str) -> None:
+        super().__init__()
+        self.lessons = lessons
+        self.progress = progress
+        self.language = language
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for lesson in self.lessons:
+            seen = self.progress.furthest(self.language, lesson.id)
+            total = len(lesson.steps)
+            mark = "✓" if seen >= total else ("…" if seen else " ")
+            options.append(
+                Option(
+                    f"{mark} {lesson.order:>2}. {lesson.title}  ({seen}/{total} {STEPS[self.language]})",
+                    id=lesson.id,
+                )
+            )
+        with Vertical():
+            yield Label(HEADINGS[self.language])
+            yield OptionList(*options, id="lesson-options")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
