@@ -48,3 +48,7 @@ class DeviceError(UserError):
 
 class SettingsError(UserError):
     """A setting is out of range or inconsistent with another."""
+
+
+class WeightsError(UserError):
+    """A weights file or folder cannot be loaded (missing, damaged, pickled, or not a GPT-2)."""

@@ -31,6 +31,10 @@ class Settings:
             or "sinusoidal" (the original Transformer).
         causal: hide keys after each query.
         scaled: divide scores by √(head size).
+        weights: a model to run instead of random weights: a GPT-2 safetensors file or Hugging Face
+            folder, "gpt2" (found in the Hugging Face cache) or "tiny" (the checkpoint `llm-tui
+            train` wrote). With a model, dim/heads/context come from it.
+        layer: which layer's attention to capture and show (models only).
     """
 
     encoding: str = "gpt2"
@@ -44,6 +48,8 @@ class Settings:
     positions: str = "learned"
     causal: bool = True
     scaled: bool = True
+    weights: str | None = None
+    layer: int = 0
 
     def validate(self) -> None:
         if self.dim < 1 or self.heads < 1 or self.context < 1:

@@ -31,8 +31,10 @@ from tui.lessons.panel import LessonPanel
 from tui.lessons.progress import Progress
 from tui.messages import TokenSelected
 from tui.widgets.attention import AttentionPane
+from tui.widgets.embedding_space import EmbeddingSpacePane
 from tui.widgets.embeddings import EmbeddingsPane
 from tui.widgets.heatmap import AttentionHeatmap
+from tui.widgets.next_token import NextTokenPane
 from tui.widgets.positions import PositionsPane
 from tui.widgets.tokens import TokenSpans, TokenTable
 from tui.widgets.windows import WindowsPane
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from engine.pipeline import PipelineResult
 
 DEBOUNCE_SECONDS = 0.12
-PANE_IDS = ("tokens", "windows", "embeddings", "attention", "positions")
+PANE_IDS = ("tokens", "windows", "embeddings", "attention", "positions", "next", "space")
 # Settings a lesson step may change, by the name the step uses.
 LESSON_SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions")
 
@@ -74,6 +76,8 @@ class LlmTuiApp(App[None]):
         Binding("f3", "pick_corpus", "Corpus", id="app.corpus", priority=True),
         Binding("f4", "next_pane", "Next pane", id="app.next_pane", priority=True),
         Binding("f5", "export_data", "Export", id="app.export", priority=True),
+        Binding("f6", "pick_model", "Model", id="app.model", priority=True),
+        Binding("f7", "train", "Train", id="app.train", priority=True),
         Binding("f9", "lessons", "Lessons", id="app.lessons", priority=True),
         Binding("L", "lessons", "Lessons", id="app.lessons_letter", show=False),
         Binding("n", "lesson_step(1)", "Next step", id="app.lesson_next"),
@@ -121,6 +125,7 @@ class LlmTuiApp(App[None]):
         self.selected = 0
         self._generation = 0
         self._debounce: Timer | None = None
+        self._pending_bytes = b""
         self.language = language or default_language()
         self.progress = Progress(state_dir)
         self.lesson: Lesson | None = None
@@ -159,6 +164,10 @@ class LlmTuiApp(App[None]):
                 yield AttentionPane(id="attention-pane")
             with TabPane("Positions", id="positions"):
                 yield PositionsPane(id="positions-pane")
+            with TabPane("Next token", id="next"):
+                yield NextTokenPane(id="next-pane")
+            with TabPane("Embedding space", id="space"):
+                yield EmbeddingSpacePane(id="space-pane")
         yield Footer()
 
     @property
@@ -171,6 +180,8 @@ class LlmTuiApp(App[None]):
             self.query_one(EmbeddingsPane),
             self.query_one(AttentionPane),
             self.query_one(PositionsPane),
+            self.query_one(NextTokenPane),
+            self.query_one(EmbeddingSpacePane),
         ]
 
     def on_mount(self) -> None:
@@ -270,6 +281,7 @@ class LlmTuiApp(App[None]):
             f"{per_token:.2f} chars/token",
             f"vocab {tokens.vocab_size:,}",
             f"dim {result.settings.dim} · {result.settings.heads} heads",
+            result.model.status() if result.model else "random weights",
             result.device,
         ]
         return " · ".join(parts + list(result.notes))
@@ -327,6 +339,62 @@ class LlmTuiApp(App[None]):
         """Tokenize with encoding `name`."""
         self._change_settings(encoding=name)
         self.notify(f"encoding: {name}", timeout=2)
+
+    def action_change_layer(self, delta: int) -> None:
+        """Show the attention of the next or previous layer (models have several)."""
+        layers = self.result.attention.layers if self.result else 1
+        if layers == 1:
+            self.notify("random weights have one attention layer; load a model with F6", timeout=3)
+            return
+        self._change_settings(layer=(self.settings.layer + delta) % layers)
+
+    def action_pick_model(self) -> None:
+        """Choose random weights, a trained tiny model or GPT-2 weights."""
+        from tui.screens.model import TRAIN, ModelScreen
+
+        def picked(choice: str | None) -> None:
+            if choice == TRAIN:
+                self.action_train()
+            elif choice is not None:
+                self._change_settings(weights=choice or None, layer=0)
+                self.notify(f"model: {choice or 'random weights'}", timeout=3)
+
+        self.push_screen(ModelScreen(self.settings.weights), picked)
+
+    def action_train(self) -> None:
+        """Train a tiny GPT on the corpus (or the sample text), then use it."""
+        from engine.tokenizers import sample_text
+        from tui.screens.train import TrainScreen
+
+        corpus = self.settings.corpus or sample_text()
+        name = Path(self.corpus_path).name if self.corpus_path else "the built-in sample text"
+
+        def trained(path: Path | None) -> None:
+            if path is not None:
+                self._change_settings(weights=str(path), layer=0)
+                self.notify(f"now using the model trained on {name}", timeout=4)
+
+        self.push_screen(
+            TrainScreen(corpus, name, device=self.device.name if self.device else "cpu"), trained
+        )
+
+    @on(NextTokenPane.AppendToken)
+    def _append_token(self, message: NextTokenPane.AppendToken) -> None:
+        """Append a generated token; bytes of a character split over tokens wait for the rest."""
+        data = self._pending_bytes + message.data
+        try:
+            piece = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.reason != "unexpected end of data":
+                piece = data.decode("utf-8", errors="replace")
+            else:
+                self._pending_bytes = data
+                self.notify("that token is part of a character: press a again to complete it", timeout=3)
+                return
+        self._pending_bytes = b""
+        text_area = self.query_one("#text", TextArea)
+        text_area.insert(piece, text_area.document.end)
+        self.selected = len(self.result.tokens) if self.result else 0  # the new last token
 
     def action_next_pane(self) -> None:
         """Show the next tab of panes."""
@@ -428,9 +496,10 @@ class LlmTuiApp(App[None]):
             self.query_one(WindowsPane).set_params(**window)
         if "pane" in state:
             self._focus_pane(state["pane"])
-        self.settings = dataclasses.replace(
-            self.settings, **{key: state[key] for key in LESSON_SETTINGS if key in state}
-        )
+        changes = {key: state[key] for key in LESSON_SETTINGS if key in state}
+        if "dim" in state or "heads" in state:
+            changes["weights"] = None  # the step is about random weights of a chosen size
+        self.settings = dataclasses.replace(self.settings, **changes)
         self._recompute()
 
     def _focus_pane(self, pane: str) -> None:
@@ -444,6 +513,7 @@ class LlmTuiApp(App[None]):
             "embeddings": EmbeddingsPane,
             "attention": AttentionHeatmap,
             "positions": PositionsPane,
+            "next": NextTokenPane,
         }
         self.call_after_refresh(self.query_one(widgets[pane]).focus)
 
@@ -461,6 +531,7 @@ class LlmTuiApp(App[None]):
             ("Windows", WindowsPane),
             ("Lesson panel", LessonPanel),
             ("Positions", PositionsPane),
+            ("Next token", NextTokenPane),
         ):
             sections.append((title, [b for b in widget.BINDINGS if isinstance(b, Binding)]))
         self.push_screen(HelpScreen(sections))
@@ -492,6 +563,12 @@ def launch(args) -> int:
     from tui.cli import read_text, settings_from_args
 
     settings = settings_from_args(args)
+    if settings.weights is None:
+        from engine.weights import default_tiny_checkpoint
+
+        if default_tiny_checkpoint().exists():
+            # The model `llm-tui train` saved last time is picked up; F6 switches back to random weights.
+            settings = dataclasses.replace(settings, weights="tiny")
     if args.theme is not None and args.theme not in THEMES:
         raise UserError(f"unknown theme {args.theme!r} (choose from {', '.join(THEMES)})")
     text = read_text(args)

@@ -12,8 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+import numpy as np
+
 from engine.errors import UserError
 from engine.tokenizers import ENCODINGS
+from engine.tokens import bytes_to_display
 from tui.pieces import visible_piece
 
 EXIT_USAGE = 2
@@ -81,6 +84,13 @@ def _add_shared_options(parser: argparse.ArgumentParser, defaults: bool) -> None
         "--seed", type=int, default=default(123), help="seed for the random weights (default 123)"
     )
     group.add_argument(
+        "--weights",
+        metavar="PATH",
+        default=default(None),
+        help="run a model: a GPT-2 .safetensors file or Hugging Face folder, 'gpt2' (from the Hugging "
+        "Face cache) or 'tiny' (the model `llm-tui train` wrote); default: random weights",
+    )
+    group.add_argument(
         "--positions",
         choices=("learned", "sinusoidal"),
         default=default("learned"),
@@ -116,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = command("inspect", "Run the whole pipeline and print ids, vectors and attention.")
     inspect.add_argument("--layer", type=int, default=0, help="attention layer (default 0)")
+    inspect.add_argument("--topk", type=int, default=5, help="next tokens listed, with a model (default 5)")
     inspect.add_argument("--head", type=int, default=None, help="attention head (default: all)")
     inspect.add_argument(
         "--no-causal", dest="causal", action="store_false", help="let queries see later keys"
@@ -130,6 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
     windows.add_argument("--batch-size", type=int, default=8, help="pairs per batch (default 8)")
     windows.add_argument("--shuffle", action="store_true", help="shuffle pairs (reproducible with --seed)")
     windows.add_argument("--limit", type=int, default=2, help="batches printed without --json (default 2)")
+
+    generate = command("generate", "Continue the text with a model, one token at a time.")
+    generate.add_argument("--max-new-tokens", type=int, default=40, help="tokens to add (default 40)")
+    generate.add_argument("--temperature", type=float, default=1.0, help="0 = greedy (default 1.0)")
+    generate.add_argument("--top-k", type=int, default=None, help="sample among the k most likely")
+    generate.add_argument(
+        "--top-p", type=float, default=None, help="sample among the smallest set with mass p"
+    )
+
+    train = command("train", "Train a tiny GPT on a corpus and save it.")
+    train.add_argument("--steps", type=int, default=200, help="optimizer steps (default 200)")
+    train.add_argument("--batch-size", type=int, default=8, help="windows per step (default 8)")
+    train.add_argument(
+        "--out", metavar="PATH", default=None, help="checkpoint path (default: the user cache)"
+    )
 
     lessons = commands.add_parser("lessons", help="List the lessons.", description="List the lessons.")
     lessons.add_argument("--lang", choices=("en", "ja"), default=None, help="one language (default: all)")
@@ -178,6 +204,8 @@ def settings_from_args(args: argparse.Namespace):
         positions=args.positions,
         causal=getattr(args, "causal", True),
         scaled=getattr(args, "scaled", True),
+        weights=args.weights,
+        layer=getattr(args, "layer", 0),
     )
     settings.validate()
     return settings
@@ -218,12 +246,13 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
 
     text = read_text(args)
     settings = settings_from_args(args)
-    if args.layer != 0:
-        raise UserError(f"--layer {args.layer}: without a model there is one attention layer, layer 0")
-    if args.head is not None and not 0 <= args.head < settings.heads:
-        raise UserError(f"--head {args.head}: choose a head from 0 to {settings.heads - 1}")
+    if args.layer != 0 and not settings.weights:
+        raise UserError(f"--layer {args.layer}: without a model (--weights) there is one layer, layer 0")
     result = run(text, settings)
-    heads = [args.head] if args.head is not None else list(range(settings.heads))
+    heads_available = result.attention.heads
+    if args.head is not None and not 0 <= args.head < heads_available:
+        raise UserError(f"--head {args.head}: choose a head from 0 to {heads_available - 1}")
+    heads = [args.head] if args.head is not None else list(range(heads_available))
     n = result.n_used
     if args.json:
         _print_json(
@@ -248,8 +277,10 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
                     else result.embedded.sinusoidal_positions
                 ).tolist(),
                 "input_vectors": result.embedded.input_vectors.tolist(),
+                "model": _model_json(result),
+                "next": _top_next(result, args.topk),
                 "attention": {
-                    "layer": 0,
+                    "layer": result.attention.layer,
                     "causal": result.attention.causal,
                     "scaled": result.attention.scaled,
                     "heads": [{"head": h, "weights": result.attention.weights[h].tolist()} for h in heads],
@@ -258,7 +289,8 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
             }
         )
         return
-    print(f"{result.tokens.encoding} · {len(result.tokens):,} tokens · device {result.device}")
+    model = result.model.status() if result.model else "random weights"
+    print(f"{result.tokens.encoding} · {len(result.tokens):,} tokens · {model} · device {result.device}")
     print(
         f"input vectors = token vectors + {result.embedded.positions} positions: "
         f"shape {result.embedded.input_vectors.shape}"
@@ -269,11 +301,15 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
         more = " …" if settings.dim > 8 else ""
         print(f"{i:>4} {visible_piece(result.tokens.piece(i))[:12]:<12} [{vector}{more}]")
     for h in heads:
-        print(f"attention weights, layer 0, head {h} (rows: queries, columns: keys)")
+        print(f"attention weights, layer {result.attention.layer}, head {h} (rows: queries, columns: keys)")
         for i in range(shown):
             print(f"{i:>4} " + " ".join(f"{w:.2f}" for w in result.attention.weights[h, i, :shown]))
     if shown < n:
         print(f"(first {shown} of {n} tokens shown; --json prints everything)")
+    if result.next_token is not None and n:
+        print(f"most likely next tokens after {visible_piece(result.tokens.piece(n - 1))!r}:")
+        for record in _top_next(result, args.topk):
+            print(f"  {record['prob']:7.2%}  {record['id']:>6}  {visible_piece(record['piece'])}")
     for note in result.notes:
         print(f"note: {note}")
 
@@ -321,6 +357,188 @@ def _print_json(payload: dict[str, Any]) -> None:
     sys.stdout.write("\n")
 
 
+def _model_json(result) -> dict[str, Any] | None:
+    if result.model is None:
+        return None
+    info = result.model
+    return {
+        "name": info.name,
+        "source": info.source,
+        "layers": info.layers,
+        "heads": info.heads,
+        "dim": info.dim,
+    }
+
+
+def _top_next(result, k: int) -> list[dict[str, Any]]:
+    """The k most likely tokens after the last used position, as {"id", "piece", "prob"} records."""
+    from engine.sampling import next_token_distribution
+
+    if result.next_token is None or result.n_used == 0:
+        return []
+    if k < 1:
+        raise UserError("--topk must be at least 1")
+    prediction = result.next_token
+    distribution = next_token_distribution(
+        prediction.logits_at(result.n_used - 1), suppressed=prediction.suppressed
+    )
+    order = np.argsort(-distribution.probs, kind="stable")[:k]
+    tokenizer = _tokenizer_for(result)
+    records = []
+    for row in order:
+        token_id = prediction.token_id(int(row))
+        piece = "<|unk|>" if token_id < 0 else bytes_to_display(tokenizer.token_bytes(token_id))
+        records.append({"id": token_id, "piece": piece, "prob": float(distribution.probs[row])})
+    return records
+
+
+def _tokenizer_for(result):
+    from engine.tokenizers import get_tokenizer
+
+    settings = result.settings
+    return get_tokenizer(settings.encoding, settings.corpus, settings.allow_special)
+
+
+def _default_weights(args: argparse.Namespace) -> str:
+    """--weights, else the model `llm-tui train` saved, else GPT-2 from the Hugging Face cache."""
+    from engine.weights import default_tiny_checkpoint, find_hf_cache_gpt2
+
+    if args.weights:
+        return args.weights
+    if default_tiny_checkpoint().exists():
+        return "tiny"
+    if find_hf_cache_gpt2() is not None:
+        return "gpt2"
+    raise UserError("no model: train one with `llm-tui train`, or pass --weights PATH")
+
+
+def _cmd_generate(args: argparse.Namespace) -> None:
+    import codecs
+
+    import torch
+
+    from engine.device import pick_device
+    from engine.pipeline import load_model
+    from engine.sampling import generate
+
+    args.weights = _default_weights(args)
+    settings = settings_from_args(args)
+    loaded = load_model(settings.weights, pick_device(settings.device).name)
+    tokenizer = _tokenizer_for_model(loaded, settings)
+    prompt = read_text(args)
+    ids = tokenizer.encode(prompt)
+    if not ids:
+        raise UserError("the prompt is empty: give some text to continue")
+    if args.max_new_tokens < 1:
+        raise UserError("--max-new-tokens must be at least 1")
+    model_ids = torch.from_numpy(loaded.to_model_ids(ids)).to(next(loaded.model.parameters()).device)
+    stream = generate(
+        loaded.model,
+        model_ids,
+        args.max_new_tokens,
+        args.temperature,
+        args.top_k,
+        args.top_p,
+        seed=args.seed,
+        suppressed=loaded.suppressed_ids,
+    )
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    new_ids: list[int] = []
+    if not args.json:
+        print(f"[{loaded.source}]", file=sys.stderr)
+        sys.stdout.write(prompt)
+    for model_id in stream:
+        token_id = int(loaded.to_tokenizer_ids([model_id])[0])
+        new_ids.append(token_id)
+        if not args.json:
+            # Bytes of a character split over tokens wait for the rest instead of printing as U+FFFD.
+            sys.stdout.write(decoder.decode(tokenizer.token_bytes(token_id)) if token_id >= 0 else "<|unk|>")
+            sys.stdout.flush()
+    if args.json:
+        _print_json(
+            {
+                "model": loaded.source,
+                "prompt_ids": ids,
+                "ids": new_ids,
+                "text": tokenizer.decode([i for i in new_ids if i >= 0]),
+            }
+        )
+    else:
+        sys.stdout.write(decoder.decode(b"", final=True) + "\n")
+
+
+def _tokenizer_for_model(loaded, settings):
+    from engine.tokenizers import get_tokenizer
+
+    return get_tokenizer(loaded.encoding, settings.corpus, settings.allow_special)
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    import time
+    from pathlib import Path
+
+    from engine.device import pick_device
+    from engine.inputs import read_text_file
+    from engine.tokenizers import get_tokenizer, sample_text
+    from engine.train import TINY_CONFIG, train
+    from engine.weights import default_tiny_checkpoint
+
+    if args.steps < 1:
+        raise UserError("--steps must be at least 1")
+    corpus = read_text_file(args.corpus, "corpus") if args.corpus else sample_text()
+    ids = get_tokenizer("gpt2").encode(corpus)
+    device = pick_device(args.device)
+    out = Path(args.out).expanduser() if args.out else default_tiny_checkpoint()
+    started = time.perf_counter()
+    interactive = sys.stderr.isatty()
+    print(
+        f"training a tiny GPT ({TINY_CONFIG.layers} layers, {TINY_CONFIG.dim} wide) on {len(ids):,} tokens "
+        f"of {args.corpus or 'the built-in sample text'}, {args.steps} steps on {device.description}",
+        file=sys.stderr,
+    )
+
+    def progress(step: int, train_loss: float, val_loss: float | None) -> bool:
+        filled = round(24 * step / args.steps)
+        line = (
+            f"step {step:>5}/{args.steps} [{'█' * filled}{'·' * (24 - filled)}] train loss {train_loss:.3f}"
+            + (f" · val {val_loss:.3f}" if val_loss is not None else "")
+            + f" · {time.perf_counter() - started:.1f}s"
+        )
+        if interactive:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif step == args.steps or step % max(1, args.steps // 10) == 0:
+            print(line, file=sys.stderr)
+        return True
+
+    result = train(
+        ids,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        device=device.name,
+        on_step=progress,
+    )
+    if interactive:
+        print(file=sys.stderr)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.save(out, metadata={"corpus": str(args.corpus or "sample")})
+    summary = {
+        "path": str(out),
+        "steps": result.steps,
+        "initial_train_loss": result.initial_train_loss,
+        "final_train_loss": result.final_train_loss,
+        "final_val_loss": result.final_val_loss,
+        "seconds": round(result.seconds, 2),
+    }
+    if args.json:
+        _print_json(summary)
+    else:
+        print(
+            f"saved {out} · train loss {result.initial_train_loss:.3f} → {result.final_train_loss:.3f} "
+            f"in {result.seconds:.1f}s; use it with: llm-tui --weights tiny"
+        )
+
+
 def _cmd_lessons(args: argparse.Namespace) -> None:
     from tui.lessons.catalog import LANGUAGES, load_lessons
 
@@ -347,6 +565,8 @@ COMMANDS = {
     "inspect": _cmd_inspect,
     "windows": _cmd_windows,
     "lessons": _cmd_lessons,
+    "generate": _cmd_generate,
+    "train": _cmd_train,
 }
 
 

@@ -33,10 +33,21 @@ class LlmCommands(Provider):
             ),
             ("Save screenshot (SVG)", app.action_save_screenshot, "Save into the current directory"),
             ("Help: keys", app.action_help, "List every key"),
+            ("Model: choose weights…", app.action_pick_model, "Random, a trained tiny model, or GPT-2"),
+            ("Model: train a tiny GPT…", app.action_train, "About a minute on the corpus"),
+            ("Lessons…", app.action_lessons, "Step-by-step lessons"),
         ]
         commands += [
-            (f"Show pane: {pane.title()}", partial(app.action_show_pane, pane), f"Switch to the {pane} tab")
-            for pane in ("tokens", "embeddings", "attention", "positions")
+            (f"Show pane: {title}", partial(app.action_show_pane, pane), f"Switch to the {title} tab")
+            for pane, title in (
+                ("tokens", "Tokens"),
+                ("windows", "Windows"),
+                ("embeddings", "Embeddings"),
+                ("attention", "Attention"),
+                ("positions", "Positions"),
+                ("next", "Next token"),
+                ("space", "Embedding space"),
+            )
         ]
         return commands
 

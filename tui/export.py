@@ -39,7 +39,7 @@ def export(result: PipelineResult, head: int, folder: Path, stem: str) -> list[P
         json.dumps(
             {
                 "encoding": result.tokens.encoding,
-                "layer": 0,
+                "layer": result.attention.layer,
                 "head": head,
                 "causal": result.attention.causal,
                 "scaled": result.attention.scaled,

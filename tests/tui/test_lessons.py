@@ -29,6 +29,7 @@ FOCUS_OWNERS = {
     "embeddings": "EmbeddingsTable",
     "attention": "AttentionHeatmap",
     "positions": "PositionsPane",
+    "next": "NextTokenPane",
 }
 
 

@@ -37,6 +37,8 @@ class AttentionPane(Vertical):
         m: Toggle the causal mask (recomputes).
         s: Toggle dividing scores by √(head size) (recomputes).
         ], [: Next / previous head.
+        a: Average over heads, or back to one head.
+        }, {: Next / previous layer (with a model; recomputes).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -45,6 +47,21 @@ class AttentionPane(Vertical):
         Binding("right_square_bracket", "next_head", "Next head", id="attention.next_head", key_display="]"),
         Binding(
             "left_square_bracket", "previous_head", "Prev head", id="attention.previous_head", key_display="["
+        ),
+        Binding("a", "toggle_average", "Average heads", id="attention.average"),
+        Binding(
+            "right_curly_bracket",
+            "app.change_layer(1)",
+            "Next layer",
+            id="attention.next_layer",
+            key_display="}",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "app.change_layer(-1)",
+            "Prev layer",
+            id="attention.prev_layer",
+            key_display="{",
         ),
     ]
     DEFAULT_CSS = """
@@ -60,6 +77,7 @@ class AttentionPane(Vertical):
         super().__init__(**kwargs)
         self.result: PipelineResult | None = None
         self.head = 0
+        self.average = False
         self.query = 0
         self.key = 0
 
@@ -99,7 +117,7 @@ class AttentionPane(Vertical):
         result = self.result
         assert result is not None
         labels = [visible_piece(result.tokens.piece(i)) for i in range(result.n_used)]
-        self.heatmap.set_matrix(result.attention.weights[self.head], result.attention.mask, labels)
+        self.heatmap.set_matrix(self._weights(), result.attention.mask, labels)
         self.heatmap.cursor = (self.query, self.key)
         self._describe()
 
@@ -123,6 +141,16 @@ class AttentionPane(Vertical):
         if moved_row:
             self.post_message(TokenSelected(event.row))
 
+    def _weights(self) -> np.ndarray:
+        """(T, T) weights of the shown head, or their mean over heads."""
+        weights = self.result.attention.weights
+        return weights.mean(axis=0) if self.average else weights[self.head]
+
+    def action_toggle_average(self) -> None:
+        self.average = not self.average
+        if self.result is not None and self.result.n_used:
+            self._draw_matrix()
+
     def action_next_head(self) -> None:
         self._change_head(+1)
 
@@ -133,6 +161,7 @@ class AttentionPane(Vertical):
         if self.result is None or self.result.n_used == 0:
             return
         self.head = (self.head + step) % self.result.attention.heads
+        self.average = False
         self._draw_matrix()
 
     def _describe(self) -> None:
@@ -143,13 +172,16 @@ class AttentionPane(Vertical):
         head_dim = result.settings.dim // result.settings.heads
         q, k = self.query, self.key
         piece = result.tokens.piece
-        weight = float(attention.weights[self.head, q, k])
+        weight = float(self._weights()[q, k])
         masked = bool(attention.mask[q, k])
         scaling = f"scores ÷ √{head_dim}" if attention.scaled else "scores not scaled"
         cell = f"q#{q} {visible_piece(piece(q))!r} → k#{k} {visible_piece(piece(k))!r}: "
         cell += "masked (0)" if masked else f"{weight:.4f}"
+        heads = (
+            f"mean of {attention.heads} heads" if self.average else f"head {self.head + 1}/{attention.heads}"
+        )
         self.query_one("#attention-info", Static).update(
-            f"layer 0 · head {self.head + 1}/{attention.heads} · causal mask "
+            f"layer {attention.layer + 1}/{attention.layers} · {heads} · causal mask "
             f"{'on' if attention.causal else 'off'} · {scaling} · {cell}"
         )
         self.query_one("#attention-bars", Static).update(self._bars(q))
@@ -157,7 +189,7 @@ class AttentionPane(Vertical):
     def _bars(self, query: int) -> str:
         result = self.result
         assert result is not None
-        weights = result.attention.weights[self.head, query, : result.n_used]
+        weights = self._weights()[query, : result.n_used]
         visible = max(1, self.query_one("#attention-bars").size.height - 2)
         order = np.argsort(-weights, kind="stable")[:visible]
         lines = [f"query #{query} {visible_piece(result.tokens.piece(query))[:16]!r}: top keys"]
