@@ -75,15 +75,14 @@ class RegexTokenizer:
         char_spans = np.array(
             [(offset, offset + len(word)) for word, offset in words], dtype=np.int64
         ).reshape(-1, 2)
+        spans = (char_byte_offsets(text)[char_spans], char_spans, np.zeros(len(words), dtype=bool))
         notes = (f"{unknown} unknown word(s) mapped to {UNKNOWN}",) if unknown else ()
         return TokenizedText(
             encoding=self.name,
             text=text,
             ids=ids,
-            char_spans=char_spans,
-            byte_spans=char_byte_offsets(text)[char_spans],
-            partial=np.zeros(len(words), dtype=bool),
             vocab_size=self.vocab_size,
+            spans=lambda: spans,
             notes=notes,
             token_bytes=self.token_bytes,
         )

@@ -18,7 +18,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
 
 from engine.errors import UserError
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
     from engine.device import DeviceInfo
     from engine.pipeline import PipelineResult
 
-DEBOUNCE_SECONDS = 0.12
 PANE_IDS = ("tokens", "windows", "embeddings", "attention", "positions", "next", "space")
 # Settings a lesson step may change, by the name the step uses.
 LESSON_SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions")
@@ -124,7 +122,13 @@ class LlmTuiApp(App[None]):
         self.result: PipelineResult | None = None
         self.selected = 0
         self._generation = 0
-        self._debounce: Timer | None = None
+        # One pipeline run at a time: an edit during a run only marks the text dirty, and one
+        # follow-up run starts when the current one ends (leading edge, no fixed debounce delay).
+        self._in_flight: int | None = None
+        self._dirty = False
+        # Panes in hidden tabs skip results (drawing them cost more than the pipeline) and catch
+        # up when their tab is shown.
+        self._stale: set = set()
         self._pending_bytes = b""
         self.language = language or default_language()
         self.progress = Progress(state_dir)
@@ -169,6 +173,24 @@ class LlmTuiApp(App[None]):
             with TabPane("Embedding space", id="space"):
                 yield EmbeddingSpacePane(id="space-pane")
         yield Footer()
+
+    @property
+    def pane_tabs(self) -> dict[type, str | None]:
+        """The tab each pane lives in (None: always on screen)."""
+        return {
+            TokenSpans: None,
+            TokenTable: "tokens",
+            WindowsPane: "windows",
+            EmbeddingsPane: "embeddings",
+            AttentionPane: "attention",
+            PositionsPane: "positions",
+            NextTokenPane: "next",
+            EmbeddingSpacePane: "space",
+        }
+
+    def _is_shown(self, pane) -> bool:
+        tab = self.pane_tabs[type(pane)]
+        return tab is None or self.query_one(TabbedContent).active == tab
 
     @property
     def panes(self) -> list:
@@ -218,13 +240,26 @@ class LlmTuiApp(App[None]):
 
     @on(TextArea.Changed, "#text")
     def _text_changed(self) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._recompute)
+        if self._in_flight is not None:
+            self._dirty = True
+        else:
+            self._recompute()
 
     def _recompute(self) -> None:
         self._generation += 1
+        self._in_flight = self._generation
+        self._dirty = False
+        # Panes in hidden tabs skip results (drawing them cost more than the pipeline) and catch
+        # up when their tab is shown.
+        self._stale: set = set()
         self._compute(self.query_one("#text", TextArea).text, self.settings, self._generation)
+
+    def _run_finished(self, generation: int) -> None:
+        """A run ended: start the follow-up run if the text changed meanwhile."""
+        if generation == self._in_flight:
+            self._in_flight = None
+            if self._dirty:
+                self._recompute()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pipeline", description="run the pipeline")
     def _compute(self, text: str, settings: Settings, generation: int) -> None:
@@ -238,26 +273,33 @@ class LlmTuiApp(App[None]):
         except UserError as error:
             self.post_message(self.PipelineFailed(str(error), generation))
             return
+        except Exception as error:
+            # A bug must not leave the app waiting for this run for ever: report it, then let the
+            # worker fail (it is logged; exit_on_error=False keeps the app running).
+            message = f"internal error: {type(error).__name__}: {error}"
+            self.post_message(self.PipelineFailed(message, generation))
+            raise
         self.post_message(self.PipelineDone(result, generation))
 
     @on(PipelineDone)
     def _show_result(self, message: PipelineDone) -> None:
+        self._run_finished(message.generation)
         if message.generation != self._generation:
-            return  # an older edit finished after a newer one started
+            return  # an older run finished after a newer one started
         self.result = result = message.result
         self.query_one("#error", Static).set_class(False, "-shown")
         self.selected = min(self.selected, max(result.n_used - 1, 0))
         for pane in self.panes:
-            pane.show_result(result)
-            pane.select_token(self.selected if result.n_used else None)
-        if self._pending_key is not None and result.n_used:
-            attention = self.query_one(AttentionPane)
-            attention.select_cell(self.selected, min(self._pending_key, result.n_used - 1))
-            self._pending_key = None
-        self.query_one("#status", Static).update(self._status_line(result))
+            if self._is_shown(pane):
+                self._update_pane(pane)
+            else:
+                self._stale.add(pane)
+        # Fixed-size lines: repaint only, no layout pass over the whole screen (it cost ~100 ms).
+        self.query_one("#status", Static).update(self._status_line(result), layout=False)
 
     @on(PipelineFailed)
     def _show_error(self, message: PipelineFailed) -> None:
+        self._run_finished(message.generation)
         if message.generation != self._generation:
             return
         self._show_error_text(message.error)
@@ -301,11 +343,31 @@ class LlmTuiApp(App[None]):
         if token is not None and token < self.result.n_used and token != self.selected:
             self._select(token, source=None)
 
+    def _update_pane(self, pane) -> None:
+        """Give `pane` the latest result and selection."""
+        result = self.result
+        self._stale.discard(pane)
+        pane.show_result(result)
+        pane.select_token(self.selected if result.n_used else None)
+        if isinstance(pane, AttentionPane) and self._pending_key is not None and result.n_used:
+            pane.select_cell(self.selected, min(self._pending_key, result.n_used - 1))
+            self._pending_key = None
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self) -> None:
+        for pane in list(self._stale):
+            if self._is_shown(pane) and self.result is not None:
+                self._update_pane(pane)
+
     def _select(self, index: int, source: object) -> None:
         self.selected = index
         for pane in self.panes:
-            if pane is not source:
+            if pane is source:
+                continue
+            if self._is_shown(pane):
                 pane.select_token(index)
+            else:
+                self._stale.add(pane)
         text_area = self.query_one("#text", TextArea)
         if source is not None and self.result is not None and not text_area.has_focus:
             # Show the token in the text too: a cursor move, never a selection, which typing

@@ -157,6 +157,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="PATH", default=None, help="checkpoint path (default: the user cache)"
     )
 
+    bench = commands.add_parser(
+        "bench",
+        help="Measure speed.",
+        description="Measure speed: start-up, keystroke latency, heatmap, tokenization, model forward.",
+    )
+    bench.add_argument(
+        "--quick", action="store_true", help="fewer repeats and smaller sizes (seconds, not minutes)"
+    )
+    bench.add_argument(
+        "--device", choices=("auto", "cpu", "cuda", "mps"), default="auto", help="device for the model rows"
+    )
+    bench.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+
     lessons = commands.add_parser("lessons", help="List the lessons.", description="List the lessons.")
     lessons.add_argument("--lang", choices=("en", "ja"), default=None, help="one language (default: all)")
     lessons.add_argument("--json", action="store_true", help="machine-readable output on stdout")
@@ -539,6 +552,45 @@ def _cmd_train(args: argparse.Namespace) -> None:
         )
 
 
+def _cmd_bench(args: argparse.Namespace) -> None:
+    from engine.device import pick_device
+    from tui.bench import format_table, machine_line, run_all
+
+    device = pick_device(args.device)
+    if not args.json:
+        print(
+            f"measuring on {machine_line(device.description)}{' (quick)' if args.quick else ''}…",
+            file=sys.stderr,
+        )
+    rows = run_all(args.quick, device.name)
+    if args.json:
+        _print_json(
+            {
+                "machine": machine_line(device.description),
+                "quick": args.quick,
+                "rows": [
+                    {
+                        "name": r.name,
+                        "value": r.value,
+                        "unit": r.unit,
+                        "target": r.target,
+                        "passed": r.passed,
+                        "detail": r.detail,
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return
+    print(format_table(rows))
+    missed = [row.name for row in rows if row.passed is False]
+    print(
+        f"{len(rows) - len(missed)} of {len(rows)} rows within target"
+        if not missed
+        else f"missed: {', '.join(missed)}"
+    )
+
+
 def _cmd_lessons(args: argparse.Namespace) -> None:
     from tui.lessons.catalog import LANGUAGES, load_lessons
 
@@ -567,6 +619,7 @@ COMMANDS = {
     "lessons": _cmd_lessons,
     "generate": _cmd_generate,
     "train": _cmd_train,
+    "bench": _cmd_bench,
 }
 
 

@@ -230,3 +230,11 @@ def test_damaged_vocabulary_is_refused(tmp_path):
     (tmp_path / spec.filename).write_bytes(b"not gzip")
     with pytest.raises(VocabError, match="cannot read"):
         bpe.read_ranks(spec, tmp_path)
+
+
+def test_lone_surrogates_are_replaced_one_for_one_and_said():
+    text = "a\ud800b"
+    tokens = get_tokenizer("gpt2").tokenize(text)
+    assert tokens.text == "a\ufffdb" and len(tokens.text) == len(text)
+    assert tokens.notes and "surrogate" in tokens.notes[0]
+    assert tokens.char_spans[-1, 1] == len(text)

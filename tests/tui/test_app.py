@@ -123,6 +123,8 @@ def test_selecting_a_token_highlights_it_everywhere():
             await pilot.press("down", "down")
             await pilot.pause()
             assert app.selected == 2
+            app.query_one(TabbedContent).active = "attention"  # hidden panes catch up when shown
+            await pilot.pause()
             assert app.query_one(AttentionPane).heatmap.cursor[0] == 2
             text_area = app.query_one(TextArea)
             assert text_area.cursor_location == (0, len("one two"))
@@ -218,3 +220,42 @@ def test_sixteen_colour_terminal_renders_every_pane(monkeypatch):
     mode, heatmap = _visit_every_pane({"TERM": "xterm", "TEXTUAL_COLOR_SYSTEM": "standard"}, monkeypatch)
     assert mode == "16"
     assert any(char in "".join(heatmap[1:4]) for char in "░▒▓█")
+
+
+def test_fast_typing_is_coalesced_and_ends_on_the_final_text(monkeypatch):
+    import time
+
+    import engine.pipeline
+
+    real_run = engine.pipeline.run
+
+    def slow_run(*args, **kwargs):
+        time.sleep(0.05)  # a pipeline slower than typing, as with a long text or a big model
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(engine.pipeline, "run", slow_run)
+
+    async def scenario():
+        app = make_app(text="")
+        runs = []
+        original = app._recompute
+
+        def counting_recompute():
+            runs.append(app.query_one(TextArea).text)
+            original()
+
+        app._recompute = counting_recompute
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            typed = "the lamp was lit so the boats could find the harbour"
+            runs.clear()
+            text_area = app.query_one(TextArea)
+            for char in typed:  # edits arrive faster than a run takes (no yielding between them)
+                text_area.insert(char, text_area.document.end)
+                await asyncio.sleep(0.005)
+            await settle(pilot)
+            assert app.result.tokens.text == typed
+            assert runs and runs[-1] == typed
+            assert len(runs) < len(typed)  # edits during a run share one follow-up run
+
+    asyncio.run(scenario())

@@ -97,8 +97,8 @@ class AttentionPane(Vertical):
     def show_message(self, message: str) -> None:
         self.result = None
         self.heatmap.clear_matrix(message)
-        self.query_one("#attention-info", Static).update("")
-        self.query_one("#attention-bars", Static).update("")
+        self.query_one("#attention-info", Static).update("", layout=False)
+        self.query_one("#attention-bars", Static).update("", layout=False)
 
     def set_palette(self, palette_name: str, mono: bool) -> None:
         self.heatmap.set_palette(palette_name, mono)
@@ -182,9 +182,11 @@ class AttentionPane(Vertical):
         )
         self.query_one("#attention-info", Static).update(
             f"layer {attention.layer + 1}/{attention.layers} · {heads} · causal mask "
-            f"{'on' if attention.causal else 'off'} · {scaling} · {cell}"
+            f"{'on' if attention.causal else 'off'} · {scaling} · {cell}",
+            layout=False,
         )
-        self.query_one("#attention-bars", Static).update(self._bars(q))
+        # Both lines have fixed sizes: repaint them without a layout pass over the whole screen.
+        self.query_one("#attention-bars", Static).update(self._bars(q), layout=False)
 
     def _bars(self, query: int) -> str:
         result = self.result

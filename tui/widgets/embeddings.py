@@ -33,6 +33,7 @@ from textual.widget import Widget
 from themes.palettes import PALETTES, shade, text_color_on
 from tui.messages import TokenSelected
 from tui.pieces import visible_piece
+from tui.widgets.scrolling import set_virtual_size
 
 if TYPE_CHECKING:
     from engine.pipeline import PipelineResult
@@ -405,9 +406,9 @@ class EmbeddingsTable(ScrollView, can_focus=True):
         if self._blocks and self.tokens:
             self._layout = _Layout.fit(self.size.width, self.tokens, self._blocks[0].shape[1])
             lines = HEADER + self.tokens * self._layout.lines_per_token
-            self.virtual_size = Size(0, lines)
+            set_virtual_size(self, Size(0, lines))
         else:
-            self.virtual_size = Size(0, 0)
+            set_virtual_size(self, Size(0, 0))
         first_dim = self.validate_first_dim(self.first_dim)
         if self._layout != layout or first_dim != self.first_dim:
             self.set_reactive(EmbeddingsTable.first_dim, first_dim)

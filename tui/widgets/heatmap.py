@@ -25,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from themes.palettes import PALETTES, shade, text_color_on
+from tui.widgets.scrolling import set_virtual_size
 
 GUTTER = 10
 """Cells left of the heatmap for the row label: 9 for the label, 1 gap."""
@@ -239,7 +240,7 @@ class AttentionHeatmap(ScrollView, can_focus=True):
         self._scale = self._level_scale(weights, mask)
         self._message = ""
         rows, cols = weights.shape
-        self.virtual_size = Size(GUTTER + CELL * cols, HEADER + rows)
+        set_virtual_size(self, Size(GUTTER + CELL * cols, HEADER + rows))
         self.set_reactive(AttentionHeatmap.cursor, self.validate_cursor(self.cursor))
         self._invalidate()
         self._scroll_to_cursor()
@@ -255,7 +256,7 @@ class AttentionHeatmap(ScrollView, can_focus=True):
         self._mask = None
         self._labels = []
         self._message = message
-        self.virtual_size = Size(0, 0)
+        set_virtual_size(self, Size(0, 0))
         self._invalidate()
 
     def set_palette(self, palette_name: str, mono: bool = False) -> None:

@@ -32,6 +32,7 @@ from textual.strip import Strip
 
 from tui.messages import TokenSelected
 from tui.pieces import visible_piece
+from tui.widgets.scrolling import set_virtual_size
 
 if TYPE_CHECKING:
     from engine.pipeline import PipelineResult
@@ -522,12 +523,12 @@ class TokenSpans(TokenPane):
         if self._result is None or width <= 0 or not self._result.tokens.text:
             self._rows = None
             self._wrap_width = 0
-            self.virtual_size = Size(0, 0)
+            set_virtual_size(self, Size(0, 0))
         elif width != self._wrap_width:
             boundaries = self._result.tokens.char_spans.ravel()
             self._rows = wrap_rows(self._widths, self._newlines, boundaries, width)
             self._wrap_width = width
-            self.virtual_size = Size(width, self.row_count)
+            set_virtual_size(self, Size(width, self.row_count))
         super()._relayout()
 
     def _invalidate(self) -> None:
@@ -810,7 +811,7 @@ class TokenTable(TokenPane):
     def _relayout(self) -> None:
         """Size the scroll area: a header line, then one line per token."""
         rows = 0 if self._result is None else len(self._result.tokens)
-        self.virtual_size = Size(self.scrollable_content_region.width, HEADER + rows)
+        set_virtual_size(self, Size(self.scrollable_content_region.width, HEADER + rows))
         super()._relayout()
 
     @property
