@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from engine.errors import SettingsError
-from engine.tokens import TokenizedText
+
+if TYPE_CHECKING:  # numpy comes with it; the app must not pay for that before its first frame
+    from engine.tokens import TokenizedText
 
 SAMPLE_TEXT_PATH = Path(__file__).parent / "data" / "sample.txt"
 

@@ -26,23 +26,24 @@ from engine.tokenizers import ENCODINGS
 from themes import THEMES, color_mode, default_palette, register_themes, theme_for_mode
 from tui.commands import LlmCommands
 from tui.lessons.catalog import Lesson, LessonError, default_language, find_lesson, load_lessons
-from tui.lessons.panel import LessonPanel
 from tui.lessons.progress import Progress
 from tui.messages import TokenSelected
-from tui.widgets.attention import AttentionPane
-from tui.widgets.embedding_space import EmbeddingSpacePane
-from tui.widgets.embeddings import EmbeddingsPane
-from tui.widgets.heatmap import AttentionHeatmap
-from tui.widgets.next_token import NextTokenPane
-from tui.widgets.positions import PositionsPane
-from tui.widgets.tokens import TokenSpans, TokenTable
-from tui.widgets.windows import WindowsPane
 
 if TYPE_CHECKING:
     from engine.device import DeviceInfo
     from engine.pipeline import PipelineResult
 
-PANE_IDS = ("tokens", "windows", "embeddings", "attention", "positions", "next", "space")
+# Mirrors tui.panes.TABS, which cannot be imported here: it pulls in every pane's heavy imports.
+TABS = (
+    ("tokens", "Tokens"),
+    ("windows", "Windows"),
+    ("embeddings", "Embeddings"),
+    ("attention", "Attention"),
+    ("positions", "Positions"),
+    ("next", "Next token"),
+    ("space", "Embedding space"),
+)
+PANE_IDS = tuple(tab for tab, _ in TABS)
 # Settings a lesson step may change, by the name the step uses.
 LESSON_SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions")
 
@@ -129,6 +130,7 @@ class LlmTuiApp(App[None]):
         # Panes in hidden tabs skip results (drawing them cost more than the pipeline) and catch
         # up when their tab is shown.
         self._stale: set = set()
+        self._widgets: dict = {}
         self._pending_bytes = b""
         self.language = language or default_language()
         self.progress = Progress(state_dir)
@@ -147,84 +149,74 @@ class LlmTuiApp(App[None]):
         self.theme = theme_for_mode(theme_name, self.color_mode)
 
     def compose(self) -> ComposeResult:
-        yield LessonPanel(id="lesson-panel")
+        # Panes are placeholders until the first frame is painted (see `_mount_panes`).
         with Horizontal(id="top"):
             text = TextArea(self.initial_text, id="text", soft_wrap=True, tab_behavior="focus")
             text.border_title = "Text (type here)"
             yield text
-            spans = TokenSpans(id="spans")
+            spans = Static("", id="spans")
             spans.border_title = "Tokens in the text"
             yield spans
         yield Static("loading the engine…", id="status")
         yield Static("", id="error")
         with TabbedContent(id="panes"):
-            with TabPane("Tokens", id="tokens"):
-                yield TokenTable(id="token-table")
-            with TabPane("Windows", id="windows"):
-                yield WindowsPane(id="windows-pane")
-            with TabPane("Embeddings", id="embeddings"):
-                yield EmbeddingsPane(id="embeddings-pane")
-            with TabPane("Attention", id="attention"):
-                yield AttentionPane(id="attention-pane")
-            with TabPane("Positions", id="positions"):
-                yield PositionsPane(id="positions-pane")
-            with TabPane("Next token", id="next"):
-                yield NextTokenPane(id="next-pane")
-            with TabPane("Embedding space", id="space"):
-                yield EmbeddingSpacePane(id="space-pane")
+            for tab, title in TABS:
+                with TabPane(title, id=tab):
+                    yield Static("loading…", classes="pane-placeholder")
         yield Footer()
 
+    def pane(self, name: str):
+        """The widget of tab `name`, or "spans" / "lesson"; None before `_mount_panes`."""
+        return self._widgets.get(name)
+
     @property
-    def pane_tabs(self) -> dict[type, str | None]:
-        """The tab each pane lives in (None: always on screen)."""
-        return {
-            TokenSpans: None,
-            TokenTable: "tokens",
-            WindowsPane: "windows",
-            EmbeddingsPane: "embeddings",
-            AttentionPane: "attention",
-            PositionsPane: "positions",
-            NextTokenPane: "next",
-            EmbeddingSpacePane: "space",
-        }
+    def pane_tabs(self) -> dict[int, str | None]:
+        """The tab each pane lives in, by widget id() (None: always on screen)."""
+        return {id(widget): None if name == "spans" else name for name, widget in self._widgets.items()}
 
     def _is_shown(self, pane) -> bool:
-        tab = self.pane_tabs[type(pane)]
+        tab = self.pane_tabs[id(pane)]
         return tab is None or self.query_one(TabbedContent).active == tab
 
     @property
     def panes(self) -> list:
         """Every widget that follows the pane contract (show_result, select_token, ...)."""
-        return [
-            self.query_one(TokenSpans),
-            self.query_one(TokenTable),
-            self.query_one(WindowsPane),
-            self.query_one(EmbeddingsPane),
-            self.query_one(AttentionPane),
-            self.query_one(PositionsPane),
-            self.query_one(NextTokenPane),
-            self.query_one(EmbeddingSpacePane),
-        ]
+        return [widget for name, widget in self._widgets.items() if name != "lesson"]
 
     def on_mount(self) -> None:
-        self._apply_palette()
         self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_palette())
-        for pane in self.panes:
-            pane.show_message("loading the engine (torch) in the background…")
         self.query_one("#text", TextArea).focus()
         if self.lesson_error:
             self.notify(f"lessons unavailable: {self.lesson_error}", severity="error", timeout=20)
         self.call_after_refresh(self._after_first_frame)
 
-    def _after_first_frame(self) -> None:
-        """Start computing only now: the worker imports torch, which must not delay the first frame."""
+    async def _after_first_frame(self) -> None:
+        """Only now build the panes and start computing: their imports (numpy, plotext) and the
+        worker's (torch) must not delay the first frame."""
         if self.exit_after_first_frame:
             self.exit()
             return
+        await self._mount_panes()
         if self._start_lesson and self.lessons:
             self.open_lesson(self._start_lesson)
         else:
             self._recompute()
+
+    async def _mount_panes(self) -> None:
+        from tui.panes import build_panes
+
+        widgets = build_panes()
+        await self.query_one("#spans").remove()
+        await self.query_one("#top").mount(widgets["spans"])
+        for tab, _ in TABS:
+            tab_pane = self.query_one(f"#{tab}", TabPane)
+            await tab_pane.query(".pane-placeholder").remove()
+            await tab_pane.mount(widgets[tab])
+        await self.screen.mount(widgets["lesson"])
+        self._widgets = widgets
+        self._apply_palette()
+        for pane in self.panes:
+            pane.show_message("loading the engine (torch) in the background…")
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.height < 24 or self.size.width < 60, "-compact")
@@ -249,9 +241,6 @@ class LlmTuiApp(App[None]):
         self._generation += 1
         self._in_flight = self._generation
         self._dirty = False
-        # Panes in hidden tabs skip results (drawing them cost more than the pipeline) and catch
-        # up when their tab is shown.
-        self._stale: set = set()
         self._compute(self.query_one("#text", TextArea).text, self.settings, self._generation)
 
     def _run_finished(self, generation: int) -> None:
@@ -349,7 +338,7 @@ class LlmTuiApp(App[None]):
         self._stale.discard(pane)
         pane.show_result(result)
         pane.select_token(self.selected if result.n_used else None)
-        if isinstance(pane, AttentionPane) and self._pending_key is not None and result.n_used:
+        if pane is self.pane("attention") and self._pending_key is not None and result.n_used:
             pane.select_cell(self.selected, min(self._pending_key, result.n_used - 1))
             self._pending_key = None
 
@@ -440,8 +429,7 @@ class LlmTuiApp(App[None]):
             TrainScreen(corpus, name, device=self.device.name if self.device else "cpu"), trained
         )
 
-    @on(NextTokenPane.AppendToken)
-    def _append_token(self, message: NextTokenPane.AppendToken) -> None:
+    def on_next_token_pane_append_token(self, message: Message) -> None:
         """Append a generated token; bytes of a character split over tokens wait for the rest."""
         data = self._pending_bytes + message.data
         try:
@@ -507,7 +495,7 @@ class LlmTuiApp(App[None]):
         self.lesson = find_lesson(self.lessons, lesson_id)
         last = self.progress.last_step(self.language, lesson_id)
         self.step_index = min(step if step is not None else last, len(self.lesson.steps) - 1)
-        self.query_one(LessonPanel).remove_class("-hidden")
+        self.pane("lesson").remove_class("-hidden")
         self._apply_step()
         self.refresh_bindings()
 
@@ -525,19 +513,19 @@ class LlmTuiApp(App[None]):
     def action_leave_lesson(self) -> None:
         """Close the lesson; what it set stays, so the learner can keep exploring."""
         self.lesson = None
-        self.query_one(LessonPanel).close()
+        self.pane("lesson").close()
         self.refresh_bindings()
 
     def action_toggle_lesson_panel(self) -> None:
         """Hide or show the lesson text."""
-        self.query_one(LessonPanel).toggle_class("-hidden")
+        self.pane("lesson").toggle_class("-hidden")
 
     def _apply_step(self) -> None:
         """Put the app in the state the current step describes, then recompute."""
         assert self.lesson is not None
         step = self.lesson.steps[self.step_index]
         state = step.state
-        self.query_one(LessonPanel).show_step(self.lesson, self.step_index, self.language)
+        self.pane("lesson").show_step(self.lesson, self.step_index, self.language)
         self.progress.record(self.language, self.lesson.id, self.step_index)
         text_area = self.query_one("#text", TextArea)
         if "text" in state and text_area.text != state["text"]:
@@ -546,16 +534,16 @@ class LlmTuiApp(App[None]):
         if "select" in state:
             self.selected = state["select"]
         self._pending_key = state.get("key")
-        attention = self.query_one(AttentionPane)
+        attention = self.pane("attention")
         if "head" in state:
             attention.head = state["head"]
         if "one_hot" in state:
-            self.query_one(EmbeddingsPane).one_hot = state["one_hot"]
+            self.pane("embeddings").one_hot = state["one_hot"]
         if "position_plot" in state:
-            self.query_one(PositionsPane).kind = state["position_plot"]
+            self.pane("positions").kind = state["position_plot"]
         window = {key: state[key] for key in ("max_length", "stride", "batch_size") if key in state}
         if window:
-            self.query_one(WindowsPane).set_params(**window)
+            self.pane("windows").set_params(**window)
         if "pane" in state:
             self._focus_pane(state["pane"])
         changes = {key: state[key] for key in LESSON_SETTINGS if key in state}
@@ -566,35 +554,20 @@ class LlmTuiApp(App[None]):
 
     def _focus_pane(self, pane: str) -> None:
         if pane == "spans":
-            self.query_one(TokenSpans).focus()
+            self.pane("spans").focus()
             return
         self.query_one(TabbedContent).active = pane
-        widgets = {
-            "tokens": TokenTable,
-            "windows": WindowsPane,
-            "embeddings": EmbeddingsPane,
-            "attention": AttentionHeatmap,
-            "positions": PositionsPane,
-            "next": NextTokenPane,
-        }
-        self.call_after_refresh(self.query_one(widgets[pane]).focus)
+        widget = self.pane(pane)
+        # The attention pane's keys live on its heatmap; the other panes take focus themselves.
+        self.call_after_refresh((widget.heatmap if pane == "attention" else widget).focus)
 
     def action_help(self) -> None:
         """List every key."""
+        from tui.panes import KEY_SECTIONS
         from tui.screens.help import HelpScreen
 
         sections = [("Everywhere", list(self.BINDINGS))]
-        for title, widget in (
-            ("Token spans", TokenSpans),
-            ("Token table", TokenTable),
-            ("Embeddings", EmbeddingsPane),
-            ("Attention", AttentionPane),
-            ("Attention heatmap", AttentionHeatmap),
-            ("Windows", WindowsPane),
-            ("Lesson panel", LessonPanel),
-            ("Positions", PositionsPane),
-            ("Next token", NextTokenPane),
-        ):
+        for title, widget in KEY_SECTIONS:
             sections.append((title, [b for b in widget.BINDINGS if isinstance(b, Binding)]))
         self.push_screen(HelpScreen(sections))
 
@@ -610,7 +583,7 @@ class LlmTuiApp(App[None]):
         if self.result is None:
             self.notify("nothing to export yet", severity="warning")
             return
-        head = self.query_one(AttentionPane).head
+        head = self.pane("attention").head
         stem = time.strftime("llm-tui-%Y%m%d-%H%M%S")
         try:
             paths = export(self.result, head, Path.cwd(), stem)

@@ -20,21 +20,25 @@ def make_app(
 
 
 async def settle(pilot) -> None:
-    """Wait out the debounce, the pipeline workers and the messages they post.
+    """Wait until the panes are mounted (after the first frame), no pipeline run is in flight or
+    pending, a result or an error is shown, and the messages that carried it are handled.
 
     A newer edit cancels the worker of an older one (exclusive workers), so a cancelled worker is
-    not an error here: keep waiting until none is running.
+    not an error here.
     """
-    await pilot.pause(0.2)
-    for _ in range(100):
+    app = pilot.app
+    for _ in range(600):
+        await pilot.pause(0.02)
         try:
-            await pilot.app.workers.wait_for_complete()
+            await app.workers.wait_for_complete()
         except WorkerCancelled:
             continue
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
+        shown = app.result is not None or app.query_one("#error").has_class("-shown")
+        running = any(worker.is_running for worker in app.workers)
+        if app.panes and shown and app._in_flight is None and not app._dirty and not running:
+            await pilot.pause()
             return
-    raise AssertionError("the pipeline workers did not settle")
+    raise AssertionError("the app did not settle within 12 s")
 
 
 def lines_of(widget) -> list[str]:

@@ -1,0 +1,59 @@
+"""Build every pane widget. Importing this module is the expensive part of start-up (numpy,
+plotext, Markdown), so the app imports it only after its first frame is on screen."""
+
+from __future__ import annotations
+
+from textual.widget import Widget
+
+from tui.lessons.panel import LessonPanel
+from tui.widgets.attention import AttentionPane
+from tui.widgets.embedding_space import EmbeddingSpacePane
+from tui.widgets.embeddings import EmbeddingsPane
+from tui.widgets.heatmap import AttentionHeatmap
+from tui.widgets.next_token import NextTokenPane
+from tui.widgets.positions import PositionsPane
+from tui.widgets.tokens import TokenSpans, TokenTable
+from tui.widgets.windows import WindowsPane
+
+TABS = (
+    ("tokens", "Tokens"),
+    ("windows", "Windows"),
+    ("embeddings", "Embeddings"),
+    ("attention", "Attention"),
+    ("positions", "Positions"),
+    ("next", "Next token"),
+    ("space", "Embedding space"),
+)
+"""(tab id, title) of each tab, in order. The panes themselves are keyed by the tab id."""
+
+
+KEY_SECTIONS: tuple[tuple[str, type[Widget]], ...] = (
+    ("Token spans", TokenSpans),
+    ("Token table", TokenTable),
+    ("Windows", WindowsPane),
+    ("Embeddings", EmbeddingsPane),
+    ("Attention", AttentionPane),
+    ("Attention heatmap", AttentionHeatmap),
+    ("Positions", PositionsPane),
+    ("Next token", NextTokenPane),
+    ("Embedding space", EmbeddingSpacePane),
+    ("Lesson panel", LessonPanel),
+)
+"""The help screen's sections: each widget class whose keys it lists."""
+
+
+def build_panes() -> dict[str, Widget]:
+    """A fresh widget for every tab, plus "spans" (beside the text) and "lesson" (the side panel)."""
+    spans = TokenSpans(id="spans")
+    spans.border_title = "Tokens in the text"
+    return {
+        "spans": spans,
+        "tokens": TokenTable(id="token-table"),
+        "windows": WindowsPane(id="windows-pane"),
+        "embeddings": EmbeddingsPane(id="embeddings-pane"),
+        "attention": AttentionPane(id="attention-pane"),
+        "positions": PositionsPane(id="positions-pane"),
+        "next": NextTokenPane(id="next-pane"),
+        "space": EmbeddingSpacePane(id="space-pane"),
+        "lesson": LessonPanel(id="lesson-panel"),
+    }
