@@ -22,7 +22,7 @@ from engine.embeddings import embed_tokens, normal_table
 from engine.errors import SettingsError
 from engine.positions import learned_positions, sinusoidal_positions
 from engine.settings import Settings
-from engine.tokenizers import get_tokenizer
+from engine.tokenizers import tokenizer_for
 from engine.tokens import TokenizedText
 
 
@@ -265,8 +265,7 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
 
 def tokenize(text: str, settings: Settings) -> TokenizedText:
     """Just the tokenizer step, for callers that need no vectors (the `tokenize` command)."""
-    tokenizer = get_tokenizer(settings.encoding, settings.corpus, settings.allow_special)
-    return tokenizer.tokenize(text)
+    return tokenizer_for(settings).tokenize(text)
 
 
 def _truncation_note(n_used: int, n_tokens: int, context: int) -> list[str]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from engine.errors import SettingsError
 
 if TYPE_CHECKING:  # numpy comes with it; the app must not pay for that before its first frame
+    from engine.settings import Settings
     from engine.tokens import TokenizedText
 
 SAMPLE_TEXT_PATH = Path(__file__).parent / "data" / "sample.txt"
@@ -80,6 +81,11 @@ def get_tokenizer(name: str, corpus: str | None = None, allow_special: bool = Fa
     if encoding in REGEX_ENCODINGS:
         return _regex_tokenizer(corpus if corpus is not None else sample_text(), encoding)
     return _bpe_tokenizer(encoding, allow_special)
+
+
+def tokenizer_for(settings: Settings) -> Tokenizer:
+    """The tokenizer `settings` describe: its encoding, corpus and special-token switch."""
+    return get_tokenizer(settings.encoding, settings.corpus, settings.allow_special)
 
 
 @cache

@@ -7,6 +7,7 @@ Every subcommand takes `--json`. User errors print one line on stderr and exit 2
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -396,20 +397,15 @@ def _top_next(result, k: int) -> list[dict[str, Any]]:
         prediction.logits_at(result.n_used - 1), suppressed=prediction.suppressed
     )
     order = np.argsort(-distribution.probs, kind="stable")[:k]
-    tokenizer = _tokenizer_for(result)
+    from engine.tokenizers import tokenizer_for
+
+    tokenizer = tokenizer_for(result.settings)
     records = []
     for row in order:
         token_id = prediction.token_id(int(row))
         piece = "<|unk|>" if token_id < 0 else bytes_to_display(tokenizer.token_bytes(token_id))
         records.append({"id": token_id, "piece": piece, "prob": float(distribution.probs[row])})
     return records
-
-
-def _tokenizer_for(result):
-    from engine.tokenizers import get_tokenizer
-
-    settings = result.settings
-    return get_tokenizer(settings.encoding, settings.corpus, settings.allow_special)
 
 
 def _default_weights(args: argparse.Namespace) -> str:
@@ -433,11 +429,12 @@ def _cmd_generate(args: argparse.Namespace) -> None:
     from engine.device import pick_device
     from engine.pipeline import load_model
     from engine.sampling import generate
+    from engine.tokenizers import tokenizer_for
 
     args.weights = _default_weights(args)
     settings = settings_from_args(args)
     loaded = load_model(settings.weights, pick_device(settings.device).name)
-    tokenizer = _tokenizer_for_model(loaded, settings)
+    tokenizer = tokenizer_for(dataclasses.replace(settings, encoding=loaded.encoding))
     prompt = read_text(args)
     ids = tokenizer.encode(prompt)
     if not ids:
@@ -478,12 +475,6 @@ def _cmd_generate(args: argparse.Namespace) -> None:
         )
     else:
         sys.stdout.write(decoder.decode(b"", final=True) + "\n")
-
-
-def _tokenizer_for_model(loaded, settings):
-    from engine.tokenizers import get_tokenizer
-
-    return get_tokenizer(loaded.encoding, settings.corpus, settings.allow_special)
 
 
 def _cmd_train(args: argparse.Namespace) -> None:

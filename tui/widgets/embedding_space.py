@@ -26,7 +26,7 @@ from textual_plotext import PlotextPlot
 
 from engine.errors import UserError
 from engine.regex_tokenizers import UNKNOWN
-from engine.tokenizers import BPE_ENCODINGS, get_tokenizer
+from engine.tokenizers import BPE_ENCODINGS, tokenizer_for
 from themes.palettes import PALETTES, normalize, text_color_on
 from tui.pieces import visible_piece
 from tui.widgets.positions import COLOR_THEME, MONO_THEME, TitledPlot
@@ -102,10 +102,7 @@ def word_vectors(words: Sequence[str], result: PipelineResult) -> WordSpace:
         words: the words, without spaces.
         result: a pipeline result; its encoding, corpus and table are used.
     """
-    settings = result.settings
-    tokenizer = get_tokenizer(
-        result.tokens.encoding, corpus=settings.corpus, allow_special=settings.allow_special
-    )
+    tokenizer = tokenizer_for(result.settings)
     prefix = " " if result.tokens.encoding in BPE_ENCODINGS else ""
     table = result.embedded.token_table
     found: list[str] = []

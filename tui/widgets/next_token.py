@@ -127,10 +127,9 @@ class NextTokenPane(VerticalScroll, can_focus=True):
         self.draw += 1
 
     def _tokenizer(self):
-        from engine.tokenizers import get_tokenizer
+        from engine.tokenizers import tokenizer_for
 
-        settings = self.result.settings
-        return get_tokenizer(settings.encoding, settings.corpus, settings.allow_special)
+        return tokenizer_for(self.result.settings)
 
     def _distribution(self, position: int):
         from engine.sampling import next_token_distribution
