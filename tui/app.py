@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from engine.device import DeviceInfo
     from engine.pipeline import PipelineResult
 
-# Mirrors tui.panes.TABS, which cannot be imported here: it pulls in every pane's heavy imports.
+# (tab id, title) of each tab, in order; tui.panes.build_panes keys its widgets by these ids.
 TABS = (
     ("tokens", "Tokens"),
     ("windows", "Windows"),
@@ -131,6 +131,7 @@ class LlmTuiApp(App[None]):
         # up when their tab is shown.
         self._stale: set = set()
         self._widgets: dict = {}
+        self._tab_of: dict[int, str | None] = {}  # id(pane) -> its tab; None: always on screen
         self._pending_bytes = b""
         self.language = language or default_language()
         self.progress = Progress(state_dir)
@@ -169,13 +170,8 @@ class LlmTuiApp(App[None]):
         """The widget of tab `name`, or "spans" / "lesson"; None before `_mount_panes`."""
         return self._widgets.get(name)
 
-    @property
-    def pane_tabs(self) -> dict[int, str | None]:
-        """The tab each pane lives in, by widget id() (None: always on screen)."""
-        return {id(widget): None if name == "spans" else name for name, widget in self._widgets.items()}
-
     def _is_shown(self, pane) -> bool:
-        tab = self.pane_tabs[id(pane)]
+        tab = self._tab_of[id(pane)]
         return tab is None or self.query_one(TabbedContent).active == tab
 
     @property
@@ -214,6 +210,7 @@ class LlmTuiApp(App[None]):
             await tab_pane.mount(widgets[tab])
         await self.screen.mount(widgets["lesson"])
         self._widgets = widgets
+        self._tab_of = {id(widget): None if name == "spans" else name for name, widget in widgets.items()}
         self._apply_palette()
         for pane in self.panes:
             pane.show_message("loading the engine (torch) in the background…")

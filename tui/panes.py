@@ -15,18 +15,6 @@ from tui.widgets.positions import PositionsPane
 from tui.widgets.tokens import TokenSpans, TokenTable
 from tui.widgets.windows import WindowsPane
 
-TABS = (
-    ("tokens", "Tokens"),
-    ("windows", "Windows"),
-    ("embeddings", "Embeddings"),
-    ("attention", "Attention"),
-    ("positions", "Positions"),
-    ("next", "Next token"),
-    ("space", "Embedding space"),
-)
-"""(tab id, title) of each tab, in order. The panes themselves are keyed by the tab id."""
-
-
 KEY_SECTIONS: tuple[tuple[str, type[Widget]], ...] = (
     ("Token spans", TokenSpans),
     ("Token table", TokenTable),
