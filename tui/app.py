@@ -28,22 +28,12 @@ from tui.commands import LlmCommands
 from tui.lessons.catalog import Lesson, LessonError, default_language, find_lesson, load_lessons
 from tui.lessons.progress import Progress
 from tui.messages import TokenSelected
+from tui.tabs import PANE_IDS, TABS
 
 if TYPE_CHECKING:
     from engine.device import DeviceInfo
     from engine.pipeline import PipelineResult
 
-# (tab id, title) of each tab, in order; tui.panes.build_panes keys its widgets by these ids.
-TABS = (
-    ("tokens", "Tokens"),
-    ("windows", "Windows"),
-    ("embeddings", "Embeddings"),
-    ("attention", "Attention"),
-    ("positions", "Positions"),
-    ("next", "Next token"),
-    ("space", "Embedding space"),
-)
-PANE_IDS = tuple(tab for tab, _ in TABS)
 # Settings a lesson step may change, by the name the step uses.
 LESSON_SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions")
 

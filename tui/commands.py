@@ -7,6 +7,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from engine.tokenizers import ENCODINGS
+from tui.tabs import TABS
 
 
 class LlmCommands(Provider):
@@ -39,15 +40,7 @@ class LlmCommands(Provider):
         ]
         commands += [
             (f"Show pane: {title}", partial(app.action_show_pane, pane), f"Switch to the {title} tab")
-            for pane, title in (
-                ("tokens", "Tokens"),
-                ("windows", "Windows"),
-                ("embeddings", "Embeddings"),
-                ("attention", "Attention"),
-                ("positions", "Positions"),
-                ("next", "Next token"),
-                ("space", "Embedding space"),
-            )
+            for pane, title in TABS
         ]
         return commands
 
