@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import torch
@@ -31,6 +32,49 @@ class DeviceInfo:
 def _mps_available() -> bool:
     backend = getattr(torch.backends, "mps", None)
     return bool(backend and backend.is_available())
+
+
+def _available_ram() -> int | None:
+    """Bytes of RAM the system can hand out now, or None where it cannot say.
+
+    Linux's MemAvailable counts the page cache it can drop; the free-page count
+    (SC_AVPHYS_PAGES) does not, and on a machine that has read many files it is far too low.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def free_memory(device: str) -> int | None:
+    """Bytes free on `device` ("cpu", "cuda", "cuda:1", "mps"), or None where it cannot be told."""
+    if device.startswith("cuda"):
+        try:
+            free, _total = torch.cuda.mem_get_info(torch.device(device))
+        except (RuntimeError, AssertionError, ValueError):
+            return None
+        return int(free)
+    if device == "cpu":
+        return _available_ram()
+    return None  # mps shares the system's memory and reports no free amount
+
+
+def format_bytes(count: float) -> str:
+    """1536 -> "1.5 KB"; decimal units, as disk and memory sizes are usually given."""
+    if count < 1000:
+        return f"{count:,.0f} bytes"
+    for unit in ("KB", "MB"):
+        count /= 1000
+        if count < 1000:
+            return f"{count:,.1f} {unit}"
+    return f"{count / 1000:,.1f} GB"
 
 
 def pick_device(requested: str = "auto") -> DeviceInfo:

@@ -9,12 +9,19 @@ class UserError(Exception):
     """Base class for errors caused by input, files or settings, not by a bug."""
 
 
+def _shorten(word: str, limit: int = 40) -> str:
+    """`repr(word)`, cut to about `limit` characters: a pasted 1 MB "word" must not fill the screen."""
+    if len(word) <= limit:
+        return repr(word)
+    return f"{word[:limit]!r}… ({len(word):,} characters)"
+
+
 class UnknownWordError(UserError):
     """The strict regex tokenizer met a word that is not in its vocabulary."""
 
     def __init__(self, word: str, position: int) -> None:
         super().__init__(
-            f"unknown word {word!r} at character {position}: the 'regex' tokenizer only knows "
+            f"unknown word {_shorten(word)} at character {position}: the 'regex' tokenizer only knows "
             "words from its corpus (use --encoding regex-unk to map unknown words to <|unk|>)"
         )
         self.word = word

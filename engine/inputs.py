@@ -1,27 +1,151 @@
-"""Reading the user's text and corpus files, with errors that say what is wrong and where."""
+"""Reading the user's text and corpus files, with errors that say what is wrong and where.
+
+Text is UTF-8. Bytes that are not are an error naming the first bad byte and its offset, unless
+the caller asks for the Latin-1 fallback (`latin1=True`, the `--latin1` switch): every byte is a
+Latin-1 character, so that reading never fails.
+"""
 
 from __future__ import annotations
 
+import codecs
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from engine.errors import CorpusError
 
+LATIN1_HINT = "if it is Latin-1 (ISO-8859-1) text, pass --latin1 to read it as such"
+BLOCK_SIZE = 1 << 20  # bytes read at a time when a file is streamed
 
-def read_text_file(path: str | Path, what: str = "text file") -> str:
-    """Read a UTF-8 file; a missing file, a directory or bad UTF-8 is a `CorpusError`."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CorpusError(f"{what} {str(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise CorpusError(f"{what} {str(path)!r} is a directory, not a file") from None
-    except OSError as error:
-        raise CorpusError(f"cannot read {what} {str(path)!r}: {error.strerror or error}") from None
+
+def not_utf8_error(what: str, byte: int, offset: int) -> CorpusError:
+    """The error for text that is not UTF-8: the first bad byte, where it is, and the way out."""
+    return CorpusError(
+        f"{what} is not UTF-8 text (invalid byte 0x{byte:02X} at byte offset {offset}); {LATIN1_HINT}"
+    )
+
+
+def decode_text(data: bytes, what: str, latin1: bool = False) -> str:
+    """`data` as UTF-8, else (with `latin1`) as Latin-1, else a `CorpusError` naming the bad byte."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
+        if latin1:
+            return data.decode("latin-1")
+        raise not_utf8_error(what, data[error.start], error.start) from None
+
+
+def text_from_argument(text: str, what: str, latin1: bool = False) -> str:
+    """Text from the command line, where bytes that are not UTF-8 arrive as lone surrogates.
+
+    Python hands such bytes over as U+DC80..U+DCFF ("surrogateescape"); they are turned back into
+    bytes and treated as a file's would be: an error naming the byte, or Latin-1 with `latin1`.
+    """
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text  # surrogates that were not bytes: the tokenizers replace them, with a note
+    return decode_text(data, what, latin1)
+
+
+def _describe(path: Path, what: str) -> str:
+    return f"{what} {str(path)!r}"
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(f"{_describe(path, what)} does not exist") from None
+    except IsADirectoryError:
+        raise CorpusError(f"{_describe(path, what)} is a directory, not a file") from None
+    except OSError as error:
+        raise CorpusError(f"cannot read {_describe(path, what)}: {error.strerror or error}") from None
+
+
+def read_text_file(path: str | Path, what: str = "text file", latin1: bool = False) -> str:
+    """Read a UTF-8 file; a missing file, a directory or bad UTF-8 (without `latin1`) is a `CorpusError`."""
+    path = Path(path)
+    return decode_text(_read_bytes(path, what), _describe(path, what), latin1)
+
+
+def read_corpus_file(path: str | Path, latin1: bool = False) -> str:
+    """Read a corpus file as `read_text_file` does; a corpus with no words is an error too."""
+    text = read_text_file(path, "corpus", latin1)
+    if not text.strip():
+        state = "empty" if not text else "only whitespace"
         raise CorpusError(
-            f"{what} {str(path)!r} is not UTF-8 text (invalid byte 0x{data[error.start]:02X} "
-            f"at byte offset {error.start})"
-        ) from None
+            f"corpus {str(path)!r} is {state}: a corpus must have words for the vocabulary and for training"
+        )
+    return text
+
+
+def _open(path: Path, what: str) -> BinaryIO:
+    if path.is_dir():
+        raise CorpusError(f"{_describe(path, what)} is a directory, not a file")
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise CorpusError(f"{_describe(path, what)} does not exist") from None
+    except OSError as error:
+        raise CorpusError(f"cannot read {_describe(path, what)}: {error.strerror or error}") from None
+
+
+def _check_utf8(path: Path, what: str) -> CorpusError | None:
+    """The error bad UTF-8 in the file would raise, or None when it is all UTF-8 (one fast pass)."""
+    with _open(path, what) as file:
+        try:
+            for _ in decode_stream(file, _describe(path, what)):
+                pass
+        except CorpusError as error:
+            return error
+    return None
+
+
+def decode_stream(
+    source: BinaryIO, what: str, encoding: str = "utf-8", block_size: int = BLOCK_SIZE
+) -> Iterator[str]:
+    """Decode `source` block by block; bad UTF-8 is a `CorpusError` with its offset in the whole stream."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    consumed = 0  # bytes handed to the decoder before this block
+    final = False
+    while not final:
+        block = source.read(block_size)
+        final = not block
+        pending = decoder.getstate()[0]  # an unfinished character carried over from the last block
+        try:
+            text = decoder.decode(block, final=final)
+        except UnicodeDecodeError as error:
+            data = pending + block
+            raise not_utf8_error(what, data[error.start], consumed - len(pending) + error.start) from None
+        consumed += len(block)
+        if text:
+            yield text
+
+
+def stream_text_file(
+    path: str | Path, what: str = "text file", latin1: bool = False, block_size: int = BLOCK_SIZE
+) -> Iterator[str]:
+    """The text of a file in blocks of about `block_size` bytes, never all at once.
+
+    The whole file is checked for bad UTF-8 first, so that a bad byte at the end is reported
+    before anything was made of the beginning; with `latin1`, such a file is read as Latin-1 as
+    a whole (no block decoded one way and the rest the other).
+    """
+    path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A pipe (`--text-file <(...)`) can be read only once: no checking pass. It is streamed
+        # as UTF-8, or with `latin1` read whole so that the choice is made once.
+        if latin1:
+            yield read_text_file(path, what, latin1)
+            return
+        with _open(path, what) as file:
+            yield from decode_stream(file, _describe(path, what), "utf-8", block_size)
+        return
+    encoding = "utf-8"
+    if (error := _check_utf8(path, what)) is not None:
+        if not latin1:
+            raise error
+        encoding = "latin-1"
+    with _open(path, what) as file:
+        yield from decode_stream(file, _describe(path, what), encoding, block_size)

@@ -94,4 +94,5 @@ class RegexTokenizer:
         return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(self.id_to_word[i] for i in ids))
 
     def token_bytes(self, token_id: int) -> bytes:
-        return self.id_to_word[token_id].encode("utf-8")
+        # A corpus given through the API may hold lone surrogates; their bytes show as <0xNN>.
+        return self.id_to_word[token_id].encode("utf-8", "surrogatepass")

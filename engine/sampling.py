@@ -56,8 +56,8 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 
 
 def _check_settings(temperature: float, top_k: int | None, top_p: float | None) -> None:
-    if temperature < 0:
-        raise SettingsError(f"--temperature must be 0 or more, not {temperature}")
+    if not temperature >= 0 or temperature == float("inf"):  # `not >=` also catches nan
+        raise SettingsError(f"--temperature must be a finite number, 0 or more, not {temperature}")
     if top_k is not None and top_k < 0:
         raise SettingsError(f"--top-k must be 0 (off) or more, not {top_k}")
     if top_p is not None and not 0 < top_p <= 1:

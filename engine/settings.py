@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from engine.errors import SettingsError
 
 POSITION_KINDS = ("learned", "sinusoidal")
+MAX_SEED = 2**63 - 1  # torch seeds are 64-bit; the weights draw from seed, seed + 1 and seed + 2
 
 
 @dataclass(frozen=True)
@@ -56,5 +57,7 @@ class Settings:
             raise SettingsError("--dim, --heads and --context must be at least 1")
         if self.dim % self.heads:
             raise SettingsError(f"--dim ({self.dim}) must be a multiple of --heads ({self.heads})")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise SettingsError(f"--seed must be between 0 and {MAX_SEED:,} (2**63 - 1), not {self.seed:,}")
         if self.positions not in POSITION_KINDS:
             raise SettingsError(f"positions must be one of {', '.join(POSITION_KINDS)}")

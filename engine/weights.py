@@ -17,6 +17,7 @@ config before anything is loaded, and the first problem is reported by name.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from engine.device import format_bytes, free_memory
 from engine.errors import WeightsError
 from engine.model import GPT, GPTConfig
 
@@ -290,13 +292,17 @@ def _config_from_hf(data: dict, where: Path) -> dict[str, object]:
     return values
 
 
-def _config_from_shapes(shapes: dict[str, tuple[int, ...]], names: dict[str, str]) -> dict[str, object]:
+def _config_from_shapes(
+    shapes: dict[str, tuple[int, ...]], names: dict[str, str], path: Path
+) -> dict[str, object]:
     """Sizes read off the tensors: vocabulary and width from wte, context from wpe, layers from h.N."""
     for needed in ("wte.weight", "wpe.weight"):
         if needed not in names:
-            raise WeightsError(f"{needed} is missing, so this is not a GPT-2 checkpoint")
+            raise WeightsError(f"{path}: {needed} is missing, so this is not a GPT-2 checkpoint")
         if len(shapes[names[needed]]) != 2:
-            raise WeightsError(f"{names[needed]} has shape {_shape(shapes[names[needed]])}, not (rows, dim)")
+            raise WeightsError(
+                f"{path}: {names[needed]} has shape {_shape(shapes[names[needed]])}, not (rows, dim)"
+            )
     vocab_size, dim = shapes[names["wte.weight"]]
     blocks = [int(match.group(1)) for name in names if (match := _BLOCK.match(name))]
     return {
@@ -333,7 +339,7 @@ def _check_config_json(
 
 def _gpt2_config(header: _Header, names: dict[str, str], path: Path) -> GPTConfig:
     """The config of a GPT-2 checkpoint: sizes from the shapes, checked against config.json if any."""
-    found = _config_from_shapes(header.shapes, names)
+    found = _config_from_shapes(header.shapes, names, path)
     config_json = path.parent / "config.json"
     if config_json.is_file():
         declared = _config_from_hf(_read_json(config_json), config_json)
@@ -416,6 +422,28 @@ def _check_tensors(
     return layout
 
 
+def _check_fits(layout: dict[str, tuple[str, tuple[int, ...]]], path: Path, device: str) -> None:
+    """Refuse, before reading a byte of it, a model whose float32 weights do not fit in free memory.
+
+    Weights are read into RAM first and then moved, so a GPU load needs room in both.
+    """
+    parameters = sum(math.prod(shape) for _, shape in layout.values())
+    needed = 4 * parameters  # loaded as float32, whatever the file stores
+    size = f"{path}: the model has {parameters / 1e6:,.0f}M parameters ({format_bytes(needed)} as float32)"
+    if device != "cpu":
+        free = free_memory(device)
+        if free is not None and needed > free:
+            raise WeightsError(
+                f"{size} but {device} has {format_bytes(free)} free; use --device cpu, or a smaller model"
+            )
+    free = free_memory("cpu")
+    if free is not None and needed > free:
+        raise WeightsError(
+            f"{size} but only {format_bytes(free)} of memory is available; close other programs or "
+            "choose a smaller model"
+        )
+
+
 def load_weights(path: str | Path, device: torch.device | str = "cpu") -> LoadedModel:
     """Load a GPT-2 folder, a GPT-2 .safetensors file or a tiny checkpoint (see the module docstring).
 
@@ -433,6 +461,7 @@ def load_weights(path: str | Path, device: torch.device | str = "cpu") -> Loaded
         kind, steps, encoding, id_map = "gpt2", None, "gpt2", None
         config = _gpt2_config(header, names, file)
     layout = _check_tensors(header, names, head, config, file)
+    _check_fits(layout, file, str(device))
 
     state = {}
     try:
@@ -467,6 +496,20 @@ def load_weights(path: str | Path, device: torch.device | str = "cpu") -> Loaded
 
 
 # --- writing ------------------------------------------------------------------------------------
+
+
+def check_checkpoint_path(path: str | Path) -> Path:
+    """Make sure a checkpoint can be written to `path` before minutes of training; returns it."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise WeightsError(f"cannot write the checkpoint to {path}: it is a folder; name a file in it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WeightsError(f"cannot write the checkpoint {path}: {error.strerror or error}") from None
+    if not os.access(path.parent, os.W_OK):
+        raise WeightsError(f"cannot write the checkpoint {path}: {path.parent} is not writable")
+    return path
 
 
 def save_checkpoint(
@@ -504,7 +547,7 @@ def save_checkpoint(
         path.parent.mkdir(parents=True, exist_ok=True)
         save_file(tensors, partial, metadata=entries)
         os.replace(partial, path)
-    except OSError as error:
+    except (OSError, SafetensorError) as error:
         raise WeightsError(f"cannot write the checkpoint {path}: {error}") from None
     return path
 

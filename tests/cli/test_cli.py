@@ -12,20 +12,11 @@ import pytest
 from engine.pipeline import run
 from engine.settings import Settings
 from engine.tokenizers import get_tokenizer
-from tui.cli import main
-
-
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.helpers import run_cli
 
 
 def test_tokenize_json_agrees_with_engine(capsys):
-    code, out, _ = _run(capsys, "tokenize", "--encoding", "o200k_base", "--json", "Hello, world!")
+    code, out, _ = run_cli(capsys, "tokenize", "--encoding", "o200k_base", "--json", "Hello, world!")
     payload = json.loads(out)
     assert code == 0
     assert payload["ids"] == get_tokenizer("o200k_base").encode("Hello, world!")
@@ -40,22 +31,22 @@ def test_tokenize_json_agrees_with_engine(capsys):
 
 
 def test_tokenize_model_name_and_partial_bytes(capsys):
-    code, out, _ = _run(capsys, "tokenize", "--encoding", "gpt-2", "--json", "ち")
+    code, out, _ = run_cli(capsys, "tokenize", "--encoding", "gpt-2", "--json", "ち")
     assert code == 0 and json.loads(out)["ids"] == [2515, 94]
-    code, out, _ = _run(capsys, "tokenize", "--encoding", "gpt2", "ち")
+    code, out, _ = run_cli(capsys, "tokenize", "--encoding", "gpt2", "ち")
     assert "<0xE3><0x81>" in out and "part of a character" in out
 
 
 def test_tokenize_reads_stdin(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("Every effort moves you"))
-    code, out, _ = _run(capsys, "tokenize", "-", "--json")
+    code, out, _ = run_cli(capsys, "tokenize", "-", "--json")
     assert code == 0 and json.loads(out)["ids"] == [6109, 3626, 6100, 345]
 
 
 def test_tokenize_regex_with_corpus_file(capsys, verdict_text, tmp_path):
     corpus = tmp_path / "verdict.txt"
     corpus.write_text(verdict_text, encoding="utf-8")
-    code, out, _ = _run(
+    code, out, _ = run_cli(
         capsys, "tokenize", "--encoding", "regex-unk", "--corpus", str(corpus), "--json", "Hello, do you"
     )
     assert code == 0 and json.loads(out)["ids"] == [1131, 5, 355, 1126]
@@ -63,7 +54,7 @@ def test_tokenize_regex_with_corpus_file(capsys, verdict_text, tmp_path):
 
 def test_inspect_json_agrees_with_engine(capsys):
     text = "The robot lit the lamp."
-    code, out, _ = _run(capsys, "inspect", "--json", "--dim", "8", "--heads", "2", text)
+    code, out, _ = run_cli(capsys, "inspect", "--json", "--dim", "8", "--heads", "2", text)
     assert code == 0
     payload = json.loads(out)
     expected = run(text, Settings(dim=8, heads=2))
@@ -78,7 +69,7 @@ def test_inspect_json_agrees_with_engine(capsys):
 
 
 def test_inspect_one_head_and_switches(capsys):
-    code, out, _ = _run(capsys, "inspect", "--json", "--head", "1", "--no-causal", "--no-scale", "a b c")
+    code, out, _ = run_cli(capsys, "inspect", "--json", "--head", "1", "--no-causal", "--no-scale", "a b c")
     payload = json.loads(out)
     assert code == 0
     assert [h["head"] for h in payload["attention"]["heads"]] == [1]
@@ -90,7 +81,7 @@ def test_inspect_one_head_and_switches(capsys):
 def test_windows_json_matches_book(capsys, verdict_text, tmp_path):
     path = tmp_path / "v.txt"
     path.write_text(verdict_text, encoding="utf-8")
-    code, out, _ = _run(
+    code, out, _ = run_cli(
         capsys, "windows", "--text-file", str(path), "--max-length", "4", "--stride", "4", "--json"
     )
     payload = json.loads(out)
@@ -117,21 +108,21 @@ def test_windows_json_matches_book(capsys, verdict_text, tmp_path):
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, fragment):
-    code, out, err = _run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and fragment in err
     assert "Traceback" not in err and out == ""
 
 
 def test_errors_with_json_are_json_on_stdout(capsys):
-    code, out, err = _run(capsys, "tokenize", "--json", "--encoding", "regex", "Zebra")
+    code, out, err = run_cli(capsys, "tokenize", "--json", "--encoding", "regex", "Zebra")
     assert code == 2 and "unknown word" in json.loads(out)["error"] and err.count("\n") == 1
 
 
 def test_bad_utf8_file_names_the_byte(capsys, tmp_path):
     path = tmp_path / "latin1.txt"
     path.write_bytes("café".encode("latin-1"))
-    code, _, err = _run(capsys, "tokenize", "--text-file", str(path))
+    code, _, err = run_cli(capsys, "tokenize", "--text-file", str(path))
     assert code == 2 and "byte offset 3" in err and "0xE9" in err
 
 

@@ -6,11 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from engine.errors import UserError
-from engine.inputs import read_text_file
+from engine.inputs import read_corpus_file
 
 
 class CorpusScreen(ModalScreen[tuple[str, str] | None]):
@@ -50,9 +51,9 @@ class CorpusScreen(ModalScreen[tuple[str, str] | None]):
             self.action_sample()
             return
         try:
-            text = read_text_file(path, "corpus")
+            text = read_corpus_file(path)
         except UserError as error:
-            self.query_one("#corpus-error", Label).update(str(error))
+            self.query_one("#corpus-error", Label).update(Content(str(error)))  # a path may hold "[...]"
             return
         self.dismiss((path, text))
 

@@ -1,0 +1,232 @@
+"""The app under bad input and hostile terminals: it keeps running, says what is wrong, never
+writes control characters to the terminal, and never changes what the user typed.
+
+test_app.py already covers 40×12 with resizes between runs, NO_COLOR and 16 colours from the
+environment, and an unknown word under the strict regex tokenizer; these tests go further.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+
+import pytest
+from textual import events
+from textual.widgets import Input, Label, TabbedContent, TextArea
+
+import engine.pipeline
+import engine.weights
+from engine.bpe import load_encoding
+from engine.model import GPT, GPTConfig
+from engine.tokenizers import sample_text
+from engine.weights import save_checkpoint
+from tests.tui.helpers import lines_of, make_app, settle
+from tui.tabs import PANE_IDS
+from tui.widgets.tokens import TokenTable
+
+# Anything a terminal would take as a command: C0 controls but tab and newline, DEL, C1 controls.
+TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MIXED = "日本語 👩‍👩‍👧 e\u0301 한국어 ESC\x1b[2J NUL\x00 BEL\x07 CSI\x9b end"
+
+
+def _screen_text(app) -> str:
+    """Every character the app would write to the terminal for the current screen."""
+    return "".join(segment.text for strip in app.screen._compositor.render_strips() for segment in strip)
+
+
+def _error(app) -> str | None:
+    error = app.query_one("#error")
+    return str(error.render()) if error.has_class("-shown") else None
+
+
+async def _visit_every_tab(app, pilot) -> None:
+    for pane in PANE_IDS:
+        app.query_one(TabbedContent).active = pane
+        await pilot.pause()
+        await pilot.pause()
+        assert not TERMINAL_CONTROL.search(_screen_text(app)), pane
+
+
+@pytest.mark.parametrize(("size", "colors"), [((40, 12), "mono"), ((300, 100), "16")])
+def test_tiny_and_huge_terminals_show_mixed_scripts_and_controls_safely(size, colors):
+    async def scenario():
+        app = make_app(text=MIXED, colors=colors)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            assert _error(app) is None and app.result.tokens.ids.tolist() == load_encoding(
+                "gpt2"
+            ).encode_ordinary(MIXED)
+            await _visit_every_tab(app, pilot)
+            assert app.is_running and app.query_one(TextArea).text == MIXED
+            assert "control character(s)" in str(app.query_one("#status").render())
+
+    asyncio.run(scenario())
+
+
+def test_control_characters_are_tokens_but_never_reach_the_terminal():
+    async def scenario():
+        app = make_app(text="red ")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            text_area = app.query_one(TextArea)
+            app.post_message(events.Paste("\x1b[31mRED\x1b[2J\x00\x9b"))
+            await settle(pilot)
+            typed = text_area.text
+            assert "\x1b[2J" in typed and "\x00" in typed  # the user's text keeps them
+            assert app.result.tokens.ids.tolist() == load_encoding("gpt2").encode_ordinary(typed)
+            assert not TERMINAL_CONTROL.search(_screen_text(app))
+            assert "\\x1b" in "\n".join(lines_of(app.query_one(TokenTable)))  # shown escaped
+
+    asyncio.run(scenario())
+
+
+def test_resizing_while_a_run_is_in_flight(monkeypatch):
+    entered, release = threading.Event(), threading.Event()
+    real_run = engine.pipeline.run
+
+    def held_run(*args, **kwargs):
+        entered.set()
+        release.wait(timeout=30)  # the test resizes the terminal while this run is in flight
+        return real_run(*args, **kwargs)
+
+    async def scenario():
+        app = make_app(text="The robot lit")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.query_one(TabbedContent).active = "attention"
+            monkeypatch.setattr(engine.pipeline, "run", held_run)
+            await pilot.press("end", *" the lamp")
+            for _ in range(500):
+                if entered.is_set():
+                    break
+                await pilot.pause(0.01)
+            assert entered.is_set() and app._in_flight is not None
+            for size in ((40, 12), (300, 100), (60, 15)):
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+            release.set()
+            await settle(pilot)
+            assert app.is_running and _error(app) is None
+            assert app.result.tokens.text == "The robot lit the lamp"
+            assert app.size == (60, 15)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+
+
+def test_a_pasted_megabyte_is_tokenized_whole_and_attended_to_the_context():
+    big = (sample_text() * 1500)[:1_000_000]
+
+    async def scenario():
+        app = make_app(text="", context=1024)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            text_area = app.query_one(TextArea)
+            app.post_message(events.Paste(big))
+            await settle(pilot)
+            assert text_area.text == big
+            n_tokens = len(load_encoding("gpt2").encode_ordinary(big))
+            assert len(app.result.tokens) == n_tokens and app.result.n_used == 1024
+            # On screen, not only in the widget: the one-line status must not cut the note off.
+            row = app.query_one("#status").region.y
+            status = "".join(segment.text for segment in app.screen._compositor.render_strips()[row])
+            assert f"showing the first 1,024 of {n_tokens:,} tokens (the context is 1,024)" in status
+            # Soft wrapping re-wraps the whole text on every key and resize: it is off for this size.
+            assert text_area.soft_wrap is False
+            await pilot.press("ctrl+end", "!")
+            await settle(pilot)
+            assert text_area.text == big + "!" and len(app.result.tokens) >= n_tokens
+            text_area.select_all()
+            await pilot.press("delete")
+            await settle(pilot)
+            assert text_area.text == "" and text_area.soft_wrap is True
+            assert "the text is empty" in str(app.query_one("#status").render())
+
+    asyncio.run(scenario())
+
+
+def test_a_bug_in_a_run_is_a_message_and_the_app_keeps_running(monkeypatch):
+    def broken_run(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    async def scenario():
+        app = make_app(text="Hello")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            monkeypatch.setattr(engine.pipeline, "run", broken_run)
+            await pilot.press("end", "!")
+            await settle(pilot)
+            assert "internal error: RuntimeError: boom" in (_error(app) or "")
+            monkeypatch.undo()
+            await pilot.press("backspace")
+            await settle(pilot)
+            assert app.is_running and _error(app) is None and app.query_one(TextArea).text == "Hello"
+
+    asyncio.run(scenario())
+
+
+def test_the_text_is_unchanged_after_every_error(tmp_path, monkeypatch):
+    (tmp_path / "notes.safetensors").write_text("not weights", encoding="utf-8")
+    (tmp_path / "latin1.txt").write_bytes("café".encode("latin-1"))
+    config = GPTConfig(vocab_size=50257, context=32, dim=16, layers=1, heads=2)
+    model = save_checkpoint(GPT(config, seed=0), config, tmp_path / "model.safetensors")
+
+    async def scenario():
+        app = make_app(text="Hello")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            text_area = app.query_one(TextArea)
+
+            async def type_and_check(keys: str, fragment: str) -> None:
+                before = text_area.text
+                text_area.insert(keys, text_area.document.end)
+                await settle(pilot)
+                assert fragment in (_error(app) or ""), _error(app)
+                assert text_area.text == before + keys and app.is_running
+
+            # A special token typed, then text that looks like Textual markup in an error message.
+            await type_and_check(" <|endoftext|>", "special token '<|endoftext|>'")
+            assert "--allow-special" in _error(app)
+            text_area.clear()
+            app.action_set_encoding("regex")
+            await type_and_check("[/x] [bold]", "unknown word '[/x]'")
+
+            # Weights that are not weights, picked in the model dialog.
+            app.action_set_encoding("gpt2")
+            text_area.replace("Hello again", (0, 0), text_area.document.end)
+            await settle(pilot)
+            await pilot.press("f6")
+            await pilot.pause()
+            app.screen.query_one("#model-path", Input).value = str(tmp_path / "notes.safetensors")
+            app.screen.query_one("#model-path", Input).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "is not a readable safetensors file" in (_error(app) or "")
+            assert text_area.text == "Hello again"
+
+            # A model too large for the memory free now.
+            monkeypatch.setattr(engine.weights, "free_memory", lambda device: 1000)
+            app._change_settings(weights=str(model))
+            await settle(pilot)
+            assert "of memory is available" in (_error(app) or "") and text_area.text == "Hello again"
+            app._change_settings(weights=None)
+            await settle(pilot)
+            assert _error(app) is None and text_area.text == "Hello again"
+
+            # A corpus file that is not UTF-8: the dialog says where, and offers nothing silently.
+            await pilot.press("f3")
+            await pilot.pause()
+            app.screen.query_one("#corpus-path", Input).value = str(tmp_path / "latin1.txt")
+            app.screen.query_one("#corpus-path", Input).focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            message = str(app.screen.query_one("#corpus-error", Label).render())
+            assert "not UTF-8 text (invalid byte 0xE9 at byte offset 3)" in message
+            await pilot.press("escape")
+            await pilot.pause()
+            assert text_area.text == "Hello again" and app.is_running
+
+    asyncio.run(scenario())
