@@ -6,7 +6,6 @@ import gzip
 import shutil
 
 import pytest
-import tiktoken
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,39 +14,6 @@ from engine.errors import SettingsError, SpecialTokenError, UnknownWordError, Vo
 from engine.tokenizers import BPE_ENCODINGS, get_tokenizer, resolve_encoding
 
 SEED_SENTENCE = "Hello, world! This is an example. <|endoftext|> Do you get it?"
-
-
-@pytest.fixture(scope="module")
-def reference_encodings() -> dict[str, tiktoken.Encoding]:
-    """tiktoken's encodings as tiktoken_ext.openai_public defines them, reading our local files.
-
-    Only the file download is redirected; the split pattern and special tokens are tiktoken's.
-    The loader also checks that tiktoken expects the same sha256 as we do.
-    """
-    import tiktoken_ext.openai_public as openai_public
-
-    constructors = {
-        "gpt2": openai_public.r50k_base,  # same ranks file and pattern as gpt2
-        "cl100k_base": openai_public.cl100k_base,
-        "o200k_base": openai_public.o200k_base,
-    }
-    encodings = {}
-    with pytest.MonkeyPatch.context() as patch:
-        for name, constructor in constructors.items():
-            spec = bpe.SPECS[name]
-
-            file_name = "r50k_base" if name == "gpt2" else name
-
-            def local_ranks(blobpath, expected_hash=None, spec=spec, file_name=file_name):
-                assert blobpath.endswith(f"/{file_name}.tiktoken")
-                assert expected_hash == spec.sha256
-                return bpe.read_ranks(spec)
-
-            patch.setattr(openai_public, "load_tiktoken_bpe", local_ranks)
-            definition = constructor()
-            definition.pop("name")
-            encodings[name] = tiktoken.Encoding(name=name, **definition)
-    return encodings
 
 
 @pytest.mark.parametrize("name", BPE_ENCODINGS)

@@ -54,13 +54,16 @@ __all__ = [
     "TokenPane",
     "TokenSpans",
     "TokenTable",
+    "char_owners",
     "char_widths",
+    "fit_left",
     "table_rows",
+    "visible_char",
     "visible_piece",
     "wrap_rows",
 ]
 
-_visible_char = lru_cache(maxsize=4096)(visible_piece)
+visible_char = lru_cache(maxsize=4096)(visible_piece)
 """`visible_piece` of one character, remembered: the spans pane asks once per character drawn."""
 
 
@@ -95,7 +98,7 @@ def char_widths(text: str) -> np.ndarray:
     special = (code_points < 0x20) | (code_points > 0x7E)
     if special.any():
         distinct, where = np.unique(code_points[special], return_inverse=True)
-        measured = [cell_len(_visible_char(chr(code))) for code in distinct.tolist()]
+        measured = [cell_len(visible_char(chr(code))) for code in distinct.tolist()]
         widths[special] = np.asarray(measured, dtype=np.uint8)[where]
     return widths
 
@@ -177,7 +180,7 @@ def _cuts(
     return np.asarray(cuts, dtype=np.int64)
 
 
-def _fit(text: str, width: int) -> str:
+def fit_left(text: str, width: int) -> str:
     """Left-align `text` in exactly `width` cells, cutting it with "…" when it is too wide."""
     if width <= 0:
         return ""
@@ -187,7 +190,7 @@ def _fit(text: str, width: int) -> str:
     return text + " " * (width - length)
 
 
-def _owners(char_spans: np.ndarray, start: int, end: int) -> tuple[list[int], list[bool]]:
+def char_owners(char_spans: np.ndarray, start: int, end: int) -> tuple[list[int], list[bool]]:
     """For each character of `start:end`: the first token covering it (as
     `TokenizedText.token_at_char`, -1 for none), and whether a second token covers it too
     (a character byte-level BPE split)."""
@@ -208,7 +211,7 @@ def _hex(raw: bytes, width: int) -> str:
     text = raw.hex(" ")
     if len(text) > width:
         text = raw[: max(width - 1, 0) // 3].hex(" ") + "…"
-    return _fit(text, width)
+    return fit_left(text, width)
 
 
 class TokenPane(ScrollView, can_focus=True):
@@ -263,6 +266,7 @@ class TokenPane(ScrollView, can_focus=True):
         self._message = message
         self._selected: int | None = 0
         self._mono = False
+        self._marks = True
         self._version = 0
         self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._message_lines: tuple[tuple[str, int], list[Strip]] | None = None
@@ -315,6 +319,15 @@ class TokenPane(ScrollView, can_focus=True):
                 and 16-colour terminals).
         """
         self._mono = mono
+        self._invalidate()
+
+    def set_whitespace(self, marks: bool) -> None:
+        """Show whitespace as ·/↵/→ marks, or as plain spaces (the app's `w` toggle).
+
+        Args:
+            marks: True for the marks, False for plain spaces.
+        """
+        self._marks = marks
         self._invalidate()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -411,11 +424,12 @@ class TokenSpans(TokenPane):
     """The text with each token's characters on a background of its own, wrapped to the pane.
 
     Backgrounds cycle through five soft theme colours so neighbouring tokens differ.
-    Whitespace is made visible ("·" for a space, "↵" before a line break, "→" for a tab) and
-    dimmed; characters a word tokenizer dropped sit on the plain background. A character
-    that byte-level BPE split over several tokens is underlined: it belongs to each of them.
-    The selected token is drawn in the cursor colours. In mono mode tokens alternate between
-    plain and underlined, split characters are italic and the selection is reversed.
+    Whitespace is made visible ("·" for a space, "↵" before a line break, "→" for a tab; plain
+    spaces after the app's `w` toggle) and dimmed; characters a word tokenizer dropped sit on the
+    plain background. A character that byte-level BPE split over several tokens is underlined:
+    it belongs to each of them. The selected token is drawn in the cursor colours. In mono mode
+    tokens alternate between plain and underlined, split characters are italic and the
+    selection is reversed.
 
     Bindings:
         left, h: Select the previous token.
@@ -424,6 +438,7 @@ class TokenSpans(TokenPane):
         down, j: Select the token on the row below.
         home, g: Select the first token.
         end, G: Select the last token.
+        w: Show whitespace as marks or as plain spaces (for the whole app).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -433,6 +448,7 @@ class TokenSpans(TokenPane):
         Binding("down,j", "row_down", "Row down", id="token_spans.down", group=_MOVE),
         Binding("home,g", "first_token", "First token", id="token_spans.first"),
         Binding("end,G", "last_token", "Last token", id="token_spans.last"),
+        Binding("w", "app.toggle_whitespace", "Whitespace", id="token_spans.whitespace"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -653,15 +669,15 @@ class TokenSpans(TokenPane):
         tokens = self._result.tokens
         n_used = self._result.n_used
         start, end = self._rows[row : row + 2].tolist()
-        owner_list, shared_list = _owners(tokens.char_spans, start, end)
+        owner_list, shared_list = char_owners(tokens.char_spans, start, end)
         selected_span = (-1, -1) if selected is None else tokens.char_spans[selected].tolist()
         texts: list[str] = []
         styles: list[Style] = []
         characters = zip(tokens.text[start:end], owner_list, shared_list, strict=True)
         for index, (char, owner, split) in enumerate(characters, start):
-            glyph = _visible_char(char)
+            glyph = visible_char(char, self._marks)
             on_selection = selected_span[0] <= index < selected_span[1]
-            style = self._style(owner, glyph != char, split, owner >= n_used, on_selection)
+            style = self._style(owner, glyph != char or char.isspace(), split, owner >= n_used, on_selection)
             if styles and style is styles[-1]:
                 texts[-1] += glyph
             else:
@@ -712,7 +728,8 @@ class TokenTable(TokenPane):
     """One row per token: its position, its text, its id and its bytes; a cursor row.
 
     Rows are built only when they come on screen, so 250,000 tokens cost what 20 do.
-    Whitespace in pieces is made visible (`visible_piece`). A piece that holds only part of
+    Whitespace in pieces is made visible (`visible_piece`; plain spaces after the app's `w`
+    toggle). A piece that holds only part of
     a character keeps its `<0xNN>` bytes and is marked "◐ part of 'ち'" with the character
     it belongs to; a piece that stands for other text (`<|unk|>`) shows that text after "←".
     Rows past the context are dimmed. In mono mode the cursor row is reversed.
@@ -724,6 +741,7 @@ class TokenTable(TokenPane):
         end, G: Go to the last token.
         pageup: Move the cursor up by one page.
         pagedown: Move the cursor down by one page.
+        w: Show whitespace as marks or as plain spaces (for the whole app).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -733,6 +751,7 @@ class TokenTable(TokenPane):
         Binding("end,G", "last_token", "Last", id="token_table.last"),
         Binding("pageup", "page_up", "Page up", id="token_table.page_up"),
         Binding("pagedown", "page_down", "Page down", id="token_table.page_down"),
+        Binding("w", "app.toggle_whitespace", "Whitespace", id="token_table.whitespace"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -906,9 +925,9 @@ class TokenTable(TokenPane):
         position, piece, token_id, raw = self._columns(width)
         names = [
             "#".rjust(position),
-            _fit("piece", piece),
+            fit_left("piece", piece),
             "id".rjust(token_id),
-            _fit("bytes", raw),
+            fit_left("bytes", raw),
         ]
         return self._cells(width, [[(name, style)] for name in names if name])
 
@@ -956,19 +975,19 @@ class TokenTable(TokenPane):
                 split.append(start)
             if row + 1 < len(spans) and spans[row + 1, 0] < end and end - 1 not in split:
                 split.append(end - 1)
-            source = visible_piece("".join(tokens.text[char] for char in split))
+            source = visible_piece("".join(tokens.text[char] for char in split), self._marks)
             notes = [f" ◐ part of '{source}'", f" ◐ '{source}'", " ◐"]
         elif piece != tokens.text[start:end]:
-            source = visible_piece(tokens.text[start:end])
+            source = visible_piece(tokens.text[start:end], self._marks)
             source = source if len(source) <= 12 else source[:11] + "…"
             notes = [f" ← '{source}'", " ←"]
         else:
             notes = [""]
-        shown = visible_piece(piece)
+        shown = visible_piece(piece, self._marks)
         note = next((n for n in notes if cell_len(shown) + cell_len(n) <= width), notes[-1])
         room = width - cell_len(note)
         if room <= 0:
-            return "", _fit(note, width)
+            return "", fit_left(note, width)
         if cell_len(shown) > room:
-            shown = _fit(shown, room)
-        return shown, _fit(note, width - cell_len(shown))
+            shown = fit_left(shown, room)
+        return shown, fit_left(note, width - cell_len(shown))
