@@ -15,6 +15,7 @@ from engine.errors import UserError
 from engine.tokens import bytes_to_display
 from tui.pieces import visible_piece
 from tui.widgets.attention import bar
+from tui.widgets.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab
 
 if TYPE_CHECKING:
     from engine.pipeline import PipelineResult
@@ -44,6 +45,8 @@ class NextTokenPane(VerticalScroll, can_focus=True):
         u / U: Smaller / larger nucleus (top-p).
         r: Draw again (new seed).
         a: Append a token drawn after the last token to the text.
+        h: Sampling lab: N draws next to the probabilities, with each id's logit trace.
+        [ / ]: Fewer / more draws in the lab.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,6 +58,9 @@ class NextTokenPane(VerticalScroll, can_focus=True):
         Binding("U", "top_p(1)", "Top-p +", id="next.top_p_up"),
         Binding("r", "redraw", "Redraw", id="next.redraw"),
         Binding("a", "append", "Append token", id="next.append"),
+        Binding("h", "toggle_lab", "Sampling lab", id="next.sampling_lab"),
+        Binding("left_square_bracket", "lab_size(-1)", "Fewer draws", id="next.lab_fewer", key_display="["),
+        Binding("right_square_bracket", "lab_size(1)", "More draws", id="next.lab_more", key_display="]"),
     ]
     DEFAULT_CSS = """
     NextTokenPane { height: 1fr; padding: 0 1; }
@@ -76,6 +82,8 @@ class NextTokenPane(VerticalScroll, can_focus=True):
         self.top_p: float | None = None
         self.draw = 0
         self.seed = 0
+        self.lab = False
+        self.lab_size = 1_000
 
     def compose(self):
         yield Static("", id="next-body")
@@ -110,6 +118,24 @@ class NextTokenPane(VerticalScroll, can_focus=True):
 
     def action_redraw(self) -> None:
         self.draw += 1
+        self._draw()
+
+    def on_resize(self) -> None:
+        if self.lab:
+            self._draw()  # the lab's bars take the width there is; the same seed gives the same draws
+
+    def action_toggle_lab(self) -> None:
+        """Switch between the list of likely tokens and the sampling lab."""
+        self.lab = not self.lab
+        if self.lab and self.result is not None and self.result.next_token is None:
+            self.app.notify(
+                "the sampling lab needs a model: F6 picks one, F7 trains a tiny one", severity="warning"
+            )
+        self._draw()
+
+    def action_lab_size(self, delta: int) -> None:
+        self.lab_size = _step(LAB_SIZES, self.lab_size, delta)
+        self.lab = True  # changing N only makes sense in the lab: open it
         self._draw()
 
     def action_append(self) -> None:
@@ -179,11 +205,21 @@ class NextTokenPane(VerticalScroll, can_focus=True):
                 else visible_piece(bytes_to_display(tokenizer.token_bytes(token_id)))
             )
 
+        heading = f"after {piece!r} (token #{position}) · {result.model.name if result.model else ''}"
+        if self.lab:
+            from engine.sampling_lab import draw_many, trace
+
+            # The lab's seed is the settings' seed plus the draw number: `r` draws a fresh set.
+            draws = draw_many(distribution, self.lab_size, self.seed + self.draw)
+
+            def row_label(row: int) -> str:
+                return label(result.next_token.token_id(row))
+
+            width = self.content_size.width or 100  # 0 before the first layout
+            body.update(render_lab(draws, trace(draws, LAB_ROWS), row_label, heading, width))
+            return
         text = Text()
-        text.append(
-            f"after {piece!r} (token #{position}) · {result.model.name if result.model else ''}\n",
-            style="bold",
-        )
+        text.append(f"{heading}\n", style="bold")
         top_p = "off" if self.top_p is None else f"{self.top_p:.2f}"
         text.append(
             f"temperature {self.temperature:g}{' (greedy)' if distribution.greedy else ''} · "
@@ -207,6 +243,8 @@ class NextTokenPane(VerticalScroll, can_focus=True):
             following = repr(visible_piece(result.tokens.piece(position + 1)))
         text.append(f"the text continues with {following}\n\n", style="dim")
         text.append(
-            "t/T temperature · k/K top-k · u/U top-p · r redraw · a append a token at the end", style="dim"
+            "t/T temperature · k/K top-k · u/U top-p · r redraw · a append a token at the end · "
+            "h sampling lab",
+            style="dim",
         )
         body.update(text)
