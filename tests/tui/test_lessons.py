@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tui.app import LlmTuiApp
 from tui.cli import main
 from tui.lessons.catalog import LANGUAGES, LessonError, default_language, load_lesson, load_lessons
 from tui.lessons.panel import LessonPanel
+from tui.lessons.quiz import reveal
 from tui.widgets.attention import AttentionPane
 from tui.widgets.embeddings import EmbeddingsPane
 from tui.widgets.positions import PositionsPane
@@ -53,9 +55,23 @@ def test_both_languages_have_the_same_lessons_and_states():
     for en, ja in zip(english, japanese, strict=True):
         assert len(en.steps) == len(ja.steps), en.id
         assert [step.state for step in en.steps] == [step.state for step in ja.steps], en.id
+        # Same questions in both languages: only the wording may differ.
+        asked = [
+            [dataclasses.replace(s.quiz, question="") if s.quiz else None for s in lesson.steps]
+            for lesson in (en, ja)
+        ]
+        assert asked[0] == asked[1], en.id
+        assert any(step.quiz for step in en.steps), f"{en.id} asks no question"
         assert en.title != ja.title
         for step in ja.steps:
             assert step.title and step.body
+
+
+# One step whose state and quiz tables are filled in by each case.
+_QUIZ_STEP = (
+    'id="x"\ntitle="X"\norder=1\n[[steps]]\ntitle="a"\nbody="b"\n'
+    + "[steps.state]\n{state}\n[steps.quiz]\n{quiz}\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -78,6 +94,56 @@ def test_both_languages_have_the_same_lessons_and_states():
             "encoding 'gpt5'",
         ),
         ('id="x"\ntitle="X"\norder=1\n', "at least one [[steps]]"),
+        (
+            _QUIZ_STEP.format(state='pane="tokens"', quiz='question="q"\nkind="guess"\nchoices=[1,2]'),
+            "quiz: kind 'guess'",
+        ),
+        (
+            _QUIZ_STEP.format(state='pane="attention"\nhead=0', quiz='question="q"\nkind="most_attended"'),
+            "step 1, quiz: a 'most_attended' question needs the step's state to set 'select'",
+        ),
+        (
+            _QUIZ_STEP.format(state="select=1", quiz='question="q"\nkind="visible_keys"\nchoices=[1,2]'),
+            "needs the step's state to set 'pane'",
+        ),
+        (
+            _QUIZ_STEP.format(
+                state='pane="tokens"', quiz='question="q"\nkind="token_count"\nchoices=[1,2,3,4,5]'
+            ),
+            "'choices' must be 2 to 4 different non-negative integers",
+        ),
+        (
+            _QUIZ_STEP.format(
+                state='pane="tokens"', quiz='question="q"\nkind="token_count"\nchoices=["12", 3]'
+            ),
+            "'choices' must be 2 to 4",
+        ),
+        (
+            _QUIZ_STEP.format(state='pane="tokens"', quiz='question="q"\nkind="head_dim"\nchoices=[4,4]'),
+            "'choices' must be 2 to 4 different",
+        ),
+        (
+            _QUIZ_STEP.format(
+                state='pane="tokens"', quiz='question="q"\nkind="head_dim"\nencoding="gpt2"\nchoices=[1,2]'
+            ),
+            "'encoding' is for 'token_count' questions",
+        ),
+        (
+            _QUIZ_STEP.format(
+                state='pane="embeddings"', quiz='question="q"\nkind="differing_inputs"\nchoices=[1,2]'
+            ),
+            "'rows' (two token positions)",
+        ),
+        (
+            _QUIZ_STEP.format(state='pane="tokens"', quiz='kind="token_count"\nchoices=[1,2]'),
+            "needs a 'question'",
+        ),
+        (
+            _QUIZ_STEP.format(
+                state='pane="tokens"', quiz='question="q"\nkind="token_count"\nchoices=[1,2]\nanswer=2'
+            ),
+            "quiz: unknown key(s): answer",
+        ),
         ('id="x"\ntitle=\n', "not valid TOML"),
     ],
 )
@@ -161,6 +227,17 @@ def test_every_step_of_every_lesson_applies_its_state(tmp_path, language):
                     for key in ("max_length", "stride", "batch_size"):
                         if key in state:
                             assert getattr(windows, key) == state[key], f"{where}: {key}"
+                    if step.quiz is None:
+                        assert app.quiz is None, where
+                        continue
+                    # The question's answer, computed from this step's result, is exactly one choice.
+                    assert app.quiz is not None and app.quiz.offered, (
+                        f"{where}: {app.quiz and app.quiz.problem}"
+                    )
+                    assert app.quiz_keys_active(), f"{where}: the answer keys are not active"
+                    answer = reveal(step.quiz, state, app.result, app.quiz.offered, language)
+                    matches = [choice for choice in app.quiz.offered if choice.value == answer.value]
+                    assert len(matches) == 1, f"{where}: computed answer {answer.label} is not a choice"
             await pilot.press("escape")
             await pilot.pause()
             assert app.lesson is None and not app.query_one(LessonPanel).has_class("-active")

@@ -2,7 +2,9 @@
 
 A lesson is a TOML file with an `id`, a `title`, an `order` and `[[steps]]`. Each step has a
 `title`, a Markdown `body` and a `[steps.state]` table: the app state the step sets. The numbers
-a step talks about are never written in the file; the panes compute them from that state.
+a step talks about are never written in the file; the panes compute them from that state. A step
+may also ask a question first (`[steps.quiz]`): the file lists the choices, and the right one is
+computed from the pipeline result when the learner answers.
 """
 
 from __future__ import annotations
@@ -43,17 +45,54 @@ STATE_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
+# What a question may ask ("kind"), and the step state each kind reads its inputs from. Every
+# answer is computed from the pipeline result (tui/lessons/quiz.py), never written in the file.
+QUIZ_KINDS: dict[str, tuple[str, ...]] = {
+    "token_count": (),  # tokens of the text, under the step's encoding or the quiz's `encoding`
+    "most_attended": ("select", "head"),  # the key the query `select` weighs most in head `head`
+    "visible_keys": ("select",),  # keys the query `select` may attend to (the mask hides the rest)
+    "head_dim": (),  # numbers per head: dim ÷ heads
+    "n_windows": ("max_length", "stride"),  # input/target pairs the sliding window cuts
+    "table_rows": (),  # rows of the token embedding table
+    "differing_inputs": (),  # numbers in which the input vectors of tokens `rows` differ
+    "n_predictions": (),  # next-token distributions the model computes for the text
+}
+QUIZ_KEYS = ("question", "kind", "choices", "encoding", "rows")
+MAX_CHOICES = 4  # answered with keys 1-4 or a-d
+
+
 class LessonError(UserError):
     """A lesson file is missing, malformed or sets a state the app does not have."""
 
 
 @dataclass(frozen=True)
+class Quiz:
+    """A question a step asks before the learner reads on ("predict, then reveal").
+
+    Attributes:
+        question: what is asked (Markdown).
+        kind: what is computed from the result to answer it (a key of `QUIZ_KINDS`).
+        choices: candidate numbers; empty for "most_attended", whose choices are the query's
+            strongest keys in the live result.
+        encoding: for "token_count", count with this encoding instead of the one on screen.
+        rows: for "differing_inputs", the two token positions compared.
+    """
+
+    question: str
+    kind: str
+    choices: tuple[int, ...] = ()
+    encoding: str | None = None
+    rows: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
 class Step:
-    """One screen of a lesson: what it says and the app state it sets."""
+    """One screen of a lesson: what it says, the app state it sets, and maybe a question."""
 
     title: str
     body: str
     state: dict[str, Any] = field(default_factory=dict)
+    quiz: Quiz | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +104,17 @@ class Lesson:
     order: int
     steps: tuple[Step, ...]
     path: Path
+
+    def state_at(self, index: int) -> dict[str, Any]:
+        """The state the lesson is in at step `index` when walked from its start: each step's state
+        over the earlier ones' (a highlighted attention cell, `key`, belongs to its own step only).
+        Resuming or going back applies this, so the text and switches match what the step says."""
+        state: dict[str, Any] = {}
+        for step in self.steps[:index]:
+            state.update(step.state)
+        state.pop("key", None)
+        state.update(self.steps[index].state)
+        return state
 
 
 def default_language(environ: dict[str, str] | None = None) -> str:
@@ -106,6 +156,61 @@ def _check_state(state: Any, where: str) -> dict[str, Any]:
     return dict(state)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_quiz(quiz: Any, state: dict[str, Any], where: str) -> Quiz:
+    """Validate a step's [steps.quiz] table against the step's own state."""
+    where = f"{where}, quiz"
+    if not isinstance(quiz, dict):
+        raise LessonError(f"{where}: must be a table")
+    unknown = set(quiz) - set(QUIZ_KEYS)
+    if unknown:
+        raise LessonError(
+            f"{where}: unknown key(s): {', '.join(sorted(unknown))} (known: {', '.join(QUIZ_KEYS)})"
+        )
+    if not isinstance(quiz.get("question"), str) or not quiz["question"].strip():
+        raise LessonError(f"{where}: needs a 'question' (string)")
+    kind = quiz.get("kind")
+    if kind not in QUIZ_KINDS:
+        raise LessonError(f"{where}: kind {kind!r} is not one of {', '.join(QUIZ_KINDS)}")
+    # The answer is computed from what the step puts on screen, so the step must set it, and
+    # focus a pane: the answer keys would otherwise type into the text box.
+    for key in ("pane", *QUIZ_KINDS[kind]):
+        if key not in state:
+            raise LessonError(f"{where}: a {kind!r} question needs the step's state to set {key!r}")
+    choices = quiz.get("choices")
+    if kind == "most_attended":
+        if choices is not None:
+            raise LessonError(
+                f"{where}: a 'most_attended' question takes no choices (the strongest keys are offered)"
+            )
+        choices = []
+    elif (
+        not isinstance(choices, list)
+        or not 2 <= len(choices) <= MAX_CHOICES
+        or not all(_is_int(choice) and choice >= 0 for choice in choices)
+        or len(set(choices)) != len(choices)
+    ):
+        raise LessonError(f"{where}: 'choices' must be 2 to {MAX_CHOICES} different non-negative integers")
+    encoding = quiz.get("encoding")
+    if encoding is not None and (kind != "token_count" or encoding not in ENCODINGS):
+        raise LessonError(
+            f"{where}: 'encoding' is for 'token_count' questions, one of {', '.join(ENCODINGS)}"
+        )
+    rows = quiz.get("rows")
+    if (kind == "differing_inputs") != (rows is not None):
+        raise LessonError(
+            f"{where}: 'rows' (two token positions) goes with 'differing_inputs' questions only"
+        )
+    if rows is not None and (
+        not isinstance(rows, list) or len(rows) != 2 or not all(_is_int(row) and row >= 0 for row in rows)
+    ):
+        raise LessonError(f"{where}: 'rows' must be two non-negative integers")
+    return Quiz(quiz["question"].strip(), kind, tuple(choices), encoding, tuple(rows) if rows else (0, 0))
+
+
 def load_lesson(path: Path) -> Lesson:
     """Read and validate one lesson file; errors name the file and the step."""
     try:
@@ -128,12 +233,14 @@ def load_lesson(path: Path) -> Lesson:
         where = f"{path}, step {number}"
         if not isinstance(raw, dict):
             raise LessonError(f"{where}: must be a table")
-        unknown = set(raw) - {"title", "body", "state"}
+        unknown = set(raw) - {"title", "body", "state", "quiz"}
         if unknown:
             raise LessonError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
         if not isinstance(raw.get("title"), str) or not isinstance(raw.get("body"), str):
             raise LessonError(f"{where}: needs a 'title' and a 'body' (strings)")
-        steps.append(Step(raw["title"], raw["body"].strip(), _check_state(raw.get("state", {}), where)))
+        state = _check_state(raw.get("state", {}), where)
+        quiz = _check_quiz(raw["quiz"], state, where) if "quiz" in raw else None
+        steps.append(Step(raw["title"], raw["body"].strip(), state, quiz))
     return Lesson(data["id"], data["title"], data["order"], tuple(steps), path)
 
 

@@ -1,4 +1,4 @@
-"""The lesson list (`L`): titles, step counts and how far the learner got."""
+"""The lesson list (`L`): titles, step counts, how far the learner got and question scores."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from textual.widgets.option_list import Option
 
 from tui.lessons.catalog import Lesson
 from tui.lessons.progress import Progress
+from tui.widgets.vim import VimOptionList
 
 HEADINGS = {"en": "Lessons (enter: start · esc: close)", "ja": "レッスン (enter: 開始 · esc: 閉じる)"}
 STEPS = {"en": "steps", "ja": "ステップ"}
+SCORE = {"en": "{right}/{answered} right", "ja": "正解 {right}/{answered}"}
 
 
 class LessonListScreen(ModalScreen[str | None]):
@@ -42,15 +44,14 @@ class LessonListScreen(ModalScreen[str | None]):
             seen = self.progress.furthest(self.language, lesson.id)
             total = len(lesson.steps)
             mark = "✓" if seen >= total else ("…" if seen else " ")
-            options.append(
-                Option(
-                    f"{mark} {lesson.order:>2}. {lesson.title}  ({seen}/{total} {STEPS[self.language]})",
-                    id=lesson.id,
-                )
-            )
+            counts = f"{seen}/{total} {STEPS[self.language]}"
+            right, answered = self.progress.score(self.language, lesson.id)
+            if answered:
+                counts += " · " + SCORE[self.language].format(right=right, answered=answered)
+            options.append(Option(f"{mark} {lesson.order:>2}. {lesson.title}  ({counts})", id=lesson.id))
         with Vertical():
             yield Label(HEADINGS[self.language])
-            yield OptionList(*options, id="lesson-options")
+            yield VimOptionList(*options, id="lesson-options")
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -11,10 +12,86 @@ from textual.widgets import Markdown, Static
 
 from tui.lessons.catalog import Lesson
 
+if TYPE_CHECKING:
+    from tui.lessons.quiz import QuizSession
+
 HINTS = {
     "en": "`n`/`→` next · `p`/`←` back · `esc` leave · `F8` hide · `L` lessons",
     "ja": "`n`/`→` 次へ · `p`/`←` 戻る · `esc` 終了 · `F8` 隠す · `L` 一覧",
 }
+QUIZ_HINTS = {
+    "en": "`1`–`4`/`a`–`d` answer · ",
+    "ja": "`1`–`4`/`a`–`d` 回答 · ",
+}
+WORDS = {
+    "en": {
+        "question": "Question",
+        "keys": "Press 1–4 (or a–d) outside the text box; n skips it.",
+        "computing": "waiting for this step's result…",
+        "waiting": "Answer noted; waiting for the result…",
+        "right": "✓ Right!",
+        "wrong": "✗ Not quite.",
+        "revealed": "Answer shown, not scored.",
+        "unscored": "Not scored: the text or settings changed since the question, so the answer "
+        "is not among the choices.",
+        "earlier": "Answered on an earlier visit: {outcome}",
+        "yours": "your answer",
+        "score": "Score: {right} right of {answered} answered",
+        "score_short": "score {right}/{answered}",
+    },
+    "ja": {
+        "question": "問題",
+        "keys": "テキスト欄の外で 1–4（または a–d）を押して答えます。n で飛ばせます。",
+        "computing": "このステップの結果を待っています…",
+        "waiting": "回答を受け付けました。結果を待っています…",
+        "right": "✓ 正解！",
+        "wrong": "✗ 不正解。",
+        "revealed": "答えを表示しました（採点なし）。",
+        "unscored": "採点なし：問題を出した後でテキストか設定が変わったため、答えが選択肢にありません。",
+        "earlier": "前に回答済み：{outcome}",
+        "yours": "あなたの回答",
+        "score": "スコア：{answered} 問中 {right} 問正解",
+        "score_short": "スコア {right}/{answered}",
+    },
+}
+CHOICE_KEYS = "abcd"
+
+
+def quiz_text(session: QuizSession, score: tuple[int, int], language: str) -> Text:
+    """The choices of a question, then, once answered, which was right and how it was computed."""
+    words = WORDS[language]
+    text = Text()
+    if session.offered is None:
+        text.append(session.problem or words["computing"], style="italic")
+        return text
+    revealed = session.revealed
+    for index, choice in enumerate(session.offered):
+        right = revealed is not None and revealed.index == index
+        picked = session.chosen == index
+        text.append(f"{index + 1}) ", style="bold")
+        text.append(choice.label, style="bold green" if right else ("red" if picked else ""))
+        if right:
+            text.append("  ✓", style="bold green")
+        if picked:
+            text.append(f"  ← {words['yours']}", style="" if right else "red")
+        text.append("\n")
+    if session.problem:
+        text.append(f"\n{session.problem}\n", style="italic")
+    elif revealed is None:
+        waiting = session.outcome is None and not session.is_open
+        text.append("\n" + words["waiting" if waiting else "keys"] + "\n", style="dim")
+    else:
+        outcome = session.outcome or "revealed"
+        if session.earlier is not None and session.chosen is None:
+            line = words["earlier"].format(outcome=words[session.earlier])
+        else:
+            line = words[outcome]
+        style = {"right": "bold green", "wrong": "bold red"}.get(session.earlier or outcome, "italic")
+        text.append(f"\n{line}\n", style=style)
+        text.append(f"{revealed.detail}\n")
+    right, answered = score
+    text.append(f"\n{words['score'].format(right=right, answered=answered)}", style="dim")
+    return text
 
 
 class LessonPanel(VerticalScroll, can_focus=True):
@@ -39,22 +116,48 @@ class LessonPanel(VerticalScroll, can_focus=True):
     LessonPanel:focus { border-left: thick $accent; }
     LessonPanel > #lesson-heading { color: $text-muted; height: auto; }
     LessonPanel > #lesson-hints { color: $text-muted; height: auto; margin-top: 1; }
+    LessonPanel > #lesson-quiz { height: auto; display: none; }
+    LessonPanel > #lesson-quiz.-shown { display: block; }
     """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._heading = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="lesson-heading")
         yield Markdown("", id="lesson-body")
+        yield Static("", id="lesson-quiz")
         yield Static("", id="lesson-hints")
 
-    def show_step(self, lesson: Lesson, index: int, language: str) -> None:
+    def show_step(self, lesson: Lesson, index: int, language: str, score: tuple[int, int] = (0, 0)) -> None:
         step = lesson.steps[index]
-        self.query_one("#lesson-heading", Static).update(
-            f"{lesson.order}. {lesson.title} · {index + 1}/{len(lesson.steps)}"
-        )
-        self.query_one("#lesson-body", Markdown).update(f"## {step.title}\n\n{step.body}")
-        self.query_one("#lesson-hints", Static).update(HINTS[language].replace("`", ""))
+        self._heading = f"{lesson.order}. {lesson.title} · {index + 1}/{len(lesson.steps)}"
+        self._show_heading(score, language)
+        body = f"## {step.title}\n\n{step.body}"
+        if step.quiz is not None:
+            body += f"\n\n**{WORDS[language]['question']}:** {step.quiz.question}"
+        self.query_one("#lesson-body", Markdown).update(body)
+        self.query_one("#lesson-quiz", Static).set_class(step.quiz is not None, "-shown")
+        self.show_hints(language, quiz_open=False)
         self.scroll_home(animate=False)
         self.add_class("-active")
+
+    def show_quiz(self, session: QuizSession, score: tuple[int, int], language: str) -> None:
+        """Show the question's choices, or how it was answered and the computed answer."""
+        self.query_one("#lesson-quiz", Static).update(quiz_text(session, score, language))
+        self._show_heading(score, language)
+        self.show_hints(language, quiz_open=session.is_open)
+
+    def _show_heading(self, score: tuple[int, int], language: str) -> None:
+        heading = self._heading
+        if score[1]:
+            heading += " · " + WORDS[language]["score_short"].format(right=score[0], answered=score[1])
+        self.query_one("#lesson-heading", Static).update(heading)
+
+    def show_hints(self, language: str, quiz_open: bool) -> None:
+        hints = (QUIZ_HINTS[language] if quiz_open else "") + HINTS[language]
+        self.query_one("#lesson-hints", Static).update(hints.replace("`", ""))
 
     def close(self) -> None:
         self.remove_class("-active")

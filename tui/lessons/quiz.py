@@ -1,0 +1,300 @@
+"""Predict, then reveal: the answers to lesson questions, computed from a pipeline result.
+
+A lesson file names what a question asks (its `kind`) and lists candidate answers; it never
+holds the right one. The right one is computed here from the live `PipelineResult` when the
+learner answers, so it always matches what the panes show. No Textual import: tests and tools
+can check every question without the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine.errors import UserError
+from engine.tokenizers import get_tokenizer
+from engine.windows import sliding_windows
+from tui.lessons.catalog import Quiz
+from tui.pieces import visible_piece
+
+if TYPE_CHECKING:
+    from engine.pipeline import PipelineResult
+
+MOST_ATTENDED_CHOICES = 4
+"""How many keys a "most_attended" question offers: the query's strongest visible ones."""
+
+# One line per kind saying how the answer was computed; {names} come from `_compute`.
+DETAILS: dict[str, dict[str, str]] = {
+    "en": {
+        "token_count": "{encoding} cuts this text ({chars:,} characters) into {answer:,} tokens.",
+        "token_count_other": "{encoding} cuts this text into {answer:,} tokens; {shown} (on screen) "
+        "into {shown_count:,}.",
+        "most_attended": "In head {head}, query #{query} {query_piece} gives its largest weight, "
+        "{weight:.3f}, to key #{key} {key_piece}. The heatmap cursor is on that cell.",
+        "visible_keys": "Query #{query} may look at {answer} of the {keys} keys; the mask hides the "
+        "other {hidden} (the ones after it).",
+        "head_dim": "Width {dim} split over {heads} heads: {dim} ÷ {heads} = {answer} numbers per head "
+        "(the √{answer} in the line above the heatmap).",
+        "n_windows": "{tokens} tokens, windows of {max_length} starting every {stride}, as long as the "
+        "target still fits: {answer} pairs.",
+        "table_rows": "The table has {answer:,} rows of {dim} numbers: one row for every entry of the "
+        "{encoding} vocabulary, however short the text.",
+        "differing_inputs": "Token vectors of rows {a} and {b} differ in {token_diff} numbers and their "
+        "position vectors in {position_diff}, so their inputs differ in {answer} of {dim}.",
+        "n_predictions": "{answer} positions, {answer} predictions: every position predicts the token "
+        "after it. Training scores all of them; generation only needs the last.",
+    },
+    "ja": {
+        "token_count": "{encoding} はこのテキスト（{chars:,} 文字）を {answer:,} 個のトークンに分けます。",
+        "token_count_other": "{encoding} はこのテキストを {answer:,} 個のトークンに分けます。"
+        "画面の {shown} では {shown_count:,} 個です。",
+        "most_attended": "ヘッド {head} で、クエリ #{query} {query_piece} が最も大きな重み {weight:.3f} を"
+        "与えるのはキー #{key} {key_piece} です。ヒートマップのカーソルをそのセルに置きました。",
+        "visible_keys": "クエリ #{query} が見られるのは {keys} 個のキーのうち {answer} 個です。"
+        "残りの {hidden} 個（クエリより後ろのキー）はマスクで隠されます。",
+        "head_dim": "幅 {dim} を {heads} 個のヘッドで分けるので、{dim} ÷ {heads} = {answer}、"
+        "ヘッドあたり {answer} 個の数です（ヒートマップの上の行の √{answer}）。",
+        "n_windows": "トークンは {tokens} 個です。長さ {max_length} の窓を {stride} ずつずらし、"
+        "ターゲットが収まる限り取るので、{answer} 組になります。",
+        "table_rows": "表は {answer:,} 行で、各行は {dim} 個の数です。テキストの長さに関係なく、"
+        "{encoding} の語彙の項目ごとに 1 行あります。",
+        "differing_inputs": "行 {a} と行 {b} では、トークンベクトルの違いは {token_diff} 個、"
+        "位置ベクトルの違いは {position_diff} 個です。そのため入力は {dim} 個中 {answer} 個が異なります。",
+        "n_predictions": "位置が {answer} 個あるので、予測も {answer} 個です。"
+        "どの位置も次のトークンを予測します。学習ではすべてを使い、生成では最後の 1 つだけを使います。",
+    },
+}
+
+
+class QuizUnavailable(UserError):
+    """The current result cannot answer the question (no tokens, a position past the text, ...)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer the learner can pick.
+
+    Attributes:
+        value: a number, or for token questions the token's index in the text.
+        label: how the choice is shown after its key.
+    """
+
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """The computed answer.
+
+    Attributes:
+        value: the right value (a number, or a token index).
+        label: the value as shown.
+        detail: one line saying how it was computed, with the numbers.
+        index: which choice is right; None when none is (the text or settings changed).
+        cell: an attention cell (query, key) that shows the answer, if any.
+        token: a token to select that shows the answer, if any.
+    """
+
+    value: int
+    label: str
+    detail: str
+    index: int | None
+    cell: tuple[int, int] | None = None
+    token: int | None = None
+
+
+def _token_label(result: PipelineResult, index: int) -> str:
+    return f"#{index} {visible_piece(result.tokens.piece(index))}"
+
+
+def _position(state: dict[str, Any], key: str, result: PipelineResult) -> int:
+    """A step's token position, clamped to the tokens the result has (as the app clamps it)."""
+    if result.n_used == 0:
+        raise QuizUnavailable("the question needs some tokens: type some text")
+    return min(int(state.get(key, 0)), result.n_used - 1)
+
+
+def _attention_row(state: dict[str, Any], result: PipelineResult) -> tuple[int, int, np.ndarray]:
+    """(query, head, weights of that row with masked keys at -1) for the step's query and head."""
+    query = _position(state, "select", result)
+    attention = result.attention
+    head = min(int(state.get("head", 0)), attention.heads - 1)
+    row = attention.weights[head, query, : result.n_used].astype(np.float64)
+    row[attention.mask[query, : result.n_used]] = -1.0
+    return query, head, row
+
+
+def choices(quiz: Quiz, state: dict[str, Any], result: PipelineResult) -> tuple[Choice, ...]:
+    """The choices to offer: the lesson's numbers, or for token questions the candidates the
+    result gives (the query's strongest keys, in text order, so their order gives nothing away)."""
+    if quiz.kind == "most_attended":
+        _query, _head, row = _attention_row(state, result)
+        visible = np.flatnonzero(row >= 0)
+        strongest = visible[np.argsort(-row[visible], kind="stable")[:MOST_ATTENDED_CHOICES]]
+        return tuple(Choice(int(key), _token_label(result, int(key))) for key in sorted(strongest))
+    return tuple(Choice(value, f"{value:,}") for value in quiz.choices)
+
+
+def _compute(quiz: Quiz, state: dict[str, Any], result: PipelineResult) -> tuple[int, dict[str, Any]]:
+    """The answer and the numbers its explanation names."""
+    tokens = result.tokens
+    kind = quiz.kind
+    if kind == "token_count":
+        if quiz.encoding is None or quiz.encoding == tokens.encoding:
+            return len(tokens), {"encoding": tokens.encoding, "chars": len(tokens.text)}
+        settings = result.settings
+        tokenizer = get_tokenizer(quiz.encoding, settings.corpus, settings.allow_special)
+        count = len(tokenizer.encode(tokens.text))
+        return count, {"encoding": quiz.encoding, "shown": tokens.encoding, "shown_count": len(tokens)}
+    if kind == "most_attended":
+        query, head, row = _attention_row(state, result)
+        key = int(np.argmax(row))
+        return key, {
+            "head": head + 1,
+            "query": query,
+            "query_piece": visible_piece(tokens.piece(query)),
+            "key": key,
+            "key_piece": visible_piece(tokens.piece(key)),
+            "weight": float(row[key]),
+        }
+    if kind == "visible_keys":
+        query = _position(state, "select", result)
+        keys = result.n_used
+        visible = int(np.count_nonzero(~result.attention.mask[query, :keys]))
+        return visible, {"query": query, "keys": keys, "hidden": keys - visible}
+    if kind == "head_dim":
+        dim, heads = result.settings.dim, result.settings.heads
+        return dim // heads, {"dim": dim, "heads": heads}
+    if kind == "n_windows":
+        max_length, stride = state["max_length"], state["stride"]
+        pairs = len(sliding_windows(tokens.ids, max_length, stride).inputs)
+        return pairs, {"tokens": len(tokens), "max_length": max_length, "stride": stride}
+    if kind == "table_rows":
+        table = result.embedded.token_table
+        return int(table.shape[0]), {"dim": int(table.shape[1]), "encoding": tokens.encoding}
+    if kind == "differing_inputs":
+        a, b = quiz.rows
+        if max(a, b) >= result.n_used:
+            raise QuizUnavailable(f"the question compares tokens {a} and {b}: the text is too short")
+        embedded = result.embedded
+        positions = (
+            embedded.learned_positions if embedded.positions == "learned" else embedded.sinusoidal_positions
+        )
+
+        def differing(vectors: np.ndarray) -> int:
+            return int(np.count_nonzero(vectors[a] != vectors[b]))
+
+        return differing(embedded.input_vectors), {
+            "a": a,
+            "b": b,
+            "token_diff": differing(embedded.token_vectors),
+            "position_diff": differing(positions),
+            "dim": int(embedded.input_vectors.shape[1]),
+        }
+    if kind == "n_predictions":
+        return result.n_used, {}
+    raise QuizUnavailable(f"unknown question kind {kind!r}")
+
+
+def reveal(
+    quiz: Quiz, state: dict[str, Any], result: PipelineResult, offered: tuple[Choice, ...], language: str
+) -> Reveal:
+    """Compute the answer from `result` and find it among the `offered` choices."""
+    value, names = _compute(quiz, state, result)
+    template = "token_count_other" if quiz.kind == "token_count" and "shown" in names else quiz.kind
+    detail = DETAILS[language][template].format(answer=value, **names)
+    index = next((i for i, choice in enumerate(offered) if choice.value == value), None)
+    if quiz.kind == "most_attended":
+        query = names["query"]
+        return Reveal(value, _token_label(result, value), detail, index, cell=(query, value))
+    if quiz.kind == "differing_inputs":
+        return Reveal(value, f"{value:,}", detail, index, token=quiz.rows[1])
+    return Reveal(value, f"{value:,}", detail, index)
+
+
+class QuizSession:
+    """The question of the step on screen: the choices offered, the learner's pick, the reveal.
+
+    Choices that come from the result (token questions) are fixed by the first result of the
+    step; the answer is computed from the result on screen when the learner answers. An answer
+    given before the step's first result arrives waits for it.
+
+    Args:
+        quiz: the step's question.
+        state: the step's state (the query, head, window the question is about).
+        earlier: the outcome recorded on an earlier visit; the question is then closed and the
+            answer shown again as soon as a result arrives.
+    """
+
+    def __init__(self, quiz: Quiz, state: dict[str, Any], earlier: str | None = None) -> None:
+        self.quiz = quiz
+        self.state = state
+        self.earlier = earlier
+        self.offered: tuple[Choice, ...] | None = None
+        self.chosen: int | None = None  # 0-based index of the learner's pick in this visit
+        self.revealed: Reveal | None = None
+        self.outcome: str | None = earlier  # "right", "wrong", "revealed", "unscored"
+        self.problem: str | None = None  # why the result on screen cannot answer the question
+        self.pointed = False  # the app has put a pane's cursor on the answer
+        self._waiting: tuple[int | None] | None = None  # an answer given before the choices existed
+
+    @property
+    def is_open(self) -> bool:
+        """True while the question waits for an answer."""
+        return self.outcome is None and self._waiting is None
+
+    def on_result(self, result: PipelineResult, language: str) -> bool:
+        """A new result is on screen; returns True if what the panel shows changed."""
+        changed = False
+        if self.offered is None:
+            try:
+                self.offered = choices(self.quiz, self.state, result)
+            except UserError as error:  # e.g. no tokens
+                self.problem = str(error)
+                return True
+            self.problem, changed = None, True
+        if self._waiting is not None:
+            (choice,) = self._waiting
+            self._waiting = None
+            self.answer(choice, result, language)
+            return True
+        if self.earlier is not None and self.revealed is None:
+            self._reveal(result, language)
+            return True
+        return changed
+
+    def answer(self, choice: int | None, result: PipelineResult | None, language: str) -> str | None:
+        """Pick choice `choice` (0-based), or None to show the answer without picking. Returns the
+        outcome to record ("right", "wrong", "revealed"), or None when nothing is to be recorded:
+        the question was closed, the pick waits for the result, or the answer is not among the
+        choices because the text or settings changed since the question was asked."""
+        if not self.is_open:
+            return None
+        if self.offered is None or result is None:
+            self._waiting = (choice,)
+            return None
+        if choice is not None and not 0 <= choice < len(self.offered):
+            return None
+        if not self._reveal(result, language):
+            return None
+        self.chosen = choice
+        assert self.revealed is not None
+        if self.revealed.index is None:
+            self.outcome = "unscored"
+            return None
+        if choice is None:
+            self.outcome = "revealed"
+        else:
+            self.outcome = "right" if choice == self.revealed.index else "wrong"
+        return self.outcome
+
+    def _reveal(self, result: PipelineResult, language: str) -> bool:
+        try:
+            self.revealed = reveal(self.quiz, self.state, result, self.offered or (), language)
+        except UserError as error:  # e.g. a special token the other encoding refuses
+            self.problem = str(error)
+            return False
+        return True
