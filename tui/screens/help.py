@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
+
+from tui.widgets.vim import VimScroll
 
 INTRO = """\
 # llm-tui keys
 
-Type in the text box: every pane recomputes a moment after you stop typing.
+Type in the text box: every pane recomputes as you type.
 Press `tab` to move between panes; the footer shows the keys of the pane that has focus.
-Press `ctrl+p` for the command palette (encodings, toggles, panes, themes, export).
+Wherever there is a cursor, `h j k l` and `g`/`G` work beside the arrows and home/end.
+Press `ctrl+p` for the command palette (encodings, toggles, panes, themes, export, lessons).
 """
 
 
@@ -36,7 +38,7 @@ class HelpScreen(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
+    HelpScreen > VimScroll {
         width: 80%; max-width: 100; height: 85%;
         border: round $primary; background: $surface; padding: 0 1;
     }
@@ -48,7 +50,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         text = INTRO + "\n".join(_key_table(title, bindings) for title, bindings in self.sections)
-        with VerticalScroll():
+        with VimScroll():
             yield Markdown(text)
 
     def action_dismiss(self) -> None:

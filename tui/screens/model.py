@@ -6,9 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+
+from tui.widgets.vim import VimOptionList
 
 RANDOM = "random"
 TRAIN = "train"
@@ -44,8 +47,8 @@ class ModelScreen(ModalScreen[str | None]):
             options.append(Option(f"GPT-2 from the Hugging Face cache ({gpt2})", id="gpt2"))
         options.append(Option("Train a tiny model now on the corpus (about a minute)…", id=TRAIN))
         with Vertical():
-            yield Label(f"Model (now: {self.current or 'random weights'})")
-            yield OptionList(*options, id="model-options")
+            yield Label(Content(f"Model (now: {self.current or 'random weights'})"))  # a path, not markup
+            yield VimOptionList(*options, id="model-options")
             yield Label("or a GPT-2 .safetensors file / Hugging Face folder (enter to load):")
             yield Input(placeholder="path/to/gpt2", id="model-path")
             yield Label("", id="model-error")
@@ -60,7 +63,7 @@ class ModelScreen(ModalScreen[str | None]):
 
         path = Path(event.value.strip()).expanduser()
         if not event.value.strip() or not path.exists():
-            self.query_one("#model-error", Label).update(f"{str(path)!r} does not exist")
+            self.query_one("#model-error", Label).update(Content(f"{str(path)!r} does not exist"))
             return
         self.dismiss(str(path))
 

@@ -200,12 +200,16 @@ class PositionsPane(Container, can_focus=True):
         w: Switch the position plot between sinusoidal encodings and learned embeddings.
         left, h: Select the previous token.
         right, l: Select the next token.
+        home, g: Select the first token.
+        end, G: Select the last attended token.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "toggle_kind", "Learned/sinusoidal", id="positions.kind"),
         Binding("left,h", "previous_token", "Previous", id="positions.previous", group=_MOVE),
         Binding("right,l", "next_token", "Next", id="positions.next", group=_MOVE),
+        Binding("home,g", "first_token", "First", id="positions.first"),
+        Binding("end,G", "last_token", "Last", id="positions.last"),
     ]
 
     DEFAULT_CSS = """
@@ -367,6 +371,15 @@ class PositionsPane(Container, can_focus=True):
     def action_next_token(self) -> None:
         """Select the next token."""
         self._step(1)
+
+    def action_first_token(self) -> None:
+        """Select the first token."""
+        self._step(-(self.query_token or 0))
+
+    def action_last_token(self) -> None:
+        """Select the last attended token."""
+        if self._result is not None and self.query_token is not None:
+            self._step(self._result.n_used - 1 - self.query_token)
 
     def _step(self, delta: int) -> None:
         """Move the selection by `delta` attended tokens and announce it."""
