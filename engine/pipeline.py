@@ -9,6 +9,8 @@ Without a model the weights are random (seeded) and there is one attention layer
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -17,11 +19,12 @@ import numpy as np
 import torch
 
 from engine.attention import MultiHeadAttention, causal_mask
-from engine.device import DeviceInfo, pick_device
+from engine.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.embeddings import embed_tokens, normal_table
 from engine.errors import SettingsError
 from engine.positions import learned_positions, sinusoidal_positions
 from engine.settings import Settings
+from engine.streaming import TextNotes
 from engine.tokenizers import tokenizer_for
 from engine.tokens import TokenizedText
 
@@ -264,8 +267,44 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
 
 
 def tokenize(text: str, settings: Settings) -> TokenizedText:
-    """Just the tokenizer step, for callers that need no vectors (the `tokenize` command)."""
-    return tokenizer_for(settings).tokenize(text)
+    """Just the tokenizer step, for callers that need no vectors (the `tokenize` command).
+
+    Its notes add what the user should know about the text itself: that it is empty, only
+    whitespace a tokenizer dropped, or holds control characters.
+    """
+    tokens = tokenizer_for(settings).tokenize(text)
+    gathered = TextNotes()
+    gathered.add(text, tokens)
+    notes = gathered.notes()
+    return tokens if notes == tokens.notes else replace(tokens, notes=notes)
+
+
+# Settings whose random weights and attention maps need less than this are never checked, so a
+# keystroke does not pay for asking the system how much memory is free.
+_MEMORY_CHECK_ABOVE = 256 * 1024 * 1024
+
+
+def _check_random_weights_fit(vocab_size: int, settings: Settings, n_used: int, device: str) -> None:
+    """Refuse sizes whose tables and attention maps (float32) cannot fit in the memory free now.
+
+    Counted: the token table, the two position tables (the sinusoidal one is built in float64,
+    with temporaries: about ten floats per cell at its peak), the four attention projections, and
+    a few (H, T, T) maps (scores, weights and their numpy copies).
+    """
+    dim, heads = settings.dim, settings.heads
+    floats = vocab_size * dim + 10 * settings.context * dim + 4 * dim * dim + 6 * heads * n_used**2
+    needed = 4 * floats
+    if needed < _MEMORY_CHECK_ABOVE:
+        return
+    for place in dict.fromkeys((device, "cpu")):
+        free = free_memory(place)
+        if free is not None and needed > free:
+            raise SettingsError(
+                f"--dim {dim:,} and --context {settings.context:,} need about {format_bytes(needed)} "
+                f"(a {vocab_size:,} × {dim:,} token table, {settings.context:,} positions, {heads} attention "
+                f"map(s) of {n_used:,} × {n_used:,} tokens) but {place} has {format_bytes(free)} free; "
+                "lower --dim or --context"
+            )
 
 
 def _truncation_note(n_used: int, n_tokens: int, context: int) -> list[str]:
@@ -287,8 +326,32 @@ def run(text: str, settings: Settings, device: DeviceInfo | None = None) -> Pipe
     device = device or pick_device(settings.device)
     if settings.weights:
         return _run_model(text, settings, device)
+    with _one_cpu_thread():
+        return _run_random(text, settings, device)
+
+
+@contextmanager
+def _one_cpu_thread() -> Iterator[None]:
+    """Run torch's CPU ops on one thread for the duration.
+
+    Random weights mean matrices of a few thousand numbers, too small to share out: with two
+    threads on a machine that is busy with anything else, each op waited for a descheduled
+    thread, and a 1 ms run took 20-100 ms (measured on 2 cores; one thread: 1.2 ms either way).
+    Models keep every thread: their forward pass is large enough to gain from them.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_random(text: str, settings: Settings, device: DeviceInfo) -> PipelineResult:
+    """The steps with seeded random weights of the chosen size."""
     tokens = tokenize(text, settings)
     n_used = min(len(tokens), settings.context)
+    _check_random_weights_fit(tokens.vocab_size, settings, n_used, device.name)
     weights = _weights(
         tokens.vocab_size, settings.dim, settings.heads, settings.context, settings.seed, device.name
     )

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from engine.device import pick_device
 from engine.errors import DeviceError, SettingsError, UnknownWordError
@@ -95,3 +96,19 @@ def test_device_auto_and_unavailable():
             pick_device("cuda")
     with pytest.raises(DeviceError):
         pick_device("tpu")
+
+
+def test_random_weights_run_on_one_thread_and_restore_the_thread_count(monkeypatch):
+    import engine.pipeline as pipeline_module
+
+    seen = []
+    original = pipeline_module._run_random
+    monkeypatch.setattr(
+        pipeline_module,
+        "_run_random",
+        lambda *args: seen.append(torch.get_num_threads()) or original(*args),
+    )
+    before = torch.get_num_threads()
+    run("The robot lit the lamp.", Settings(encoding="gpt2"))
+    assert seen == [1]
+    assert torch.get_num_threads() == before

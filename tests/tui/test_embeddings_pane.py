@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import Awaitable, Callable
 
 import numpy as np
@@ -291,16 +290,15 @@ def test_mono_mode_has_no_background_colours(result: PipelineResult) -> None:
     drive(test)
 
 
-def test_1024_tokens_render_fast_and_only_the_visible_lines() -> None:
+def test_1024_tokens_draw_only_the_visible_lines() -> None:
+    # How fast is for `llm-tui bench`; what keeps it fast at any length is checked here.
     result = run("The lamp turned left, then right. " * 200, Settings(dim=256, heads=4))
     assert result.n_used == 1024
 
     async def test(app: PaneApp, pilot: Pilot, pane: EmbeddingsPane) -> None:
         table = pane.table
-        start = time.perf_counter()
         pane.show_result(result)
         await pilot.pause()
-        assert time.perf_counter() - start < 1.0
         drawn: list[int] = []
         render_line = table.render_line
 
@@ -314,10 +312,8 @@ def test_1024_tokens_render_fast_and_only_the_visible_lines() -> None:
         for keys in [("G",), ("pageup", "k", "l"), ("o",)]:
             drawn.clear()
             misses = table._line_cache.misses
-            start = time.perf_counter()
             await pilot.press(*keys)
             await pilot.pause()
-            assert time.perf_counter() - start < 1.0, keys
             assert drawn and max(drawn) < height
             assert table._line_cache.misses - misses <= len(keys) * height
         assert table.cursor == 1023 - rows - 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 
 import numpy as np
@@ -418,9 +417,7 @@ def test_a_megabyte_renders_only_the_visible_lines() -> None:
                 return render_line(y)
 
             pane.render_line = counting  # type: ignore[method-assign]
-        started = time.perf_counter()
         show(result, spans, table)
-        assert time.perf_counter() - started < 0.5
         await pilot.pause()
         assert spans.row_count > 10_000
         for name, pane in (("spans", spans), ("table", table)):

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from tui.messages import TokenSelected
-from tui.pieces import visible_piece
+from tui.pieces import PieceLabels, visible_piece
 from tui.widgets.heatmap import AttentionHeatmap
 
 if TYPE_CHECKING:
@@ -80,12 +80,14 @@ class AttentionPane(Vertical):
         self.average = False
         self.query = 0
         self.key = 0
+        self._labels = PieceLabels()
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="attention-info")
+        # Plain text, not markup: pieces may hold "[", and parsing cost ~5 ms a frame.
+        yield Static("", id="attention-info", markup=False)
         with Horizontal():
             yield AttentionHeatmap("waiting for the first result…", id="heatmap")
-            yield Static("", id="attention-bars")
+            yield Static("", id="attention-bars", markup=False)
 
     @property
     def heatmap(self) -> AttentionHeatmap:
@@ -116,7 +118,7 @@ class AttentionPane(Vertical):
     def _draw_matrix(self) -> None:
         result = self.result
         assert result is not None
-        labels = [visible_piece(result.tokens.piece(i)) for i in range(result.n_used)]
+        labels = self._labels.of(result.tokens, result.n_used)
         self.heatmap.set_matrix(self._weights(), result.attention.mask, labels)
         self.heatmap.cursor = (self.query, self.key)
         self._describe()

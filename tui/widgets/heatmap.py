@@ -2,7 +2,9 @@
 
 Like Toolong's log view, the widget never builds the whole picture. Textual asks for the lines
 that are on screen (`render_line`); each one is built from the visible slice of one row and kept
-in an LRU cache, so a frame costs the same for 16 tokens as for 2,048.
+in an LRU cache, so a frame costs the same for 16 tokens as for 2,048. Lines are cached by what
+they show (the slice's weights, its label, the colour scale), not by matrix: a keystroke that
+adds a token changes few rows of a causal matrix, and the others are not drawn again.
 """
 
 from __future__ import annotations
@@ -196,7 +198,7 @@ class AttentionHeatmap(ScrollView, can_focus=True):
         self._labels: list[str] = []
         self._message = message
         self._version = 0
-        self._line_cache: LRUCache[tuple[int, int, int, object, int], Strip] = LRUCache(1024)
+        self._line_cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._mono = False
         self._fills: list[str] = []
         self._cell_styles: list[Style] = []
@@ -242,7 +244,7 @@ class AttentionHeatmap(ScrollView, can_focus=True):
         rows, cols = weights.shape
         set_virtual_size(self, Size(GUTTER + CELL * cols, HEADER + rows))
         self.set_reactive(AttentionHeatmap.cursor, self.validate_cursor(self.cursor))
-        self._invalidate()
+        self.refresh()  # cached lines stay valid: their keys hold what they show
         self._scroll_to_cursor()
         self._post_selected()
 
@@ -425,7 +427,15 @@ class AttentionHeatmap(ScrollView, can_focus=True):
         cursor_row, cursor_col = self.cursor
         # Only the header and the cursor's row depend on the cursor.
         cursor = self.cursor if row in (-1, cursor_row) else None
-        key = (row, scroll_x, width, cursor, self._version)
+        key = (
+            row,
+            scroll_x,
+            width,
+            cursor,
+            self._version,
+            self._scale,
+            *self._content_key(row, scroll_x, width),
+        )
         strip = self._line_cache.get(key)
         if strip is None:
             if row < 0:
@@ -435,6 +445,20 @@ class AttentionHeatmap(ScrollView, can_focus=True):
                 strip = self._render_row(row, scroll_x, width, on_row)
             self._line_cache[key] = strip
         return strip
+
+    def _visible_columns(self, scroll_x: int, width: int) -> tuple[int, int]:
+        """The key columns `first:last` that a line of `width` cells scrolled by `scroll_x` shows."""
+        first = scroll_x // CELL
+        return first, min(self.shape[1], -(-(scroll_x + max(width - GUTTER, 0)) // CELL))
+
+    def _content_key(self, row: int, scroll_x: int, width: int) -> tuple:
+        """What line `row` shows, for the line cache: the header shows the number of columns."""
+        if row < 0:
+            return (self.shape[1],)
+        assert self._weights is not None
+        first, last = self._visible_columns(scroll_x, width)
+        mask = self._mask[row, first:last].tobytes() if self._mask is not None else b""
+        return (self._labels[row], self._weights[row, first:last].tobytes(), mask)
 
     def _render_message(self, y: int, width: int) -> Strip:
         """A blank line, or the message centred on the middle line."""
@@ -495,8 +519,7 @@ class AttentionHeatmap(ScrollView, can_focus=True):
         area = width - GUTTER
         if area <= 0:
             return Strip(gutter).adjust_cell_length(width, base)
-        first = scroll_x // CELL
-        last = min(self.shape[1], -(-(scroll_x + area) // CELL))
+        first, last = self._visible_columns(scroll_x, width)
         levels = self._levels(row, first, last)
         if self._mask is None:
             masked = [False] * len(levels)
