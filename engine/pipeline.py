@@ -204,7 +204,7 @@ def _weights(vocab_size: int, dim: int, heads: int, context: int, seed: int, dev
 def resolve_weights(spec: str) -> Path:
     """Where the weights named by `--weights` are: a path, "gpt2" (Hugging Face cache) or "tiny"."""
     from engine.errors import WeightsError
-    from engine.weights import default_tiny_checkpoint, find_hf_cache_gpt2
+    from engine.locations import default_tiny_checkpoint, find_hf_cache_gpt2
 
     if spec == "gpt2":
         found = find_hf_cache_gpt2()

@@ -29,3 +29,24 @@ def test_tokenizing_needs_no_torch():
 
 def test_app_modules_do_not_import_torch_at_module_level():
     assert "torch" not in _modules_after_import("tui.cli", "tui.app", "themes")
+
+
+def test_the_command_reaches_the_first_frame_without_numpy():
+    # `llm-tui` imports tui.cli, then tui.app: numpy (~60 ms) belongs after the first frame.
+    assert "numpy" not in _modules_after_import("tui.cli", "tui.app")
+
+
+def test_launching_imports_neither_torch_nor_numpy_before_the_first_frame():
+    # What `launch` runs before `app.run`: parsing, settings, "is there a trained model?".
+    code = (
+        "import json, sys\n"
+        "from tui.cli import build_parser, settings_from_args\n"
+        "from engine.locations import default_tiny_checkpoint\n"
+        "settings_from_args(build_parser().parse_args([]))\n"
+        "default_tiny_checkpoint().exists()\n"
+        "import tui.app\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout))
+    assert "torch" not in loaded and "numpy" not in loaded

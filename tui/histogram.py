@@ -23,17 +23,6 @@ def percent(value: float) -> str:
     return f"{value * 100:.4f}%" if 0 < value < 0.001 else f"{value:.2%}"
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
-    return value
-
-
 def histogram_payload(loaded, tokenizer, ids: list[int], args: argparse.Namespace) -> dict[str, Any]:
     """Draw `args.histogram` next tokens after `ids` and describe them as JSON-ready records.
 

@@ -10,12 +10,12 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from engine.errors import UserError, WeightsError
+from engine.locations import find_hf_cache_gpt2
 from engine.model import GPT, GPTConfig
 from engine.sampling import next_token_distribution
 from engine.weights import (
     UNKNOWN_TOKENIZER_ID,
     IdMap,
-    find_hf_cache_gpt2,
     gpt2_name,
     load_weights,
     save_checkpoint,

@@ -36,7 +36,7 @@ class ModelScreen(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        from engine.weights import default_tiny_checkpoint, find_hf_cache_gpt2
+        from engine.locations import default_tiny_checkpoint, find_hf_cache_gpt2
 
         options = [Option("Random weights (seeded): the mechanics, no knowledge", id=RANDOM)]
         tiny = default_tiny_checkpoint()

@@ -106,7 +106,7 @@ class TrainScreen(ModalScreen[Path | None]):
         corpus_text: The text to train on (tokenized with GPT-2's encoding).
         corpus_name: How the title and the checkpoint's metadata name the corpus.
         steps: Optimizer steps.
-        out_path: Where to write the checkpoint (default: `engine.weights.default_tiny_checkpoint()`).
+        out_path: Where to write the checkpoint (default: `engine.locations.default_tiny_checkpoint()`).
         device: The torch device to train on.
         seed: Seeds the initial weights and the batch order.
         auto_close: Close by itself `AUTO_CLOSE_DELAY` seconds after saving.
@@ -263,9 +263,9 @@ class TrainScreen(ModalScreen[Path | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="train", description="Training a tiny GPT")
     def _train(self) -> None:
         """Tokenize, train and save, reporting through messages only (this runs in a thread)."""
+        from engine.locations import default_tiny_checkpoint
         from engine.tokenizers import get_tokenizer
         from engine.train import TINY_CONFIG, train
-        from engine.weights import default_tiny_checkpoint
 
         poster = _ProgressPoster(self, self._cancel, get_current_worker())
         try:
