@@ -17,18 +17,22 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, Static, TextArea
 
 from engine.errors import UserError
 from engine.settings import Settings
 from engine.tokenizers import ENCODINGS
 from themes import THEMES, color_mode, default_palette, register_themes, theme_for_mode
 from tui.commands import LlmCommands
+from tui.idle_gc import IdleCollector
 from tui.lessons.catalog import Lesson, LessonError, default_language, find_lesson, load_lessons
 from tui.lessons.progress import Progress
+from tui.lessons.quiz_app import QuizActions
 from tui.messages import TokenSelected
 from tui.tabs import PANE_IDS, TABS
+from tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from engine.device import DeviceInfo
@@ -38,7 +42,7 @@ if TYPE_CHECKING:
 LESSON_SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions")
 
 
-class LlmTuiApp(App[None]):
+class LlmTuiApp(QuizActions, App[None]):
     """Text in, every step of a GPT out, recomputed as the user types.
 
     Args:
@@ -72,6 +76,19 @@ class LlmTuiApp(App[None]):
         Binding("n", "lesson_step(1)", "Next step", id="app.lesson_next"),
         Binding("p", "lesson_step(-1)", "Prev step", id="app.lesson_previous"),
         Binding("escape", "leave_lesson", "Leave lesson", id="app.leave_lesson"),
+        # A lesson question's answers; only while one is open and not in a text box (check_action).
+        *(
+            Binding(
+                f"{n},{letter}",
+                f"quiz_answer({n})",
+                "Answer" if n == 1 else "",  # one footer entry and one help row for all four
+                id=f"app.quiz_{n}",
+                priority=True,
+                show=n == 1,
+                key_display="1-4/a-d" if n == 1 else None,
+            )
+            for n, letter in zip(range(1, 5), "abcd", strict=True)
+        ),
         Binding("f8", "toggle_lesson_panel", "Lesson text", id="app.lesson_panel", priority=True),
         Binding("ctrl+s", "save_screenshot", "Screenshot", id="app.screenshot", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -121,28 +138,29 @@ class LlmTuiApp(App[None]):
         # up when their tab is shown.
         self._stale: set = set()
         self._widgets: dict = {}
+        self._tabs = None  # the TabbedContent, once mounted
         self._tab_of: dict[int, str | None] = {}  # id(pane) -> its tab; None: always on screen
         self._pending_bytes = b""
+        self.whitespace_marks = True  # the `w` toggle: whitespace as ·/↵/→ or as plain spaces
+        self._frozen_for: object = ()  # the weights in memory when long-lived objects were last frozen
+        self._collector = IdleCollector()
         self.language = language or default_language()
         self.progress = Progress(state_dir)
         self.lesson: Lesson | None = None
         self.step_index = 0
         self._start_lesson = lesson
         self._pending_key: int | None = None
-        # Lesson files are checked now, so a mistake is reported at start-up, not mid-lesson.
-        try:
-            self.lessons = load_lessons(self.language)
-            self.lesson_error: str | None = None
-        except LessonError as error:
-            self.lessons, self.lesson_error = [], str(error)
+        self.lessons: list[Lesson] = []  # loaded right after the first frame (`_load_lessons`)
+        self.lesson_error: str | None = None
         register_themes(self)
         self.color_mode = colors or color_mode()
         self.theme = theme_for_mode(theme_name, self.color_mode)
 
     def compose(self) -> ComposeResult:
-        # Panes are placeholders until the first frame is painted (see `_mount_panes`).
+        # Panes, and the tabs that hold them, are placeholders until the first frame is painted
+        # (see `_mount_panes`): composing eight tabs took a third of the time to that frame.
         with Horizontal(id="top"):
-            text = TextArea(self.initial_text, id="text", soft_wrap=True, tab_behavior="focus")
+            text = TextBox(self.initial_text, id="text", soft_wrap=True, tab_behavior="focus")
             text.border_title = "Text (type here)"
             yield text
             spans = Static("", id="spans")
@@ -150,10 +168,7 @@ class LlmTuiApp(App[None]):
             yield spans
         yield Static("loading the engine…", id="status")
         yield Static("", id="error")
-        with TabbedContent(id="panes"):
-            for tab, title in TABS:
-                with TabPane(title, id=tab):
-                    yield Static("loading…", classes="pane-placeholder")
+        yield Static("loading the panes…", id="panes-loading", classes="pane-placeholder")
         yield Footer()
 
     def pane(self, name: str):
@@ -162,7 +177,7 @@ class LlmTuiApp(App[None]):
 
     def _is_shown(self, pane) -> bool:
         tab = self._tab_of[id(pane)]
-        return tab is None or self.query_one(TabbedContent).active == tab
+        return tab is None or self._tabs.active == tab
 
     @property
     def panes(self) -> list:
@@ -172,8 +187,6 @@ class LlmTuiApp(App[None]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_palette())
         self.query_one("#text", TextArea).focus()
-        if self.lesson_error:
-            self.notify(f"lessons unavailable: {self.lesson_error}", severity="error", timeout=20)
         self.call_after_refresh(self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
@@ -182,28 +195,54 @@ class LlmTuiApp(App[None]):
         if self.exit_after_first_frame:
             self.exit()
             return
+        self._load_lessons()
         await self._mount_panes()
+        self._collector.start()
+        self.set_interval(0.5, self._collector.collect_if_idle, name="collect garbage when idle")
         if self._start_lesson and self.lessons:
             self.open_lesson(self._start_lesson)
         else:
             self._recompute()
 
+    def _load_lessons(self) -> None:
+        """Read and check every lesson file now, so a mistake is reported at start-up, not mid-lesson."""
+        try:
+            self.lessons = load_lessons(self.language)
+        except LessonError as error:
+            self.lesson_error = str(error)
+            self.notify(f"lessons unavailable: {self.lesson_error}", severity="error", timeout=20)
+
     async def _mount_panes(self) -> None:
-        from tui.panes import build_panes
+        from textual.widgets import TabbedContent, TabPane
+
+        from tui.panes import BESIDE, build_panes
 
         widgets = build_panes()
         await self.query_one("#spans").remove()
         await self.query_one("#top").mount(widgets["spans"])
-        for tab, _ in TABS:
-            tab_pane = self.query_one(f"#{tab}", TabPane)
-            await tab_pane.query(".pane-placeholder").remove()
-            await tab_pane.mount(widgets[tab])
-        await self.screen.mount(widgets["lesson"])
+        tabs = TabbedContent(id="panes")
+        for tab, title in TABS:
+            beside = [widgets[name] for name, home in BESIDE.items() if home == tab]
+            tabs.compose_add_child(TabPane(title, widgets[tab], *beside, id=tab))
+        # The main screen, which need not be the current one (F1 may have opened help already).
+        placeholder = self.query_one("#panes-loading")
+        main = placeholder.screen
+        await main.mount(tabs, after=placeholder)
+        await placeholder.remove()
+        self._tabs = tabs
+        await main.mount(widgets["lesson"])
         self._widgets = widgets
-        self._tab_of = {id(widget): None if name == "spans" else name for name, widget in widgets.items()}
+        self._tab_of = {
+            id(widget): None if name == "spans" else BESIDE.get(name, name)
+            for name, widget in widgets.items()
+        }
         self._apply_palette()
+        self._apply_whitespace()
         for pane in self.panes:
             pane.show_message("loading the engine (torch) in the background…")
+
+    def on_unmount(self) -> None:
+        self._collector.stop()
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.height < 24 or self.size.width < 60, "-compact")
@@ -225,6 +264,7 @@ class LlmTuiApp(App[None]):
             self._recompute()
 
     def _recompute(self) -> None:
+        self._collector.edited()
         self._generation += 1
         self._in_flight = self._generation
         self._dirty = False
@@ -263,6 +303,7 @@ class LlmTuiApp(App[None]):
         if message.generation != self._generation:
             return  # an older run finished after a newer one started
         self.result = result = message.result
+        self._freeze_long_lived(result.settings.weights)
         self.query_one("#error", Static).set_class(False, "-shown")
         self.selected = min(self.selected, max(result.n_used - 1, 0))
         for pane in self.panes:
@@ -271,7 +312,15 @@ class LlmTuiApp(App[None]):
             else:
                 self._stale.add(pane)
         # Fixed-size lines: repaint only, no layout pass over the whole screen (it cost ~100 ms).
-        self.query_one("#status", Static).update(self._status_line(result), layout=False)
+        self.query_one("#status", Static).update(Content(self._status_line(result)), layout=False)
+        self._quiz_result()
+
+    def _freeze_long_lived(self, weights: str | None) -> None:
+        """Torch, the vocabularies and a model live as long as the app: after the first result, and
+        after each model load, exempt them from garbage collection (see `tui.idle_gc`)."""
+        if weights != self._frozen_for:
+            self._frozen_for = weights
+            self._collector.freeze()
 
     @on(PipelineFailed)
     def _show_error(self, message: PipelineFailed) -> None:
@@ -282,7 +331,7 @@ class LlmTuiApp(App[None]):
 
     def _show_error_text(self, text: str) -> None:
         error = self.query_one("#error", Static)
-        error.update(f"⚠ {text}")
+        error.update(Content(f"⚠ {text}"))  # plain text: the message may quote "[/x]" the user typed
         error.set_class(True, "-shown")
 
     def _status_line(self, result: PipelineResult) -> str:
@@ -302,7 +351,9 @@ class LlmTuiApp(App[None]):
             result.model.status() if result.model else "random weights",
             result.device,
         ]
-        return " · ".join(parts + list(result.notes))
+        # Notes right after the token count: at the end of the one-line status they were cut off
+        # ("showing the first 1,024 of 229,650 tokens" after a paste was never seen).
+        return " · ".join(parts[:2] + list(result.notes) + parts[2:])
 
     # Keeping the selected token in step across panes
 
@@ -329,8 +380,8 @@ class LlmTuiApp(App[None]):
             pane.select_cell(self.selected, min(self._pending_key, result.n_used - 1))
             self._pending_key = None
 
-    @on(TabbedContent.TabActivated)
-    def _tab_shown(self) -> None:
+    def on_tabbed_content_tab_activated(self) -> None:
+        """A tab was shown: its panes catch up with the latest result."""
         for pane in list(self._stale):
             if self._is_shown(pane) and self.result is not None:
                 self._update_pane(pane)
@@ -395,7 +446,7 @@ class LlmTuiApp(App[None]):
                 self.action_train()
             elif choice is not None:
                 self._change_settings(weights=choice or None, layer=0)
-                self.notify(f"model: {choice or 'random weights'}", timeout=3)
+                self.notify(f"model: {choice or 'random weights'}", timeout=3, markup=False)
 
         self.push_screen(ModelScreen(self.settings.weights), picked)
 
@@ -435,11 +486,24 @@ class LlmTuiApp(App[None]):
 
     def action_next_pane(self) -> None:
         """Show the next tab of panes."""
-        tabs = self.query_one(TabbedContent)
-        tabs.active = PANE_IDS[(PANE_IDS.index(tabs.active) + 1) % len(PANE_IDS)]
+        if self._tabs is not None:
+            self._tabs.active = PANE_IDS[(PANE_IDS.index(self._tabs.active) + 1) % len(PANE_IDS)]
 
     def action_show_pane(self, pane_id: str) -> None:
-        self.query_one(TabbedContent).active = pane_id
+        if self._tabs is not None:
+            self._tabs.active = pane_id
+
+    def action_toggle_whitespace(self) -> None:
+        """Show whitespace in pieces and spans as ·/↵/→ marks, or as plain spaces."""
+        self.whitespace_marks = not self.whitespace_marks
+        self._apply_whitespace()
+        self.notify(f"whitespace {'marked ·/↵/→' if self.whitespace_marks else 'as plain spaces'}", timeout=2)
+
+    def _apply_whitespace(self) -> None:
+        # Only the token panes, the compare pane and the byte view draw whitespace themselves.
+        for pane in self.panes:
+            if hasattr(pane, "set_whitespace"):
+                pane.set_whitespace(self.whitespace_marks)
 
     def action_pick_corpus(self) -> None:
         """Choose the text whose words the regex tokenizers know."""
@@ -451,7 +515,7 @@ class LlmTuiApp(App[None]):
             path, text = choice
             self.corpus_path = path or None
             self._change_settings(corpus=text or None)
-            self.notify(f"corpus: {path or 'built-in sample text'}", timeout=3)
+            self.notify(f"corpus: {path or 'built-in sample text'}", timeout=3, markup=False)
 
         self.push_screen(CorpusScreen(self.corpus_path), picked)
 
@@ -459,6 +523,8 @@ class LlmTuiApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lesson keys only exist (and show in the footer) while a lesson is open."""
+        if action in ("quiz_answer", "quiz_reveal"):
+            return self.quiz_keys_active()
         if action in ("lesson_step", "leave_lesson", "toggle_lesson_panel"):
             return self.lesson is not None
         return True
@@ -483,7 +549,7 @@ class LlmTuiApp(App[None]):
         last = self.progress.last_step(self.language, lesson_id)
         self.step_index = min(step if step is not None else last, len(self.lesson.steps) - 1)
         self.pane("lesson").remove_class("-hidden")
-        self._apply_step()
+        self._apply_step(replay=True)
         self.refresh_bindings()
 
     def action_lesson_step(self, delta: int) -> None:
@@ -493,13 +559,13 @@ class LlmTuiApp(App[None]):
         index = self.step_index + delta
         if 0 <= index < len(self.lesson.steps):
             self.step_index = index
-            self._apply_step()
+            self._apply_step(replay=delta < 0)
         elif index >= len(self.lesson.steps):
             self.notify("end of the lesson: L for the list, esc to leave", timeout=3)
 
     def action_leave_lesson(self) -> None:
         """Close the lesson; what it set stays, so the learner can keep exploring."""
-        self.lesson = None
+        self.lesson = self.quiz = None
         self.pane("lesson").close()
         self.refresh_bindings()
 
@@ -507,12 +573,14 @@ class LlmTuiApp(App[None]):
         """Hide or show the lesson text."""
         self.pane("lesson").toggle_class("-hidden")
 
-    def _apply_step(self) -> None:
-        """Put the app in the state the current step describes, then recompute."""
+    def _apply_step(self, replay: bool = False) -> None:
+        """Put the app in the state the current step describes, then recompute. `replay` (opening a
+        lesson mid-way, going back) applies the earlier steps' state too, as if walked to here."""
         assert self.lesson is not None
         step = self.lesson.steps[self.step_index]
-        state = step.state
-        self.pane("lesson").show_step(self.lesson, self.step_index, self.language)
+        state = self.lesson.state_at(self.step_index) if replay else step.state
+        score = self.progress.score(self.language, self.lesson.id)
+        self.pane("lesson").show_step(self.lesson, self.step_index, self.language, score)
         self.progress.record(self.language, self.lesson.id, self.step_index)
         text_area = self.query_one("#text", TextArea)
         if "text" in state and text_area.text != state["text"]:
@@ -538,12 +606,13 @@ class LlmTuiApp(App[None]):
             changes["weights"] = None  # the step is about random weights of a chosen size
         self.settings = dataclasses.replace(self.settings, **changes)
         self._recompute()
+        self._open_quiz(step)
 
     def _focus_pane(self, pane: str) -> None:
         if pane == "spans":
             self.pane("spans").focus()
             return
-        self.query_one(TabbedContent).active = pane
+        self._tabs.active = pane
         widget = self.pane(pane)
         # The attention pane's keys live on its heatmap; the other panes take focus themselves.
         self.call_after_refresh((widget.heatmap if pane == "attention" else widget).focus)
@@ -586,7 +655,7 @@ def launch(args) -> int:
 
     settings = settings_from_args(args)
     if settings.weights is None:
-        from engine.weights import default_tiny_checkpoint
+        from engine.locations import default_tiny_checkpoint
 
         if default_tiny_checkpoint().exists():
             # The model `llm-tui train` saved last time is picked up; F6 switches back to random weights.

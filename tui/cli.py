@@ -7,34 +7,49 @@ Every subcommand takes `--json`. User errors print one line on stderr and exit 2
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-import numpy as np
-
 from engine.errors import UserError
 from engine.tokenizers import ENCODINGS
-from engine.tokens import bytes_to_display
 from tui.pieces import visible_piece
 
 EXIT_USAGE = 2
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
+    return value
+
+
+class _UsageError(Exception):
+    """A bad command line, raised by `_Parser.error` and reported by `main`."""
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a bad argument is one line on stderr (and JSON when --json was asked for)."""
 
     def error(self, message: str) -> NoReturn:
-        _fail(f"{self.prog}: {message} (see {self.prog} --help)", "--json" in sys.argv)
+        # `main` reports it: only it knows the argv (and so whether --json was given).
+        raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-def _fail(message: str, as_json: bool) -> NoReturn:
+def _fail(message: str, as_json: bool, code: int = EXIT_USAGE) -> NoReturn:
     if as_json:
         print(json.dumps({"error": message}))
     print(message if message.startswith("llm-tui") else f"llm-tui: error: {message}", file=sys.stderr)
-    raise SystemExit(EXIT_USAGE)
+    raise SystemExit(code)
 
 
 def _add_shared_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
@@ -51,6 +66,12 @@ def _add_shared_options(parser: argparse.ArgumentParser, defaults: bool) -> None
     group.add_argument("--text", default=default(None), help="text to show (default: built-in sample)")
     group.add_argument(
         "--text-file", metavar="PATH", default=default(None), help="read the text from a UTF-8 file"
+    )
+    group.add_argument(
+        "--latin1",
+        action="store_true",
+        default=default(False),
+        help="read text, corpus and standard input that are not UTF-8 as Latin-1 instead of refusing them",
     )
     group.add_argument(
         "--encoding",
@@ -123,7 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="machine-readable output on stdout")
         return sub
 
-    command("tokenize", "Split text into tokens and ids.")
+    tokenize = command("tokenize", "Split text into tokens and ids.")
+    tokenize.add_argument(
+        "--compare",
+        action="store_true",
+        help="tokenize with regex-unk, gpt2, cl100k_base and o200k_base side by side: counts, "
+        "characters per token, pieces and where the token boundaries differ (--encoding is ignored)",
+    )
+    tokenize.add_argument(
+        "--count",
+        action="store_true",
+        help="print only the counts (tokens, characters); files and standard input are streamed, so "
+        "any size works",
+    )
 
     inspect = command("inspect", "Run the whole pipeline and print ids, vectors and attention.")
     inspect.add_argument("--layer", type=int, default=0, help="attention layer (default 0)")
@@ -149,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--top-k", type=int, default=None, help="sample among the k most likely")
     generate.add_argument(
         "--top-p", type=float, default=None, help="sample among the smallest set with mass p"
+    )
+    generate.add_argument(
+        "--histogram",
+        type=_positive_int,
+        metavar="N",
+        default=None,
+        help="instead of generating, draw the next token N times and print the counts next to the "
+        "probabilities, with each id's logit before and after temperature and top-k/top-p",
     )
 
     train = command("train", "Train a tiny GPT on a corpus and save it.")
@@ -177,8 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_text(args: argparse.Namespace) -> str:
-    from engine.inputs import read_text_file
+def read_text(args: argparse.Namespace, stream: bool = False) -> Any:
+    """The text the options name: TEXT ('-' is standard input), --text, --text-file, else the sample.
+
+    With `stream`, an iterable of blocks instead of one string: a file or standard input is then
+    read piece by piece, never all at once.
+    """
+    from engine.inputs import decode_stream, decode_text, read_text_file, stream_text_file, text_from_argument
     from engine.tokenizers import sample_text
 
     text_arg = getattr(args, "text_arg", None)
@@ -189,26 +235,35 @@ def read_text(args: argparse.Namespace) -> str:
     ]
     if len(given) > 1:
         raise UserError(f"give the text once: {' and '.join(given)} were both given")
+    latin1 = getattr(args, "latin1", False)
+    buffer = getattr(sys.stdin, "buffer", None)  # None for a text stream, as tests pass
+    if text_arg == "-" and buffer is not None and stream and not latin1:
+        return decode_stream(buffer, "standard input")
     if text_arg == "-":
-        return sys.stdin.read()
-    if text_arg is not None:
-        return text_arg
-    if args.text is not None:
-        return args.text
-    if args.text_file is not None:
-        return read_text_file(args.text_file)
-    return sample_text()
+        # Bytes, not the locale's decoding: under LC_ALL=C that would turn UTF-8 into surrogates.
+        text = decode_text(buffer.read(), "standard input", latin1) if buffer else sys.stdin.read()
+    elif text_arg is not None:
+        text = text_from_argument(text_arg, "the TEXT argument", latin1)
+    elif args.text is not None:
+        text = text_from_argument(args.text, "--text", latin1)
+    elif args.text_file is not None:
+        if stream:
+            return stream_text_file(args.text_file, latin1=latin1)
+        text = read_text_file(args.text_file, latin1=latin1)
+    else:
+        text = sample_text()
+    return [text] if stream else text
 
 
 def settings_from_args(args: argparse.Namespace):
     """The engine `Settings` the options describe (imports the engine lazily: it pulls in torch)."""
-    from engine.inputs import read_text_file
+    from engine.inputs import read_corpus_file
     from engine.settings import Settings
     from engine.tokenizers import resolve_encoding
 
     settings = Settings(
         encoding=resolve_encoding(args.encoding),
-        corpus=read_text_file(args.corpus, "corpus") if args.corpus else None,
+        corpus=read_corpus_file(args.corpus, getattr(args, "latin1", False)) if args.corpus else None,
         allow_special=args.allow_special,
         dim=args.dim,
         heads=args.heads,
@@ -226,33 +281,33 @@ def settings_from_args(args: argparse.Namespace):
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> None:
+    if args.compare:
+        from engine.compare import compare
+        from tui.comparison import print_comparison
+
+        print_comparison(compare(read_text(args), settings_from_args(args)), args.json)
+        return
+    if args.count or not args.json:
+        # A table or a count needs no more than one chunk in memory: a 200 MB file is streamed.
+        from tui.token_listing import list_tokens
+
+        settings = settings_from_args(args)
+        list_tokens(read_text(args, stream=True), settings, as_json=args.json, count_only=args.count)
+        return
     from engine.pipeline import tokenize
 
     text = read_text(args)
     tokens = tokenize(text, settings_from_args(args))
-    if args.json:
-        _print_json(
-            {
-                "encoding": tokens.encoding,
-                "ids": tokens.ids.tolist(),
-                "pieces": list(tokens.pieces),
-                "n_tokens": len(tokens),
-                "n_chars": len(tokens.text),
-                "notes": list(tokens.notes),
-            }
-        )
-        return
-    print(f"{'#':>5}  {'id':>7}  piece")
-    for i in range(len(tokens)):
-        mark = "  (part of a character)" if tokens.partial[i] else ""
-        print(f"{i:>5}  {tokens.ids[i]:>7}  {visible_piece(tokens.piece(i))}{mark}")
-    ratio = len(tokens.text) / len(tokens) if len(tokens) else 0.0
-    print(
-        f"{tokens.encoding}: {len(tokens):,} tokens, {len(tokens.text):,} characters, "
-        f"{ratio:.2f} characters per token, vocabulary {tokens.vocab_size:,}"
+    _print_json(
+        {
+            "encoding": tokens.encoding,
+            "ids": tokens.ids.tolist(),
+            "pieces": list(tokens.pieces),
+            "n_tokens": len(tokens),
+            "n_chars": len(tokens.text),
+            "notes": list(tokens.notes),
+        }
     )
-    for note in tokens.notes:
-        print(f"note: {note}")
 
 
 def _cmd_inspect(args: argparse.Namespace) -> None:
@@ -260,6 +315,8 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
 
     text = read_text(args)
     settings = settings_from_args(args)
+    if args.topk < 1:
+        raise UserError(f"--topk must be at least 1, not {args.topk}")
     if args.layer != 0 and not settings.weights:
         raise UserError(f"--layer {args.layer}: without a model (--weights) there is one layer, layer 0")
     result = run(text, settings)
@@ -332,6 +389,8 @@ def _cmd_windows(args: argparse.Namespace) -> None:
     from engine.pipeline import tokenize
     from engine.windows import make_loader
 
+    if args.limit < 0:
+        raise UserError(f"--limit must be 0 or more, not {args.limit}")
     tokens = tokenize(read_text(args), settings_from_args(args))
     loader = make_loader(
         tokens.ids,
@@ -386,7 +445,11 @@ def _model_json(result) -> dict[str, Any] | None:
 
 def _top_next(result, k: int) -> list[dict[str, Any]]:
     """The k most likely tokens after the last used position, as {"id", "piece", "prob"} records."""
+    import numpy as np
+
     from engine.sampling import next_token_distribution
+    from engine.tokenizers import tokenizer_for
+    from engine.tokens import bytes_to_display
 
     if result.next_token is None or result.n_used == 0:
         return []
@@ -397,8 +460,6 @@ def _top_next(result, k: int) -> list[dict[str, Any]]:
         prediction.logits_at(result.n_used - 1), suppressed=prediction.suppressed
     )
     order = np.argsort(-distribution.probs, kind="stable")[:k]
-    from engine.tokenizers import tokenizer_for
-
     tokenizer = tokenizer_for(result.settings)
     records = []
     for row in order:
@@ -410,7 +471,7 @@ def _top_next(result, k: int) -> list[dict[str, Any]]:
 
 def _default_weights(args: argparse.Namespace) -> str:
     """--weights, else the model `llm-tui train` saved, else GPT-2 from the Hugging Face cache."""
-    from engine.weights import default_tiny_checkpoint, find_hf_cache_gpt2
+    from engine.locations import default_tiny_checkpoint, find_hf_cache_gpt2
 
     if args.weights:
         return args.weights
@@ -439,6 +500,13 @@ def _cmd_generate(args: argparse.Namespace) -> None:
     ids = tokenizer.encode(prompt)
     if not ids:
         raise UserError("the prompt is empty: give some text to continue")
+    if args.histogram is not None:
+        from tui.histogram import histogram_payload, print_histogram
+
+        if not args.json:
+            print(f"[{loaded.source}]", file=sys.stderr)
+        print_histogram(histogram_payload(loaded, tokenizer, ids, args), args.json)
+        return
     if args.max_new_tokens < 1:
         raise UserError("--max-new-tokens must be at least 1")
     model_ids = torch.from_numpy(loaded.to_model_ids(ids)).to(next(loaded.model.parameters()).device)
@@ -479,20 +547,23 @@ def _cmd_generate(args: argparse.Namespace) -> None:
 
 def _cmd_train(args: argparse.Namespace) -> None:
     import time
-    from pathlib import Path
 
     from engine.device import pick_device
-    from engine.inputs import read_text_file
+    from engine.inputs import read_corpus_file
+    from engine.locations import default_tiny_checkpoint
     from engine.tokenizers import get_tokenizer, sample_text
     from engine.train import TINY_CONFIG, train
-    from engine.weights import default_tiny_checkpoint
+    from engine.weights import check_checkpoint_path
 
     if args.steps < 1:
         raise UserError("--steps must be at least 1")
-    corpus = read_text_file(args.corpus, "corpus") if args.corpus else sample_text()
+    if args.batch_size < 1:
+        raise UserError(f"--batch-size must be at least 1, not {args.batch_size}")
+    corpus = read_corpus_file(args.corpus, args.latin1) if args.corpus else sample_text()
     ids = get_tokenizer("gpt2").encode(corpus)
     device = pick_device(args.device)
-    out = Path(args.out).expanduser() if args.out else default_tiny_checkpoint()
+    # Checked now: a path that cannot be written must not cost a whole training run.
+    out = check_checkpoint_path(args.out if args.out else default_tiny_checkpoint())
     started = time.perf_counter()
     interactive = sys.stderr.isatty()
     print(
@@ -616,11 +687,17 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `llm-tui` console script."""
-    # A C locale must not turn a Japanese piece into a UnicodeEncodeError traceback.
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-    args = build_parser().parse_args(argv)
+    _unicode_streams()
+    # Every keystroke paints twice: the typed character at once, the recomputed panes a few ms
+    # later. Textual waits one to two frame periods between two frames, so at its default 60 fps
+    # the panes showed 17-33 ms after they were ready. Read when Textual is first imported (after
+    # this); a TEXTUAL_FPS the user set wins.
+    os.environ.setdefault("TEXTUAL_FPS", "120")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except _UsageError as error:
+        _fail(str(error), "--json" in argv)
     as_json = getattr(args, "json", False)
     try:
         if args.command is None:
@@ -635,7 +712,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # `llm-tui tokenize ... | head` closes the pipe early; that is not an error.
         sys.stderr.close()
+    except MemoryError:
+        _fail("out of memory: try a shorter text, a smaller --context or --dim, or --device cpu", as_json)
+    except Exception as error:
+        # A bug, not the user's doing: still one line, not a traceback (LLM_TUI_DEBUG=1 shows it).
+        if os.environ.get("LLM_TUI_DEBUG"):
+            raise
+        _fail(
+            f"internal error: {type(error).__name__}: {error} (a bug in llm-tui; run again with "
+            "LLM_TUI_DEBUG=1 to see where)",
+            as_json,
+            code=1,
+        )
     return 0
+
+
+def _unicode_streams() -> None:
+    """Make stdout and stderr able to print any piece (ち, emoji), whatever the locale.
+
+    Under LC_ALL=C Python may pick ASCII for them; UTF-8 is what terminals speak (Python's own
+    UTF-8 mode makes the same choice). Anything still unprintable (a lone surrogate) is escaped
+    rather than raised.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            ascii_only = codecs.lookup(stream.encoding or "ascii").name == "ascii"
+        except LookupError:
+            ascii_only = True
+        if ascii_only:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+        else:
+            stream.reconfigure(errors="backslashreplace")
 
 
 if __name__ == "__main__":

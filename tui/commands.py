@@ -10,6 +10,15 @@ from engine.tokenizers import ENCODINGS
 from tui.tabs import TABS
 
 
+def _toggle_sampling_lab(app) -> None:
+    """Show the Next token tab and switch its sampling lab on or off."""
+    app.action_show_pane("next")
+    pane = app.pane("next")
+    if pane is not None:
+        pane.action_toggle_lab()
+        pane.focus()
+
+
 class LlmCommands(Provider):
     """Every app action, searchable by name."""
 
@@ -37,7 +46,30 @@ class LlmCommands(Provider):
             ("Model: choose weights…", app.action_pick_model, "Random, a trained tiny model, or GPT-2"),
             ("Model: train a tiny GPT…", app.action_train, "About a minute on the corpus"),
             ("Lessons…", app.action_lessons, "Step-by-step lessons"),
+            (
+                f"Whitespace: {'hide marks' if app.whitespace_marks else 'show marks'}",
+                app.action_toggle_whitespace,
+                "Show whitespace in tokens as ·/↵/→ or as plain spaces (key w)",
+            ),
+            (
+                "Sampling lab: toggle",
+                partial(_toggle_sampling_lab, app),
+                "Draw the next token N times and compare with the probabilities",
+            ),
         ]
+        quiz = getattr(app, "quiz", None)
+        if quiz is not None and quiz.is_open:  # a lesson question waits for an answer
+            commands += [
+                (
+                    f"Lesson: answer {n} ({choice.label})",
+                    partial(app.action_quiz_answer, n),
+                    "Keys 1-4 or a-d",
+                )
+                for n, choice in enumerate(quiz.offered or (), start=1)
+            ]
+            commands.append(
+                ("Lesson: reveal the answer", app.action_quiz_reveal, "Show the computed answer, not scored")
+            )
         commands += [
             (f"Show pane: {title}", partial(app.action_show_pane, pane), f"Switch to the {title} tab")
             for pane, title in TABS

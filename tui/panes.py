@@ -7,17 +7,20 @@ from textual.widget import Widget
 
 from tui.lessons.panel import LessonPanel
 from tui.widgets.attention import AttentionPane
+from tui.widgets.compare import ComparePane
 from tui.widgets.embedding_space import EmbeddingSpacePane
 from tui.widgets.embeddings import EmbeddingsPane
 from tui.widgets.heatmap import AttentionHeatmap
 from tui.widgets.next_token import NextTokenPane
 from tui.widgets.positions import PositionsPane
+from tui.widgets.token_bytes import TokenBytesView
 from tui.widgets.tokens import TokenSpans, TokenTable
 from tui.widgets.windows import WindowsPane
 
 KEY_SECTIONS: tuple[tuple[str, type[Widget]], ...] = (
     ("Token spans", TokenSpans),
     ("Token table", TokenTable),
+    ("Compare", ComparePane),
     ("Windows", WindowsPane),
     ("Embeddings", EmbeddingsPane),
     ("Attention", AttentionPane),
@@ -29,14 +32,20 @@ KEY_SECTIONS: tuple[tuple[str, type[Widget]], ...] = (
 )
 """The help screen's sections: each widget class whose keys it lists."""
 
+BESIDE: dict[str, str] = {"bytes": "tokens"}
+"""Panes mounted in another pane's tab, after it: pane name -> tab id."""
+
 
 def build_panes() -> dict[str, Widget]:
-    """A fresh widget for every tab, plus "spans" (beside the text) and "lesson" (the side panel)."""
+    """A fresh widget for every tab, plus "spans" (beside the text), "lesson" (the side panel) and
+    the panes of `BESIDE`."""
     spans = TokenSpans(id="spans")
     spans.border_title = "Tokens in the text"
     return {
         "spans": spans,
         "tokens": TokenTable(id="token-table"),
+        "bytes": TokenBytesView(id="token-bytes"),
+        "compare": ComparePane(id="compare-pane"),
         "windows": WindowsPane(id="windows-pane"),
         "embeddings": EmbeddingsPane(id="embeddings-pane"),
         "attention": AttentionPane(id="attention-pane"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 # (tab id, title); tui.panes.build_panes keys its widgets by these ids.
 TABS: tuple[tuple[str, str], ...] = (
     ("tokens", "Tokens"),
+    ("compare", "Compare"),
     ("windows", "Windows"),
     ("embeddings", "Embeddings"),
     ("attention", "Attention"),

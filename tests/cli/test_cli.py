@@ -147,3 +147,14 @@ def test_app_without_a_terminal_paints_once_and_exits():
     )
     assert done.returncode == 0, done.stderr
     assert "no terminal attached" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_command_raises_textuals_frame_rate_unless_the_user_chose_one(capsys, monkeypatch):
+    import os
+
+    monkeypatch.delenv("TEXTUAL_FPS", raising=False)
+    run_cli(capsys, "lessons", "--json")
+    assert os.environ["TEXTUAL_FPS"] == "120"
+    monkeypatch.setenv("TEXTUAL_FPS", "30")
+    run_cli(capsys, "lessons", "--json")
+    assert os.environ["TEXTUAL_FPS"] == "30"

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from tui.messages import TokenSelected
 from tui.pieces import PieceLabels, visible_piece
 from tui.widgets.heatmap import AttentionHeatmap
+from tui.widgets.lines import PlainLines
 
 if TYPE_CHECKING:
     from engine.pipeline import PipelineResult
@@ -87,7 +88,7 @@ class AttentionPane(Vertical):
         yield Static("", id="attention-info", markup=False)
         with Horizontal():
             yield AttentionHeatmap("waiting for the first result…", id="heatmap")
-            yield Static("", id="attention-bars", markup=False)
+            yield PlainLines(id="attention-bars")
 
     @property
     def heatmap(self) -> AttentionHeatmap:
@@ -100,7 +101,7 @@ class AttentionPane(Vertical):
         self.result = None
         self.heatmap.clear_matrix(message)
         self.query_one("#attention-info", Static).update("", layout=False)
-        self.query_one("#attention-bars", Static).update("", layout=False)
+        self.query_one("#attention-bars", PlainLines).set_lines(())
 
     def set_palette(self, palette_name: str, mono: bool) -> None:
         self.heatmap.set_palette(palette_name, mono)
@@ -187,10 +188,10 @@ class AttentionPane(Vertical):
             f"{'on' if attention.causal else 'off'} · {scaling} · {cell}",
             layout=False,
         )
-        # Both lines have fixed sizes: repaint them without a layout pass over the whole screen.
-        self.query_one("#attention-bars", Static).update(self._bars(q), layout=False)
+        # A fixed-size line: repaint it without a layout pass over the whole screen.
+        self.query_one("#attention-bars", PlainLines).set_lines(self._bars(q))
 
-    def _bars(self, query: int) -> str:
+    def _bars(self, query: int) -> list[str]:
         result = self.result
         assert result is not None
         weights = self._weights()[query, : result.n_used]
@@ -206,7 +207,7 @@ class AttentionPane(Vertical):
         attended = int(np.count_nonzero(weights))
         if shown < attended:
             lines.append(f"({shown} of {attended} keys; entropy {_entropy(weights):.2f} bits)")
-        return "\n".join(lines)
+        return lines
 
 
 def _entropy(weights: np.ndarray) -> float:

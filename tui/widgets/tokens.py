@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 SPAN_COLOURS = 5
 """Token backgrounds cycle through this many theme colours."""
+_COLOUR_CYCLE = 2 * SPAN_COLOURS
+"""Token colours repeat with this period in colour (SPAN_COLOURS) and mono (2) mode alike."""
 HEADER = 1
 """Lines above the token table's rows for the column names."""
 PIECE_CELLS = 30
@@ -545,7 +547,10 @@ class TokenSpans(TokenPane):
             self._rows = wrap_rows(self._widths, self._newlines, boundaries, width)
             self._wrap_width = width
             set_virtual_size(self, Size(width, self.row_count))
-        super()._relayout()
+        # Cached rows stay: their keys hold what they show (`_row_content`), so after an edit
+        # only the rows whose characters or tokens changed are drawn again.
+        self._message_lines = None
+        self.refresh()
 
     def _invalidate(self) -> None:
         """Forget rendered lines and styles, and repaint."""
@@ -656,12 +661,32 @@ class TokenSpans(TokenPane):
         # Only the rows the selected token lies on depend on the selection.
         rows = self._selected_rows()
         selected = self.selected if rows is not None and rows[0] <= row <= rows[1] else None
-        key = (row, width, selected, self._version)
+        key = (width, self._version, *self._row_content(row, selected))
         strip = self._line_cache.get(key)
         if strip is None:
             strip = self._render_row(row, width, selected)
             self._line_cache[key] = strip
         return strip
+
+    def _row_content(self, row: int, selected: int | None) -> tuple:
+        """Everything screen row `row` shows, as a cache key: its characters, the spans of the
+        tokens on it (relative to the row) with their colour phase and whether they are beyond
+        the context, and the selected token's span if it is on the row."""
+        assert self._rows is not None and self._result is not None
+        tokens = self._result.tokens
+        start, end = self._rows[row : row + 2].tolist()
+        spans = tokens.char_spans
+        first = int(np.searchsorted(spans[:, 1], start, side="right"))
+        last = int(np.searchsorted(spans[:, 0], end, side="left"))
+        attended = min(max(self._result.n_used - first, 0), last - first)
+        picked = None if selected is None else tuple((spans[selected] - start).tolist())
+        return (
+            tokens.text[start:end],
+            (spans[first:last] - start).tobytes(),
+            first % _COLOUR_CYCLE,
+            attended,
+            picked,
+        )
 
     def _render_row(self, row: int, width: int, selected: int | None) -> Strip:
         """One screen row: runs of characters that share a style become one segment."""
