@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from engine.errors import UserError
 from engine.settings import Settings
@@ -157,8 +157,9 @@ class LlmTuiApp(QuizActions, App[None]):
         self.theme = theme_for_mode(theme_name, self.color_mode)
 
     def compose(self) -> ComposeResult:
-        # Panes, and the tabs that hold them, are placeholders until the first frame is painted
-        # (see `_mount_panes`): composing eight tabs took a third of the time to that frame.
+        # Panes, the tabs that hold them and the footer are placeholders until the first frame is
+        # painted (see `_mount_panes`): composing eight tabs took a third of the time to that
+        # frame, the footer's key widgets another ~25 ms.
         with Horizontal(id="top"):
             text = TextBox(self.initial_text, id="text", soft_wrap=True, tab_behavior="focus")
             text.border_title = "Text (type here)"
@@ -169,7 +170,6 @@ class LlmTuiApp(QuizActions, App[None]):
         yield Static("loading the engine…", id="status")
         yield Static("", id="error")
         yield Static("loading the panes…", id="panes-loading", classes="pane-placeholder")
-        yield Footer()
 
     def pane(self, name: str):
         """The widget of tab `name`, or "spans" / "lesson"; None before `_mount_panes`."""
@@ -213,7 +213,7 @@ class LlmTuiApp(QuizActions, App[None]):
             self.notify(f"lessons unavailable: {self.lesson_error}", severity="error", timeout=20)
 
     async def _mount_panes(self) -> None:
-        from textual.widgets import TabbedContent, TabPane
+        from textual.widgets import Footer, TabbedContent, TabPane
 
         from tui.panes import BESIDE, build_panes
 
@@ -230,7 +230,7 @@ class LlmTuiApp(QuizActions, App[None]):
         await main.mount(tabs, after=placeholder)
         await placeholder.remove()
         self._tabs = tabs
-        await main.mount(widgets["lesson"])
+        await main.mount(widgets["lesson"], Footer())
         self._widgets = widgets
         self._tab_of = {
             id(widget): None if name == "spans" else BESIDE.get(name, name)

@@ -209,7 +209,7 @@ def run_all(quick: bool, device: str) -> list[Row]:
     from engine.bench import forward_rows, tokenization_rows, vocabulary_rows
 
     repeats = 3 if quick else 7
-    rows = startup_rows(2 if quick else 5)
+    rows = startup_rows(2 if quick else 9)
     rows += keystroke_rows((32, 256) if quick else (32, 256, 1024), 8 if quick else 48)
     rows += heatmap_rows((128, 512) if quick else (128, 512, 2048), repeats)
     rows += tokenization_rows(100_000 if quick else 1_000_000, repeats)

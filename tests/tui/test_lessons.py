@@ -27,6 +27,7 @@ DEVICE = DeviceInfo("cpu", "cpu · test device")
 FOCUS_OWNERS = {
     "spans": "TokenSpans",
     "tokens": "TokenTable",
+    "compare": "ComparePane",
     "windows": "WindowsPane",
     "embeddings": "EmbeddingsTable",
     "attention": "AttentionHeatmap",

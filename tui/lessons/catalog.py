@@ -21,7 +21,7 @@ from engine.tokenizers import ENCODINGS
 
 LESSONS_DIR = Path(__file__).parent
 LANGUAGES = ("en", "ja")
-PANES = ("spans", "tokens", "windows", "embeddings", "attention", "positions", "next")
+PANES = ("spans", "tokens", "compare", "windows", "embeddings", "attention", "positions", "next")
 
 # Every key a step's state may set, with the type its value must have.
 STATE_KEYS: dict[str, type | tuple[type, ...]] = {
