@@ -111,6 +111,12 @@ def bytes_to_display(raw: bytes) -> str:
     return "".join(out)
 
 
+def id_piece(token_bytes: Callable[[int], bytes], token_id: int) -> str:
+    """Display text of tokenizer id `token_id`, as `bytes_to_display` shows it; -1 (an output row of
+    a model whose vocabulary the tokenizer lacks) is <|unk|>."""
+    return "<|unk|>" if token_id < 0 else bytes_to_display(token_bytes(token_id))
+
+
 def char_byte_offsets(text: str) -> np.ndarray:
     """Byte offset of every character of `text` in its UTF-8 form, plus the total: shape (len+1,)."""
     code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)

@@ -449,7 +449,7 @@ def _top_next(result, k: int) -> list[dict[str, Any]]:
 
     from engine.sampling import next_token_distribution
     from engine.tokenizers import tokenizer_for
-    from engine.tokens import bytes_to_display
+    from engine.tokens import id_piece
 
     if result.next_token is None or result.n_used == 0:
         return []
@@ -464,7 +464,7 @@ def _top_next(result, k: int) -> list[dict[str, Any]]:
     records = []
     for row in order:
         token_id = prediction.token_id(int(row))
-        piece = "<|unk|>" if token_id < 0 else bytes_to_display(tokenizer.token_bytes(token_id))
+        piece = id_piece(tokenizer.token_bytes, token_id)
         records.append({"id": token_id, "piece": piece, "prob": float(distribution.probs[row])})
     return records
 

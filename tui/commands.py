@@ -57,7 +57,7 @@ class LlmCommands(Provider):
                 "Draw the next token N times and compare with the probabilities",
             ),
         ]
-        quiz = getattr(app, "quiz", None)
+        quiz = app.quiz
         if quiz is not None and quiz.is_open:  # a lesson question waits for an answer
             commands += [
                 (

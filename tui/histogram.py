@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from engine.tokens import bytes_to_display
+from engine.tokens import bytes_to_display, id_piece
 from tui.pieces import visible_piece
 
 TABLE_ROWS = 10
@@ -46,7 +46,7 @@ def histogram_payload(loaded, tokenizer, ids: list[int], args: argparse.Namespac
         {
             "rank": row.rank,
             "id": token_id,
-            "piece": "<|unk|>" if token_id < 0 else bytes_to_display(tokenizer.token_bytes(token_id)),
+            "piece": id_piece(tokenizer.token_bytes, token_id),
             "logit": row.logit,
             "scaled": row.scaled,
             "masked": None if row.cut else row.masked,  # JSON has no -inf: null means cut

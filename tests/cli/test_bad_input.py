@@ -237,7 +237,7 @@ def test_a_huge_file_is_streamed_with_the_counts_of_whole_text_encoding(capsys, 
     assert lines[-1].startswith(f"gpt2: {len(ids):,} tokens, {len(text):,} characters")
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="os.mkfifo is POSIX only: Windows has no named pipes")
 def test_a_pipe_as_text_file_is_read_once(capsys, tmp_path):
     # `--text-file <(command)`: a pipe cannot be read twice, so it gets no checking pass.
     pipe = tmp_path / "pipe"

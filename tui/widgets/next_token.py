@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from engine.errors import UserError
-from engine.tokens import bytes_to_display
+from engine.tokens import id_piece
 from tui.pieces import visible_piece
 from tui.widgets.attention import bar
 from tui.widgets.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab
@@ -199,11 +199,7 @@ class NextTokenPane(VerticalScroll, can_focus=True):
         piece = visible_piece(result.tokens.piece(position))
 
         def label(token_id: int) -> str:
-            return (
-                "<|unk|>"
-                if token_id < 0
-                else visible_piece(bytes_to_display(tokenizer.token_bytes(token_id)))
-            )
+            return visible_piece(id_piece(tokenizer.token_bytes, token_id))
 
         heading = f"after {piece!r} (token #{position}) · {result.model.name if result.model else ''}"
         if self.lab:
