@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.tokenizers import BPE_ENCODINGS, sample_text
+from engine.tokenize.registry import BPE_ENCODINGS, sample_text
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def text_of_size(size: int) -> str:
 
 def tokenization_rows(size: int, repeats: int) -> list[Row]:
     """Engine tokenization (ids plus spans) against tiktoken's encode on the same Encoding."""
-    from engine.bpe import BpeTokenizer
+    from engine.tokenize.bpe import BpeTokenizer
 
     text = text_of_size(size)
     rows = []
@@ -90,12 +90,12 @@ import json, time
 def rss_mb():
     with open("/proc/self/status") as status:
         return next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) / 1024
-import engine.bpe
+import engine.tokenize.bpe
 before = rss_mb()
 seconds = {}
 for name in NAMES:
     started = time.perf_counter()
-    engine.bpe.load_vocabulary(name)
+    engine.tokenize.bpe.load_vocabulary(name)
     seconds[name] = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "mb": rss_mb() - before}))
 """
@@ -126,7 +126,7 @@ def forward_rows(
     """GPT-2 forward on random weights: engine vs transformers (same shape, same token count)."""
     import torch
 
-    from engine.model import GPT, GPTConfig
+    from engine.nn.model import GPT, GPTConfig
 
     try:
         import transformers

@@ -1,6 +1,6 @@
 """Where models live on disk: the tiny model `llm-tui train` saves, GPT-2 in the Hugging Face cache.
 
-Kept apart from `engine.weights` (torch, safetensors) because the app asks at start-up whether a
+Kept apart from `engine.nn.checkpoints` (torch, safetensors) because the app asks at start-up whether a
 trained model exists, before its first frame, when nothing heavy may be imported yet.
 """
 

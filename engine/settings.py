@@ -1,6 +1,6 @@
 """`Settings`: everything besides the text that decides what the pipeline computes.
 
-Kept apart from `engine.pipeline` (which imports torch) so the app can hold and change
+Kept apart from `engine.pipeline.run` (which imports torch) so the app can hold and change
 settings before torch has loaded.
 """
 
@@ -19,7 +19,7 @@ class Settings:
     """Everything besides the text that decides what the pipeline computes.
 
     Attributes:
-        encoding: tokenizer or model name (see engine.tokenizers.resolve_encoding).
+        encoding: tokenizer or model name (see engine.tokenize.registry.resolve_encoding).
         corpus: text whose vocabulary the regex tokenizers use; None means the sample text.
         allow_special: encode special tokens typed in the text instead of refusing them.
         dim: embedding size. Small by default so vectors fit on a screen.

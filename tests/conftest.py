@@ -43,7 +43,7 @@ def reference_encodings() -> dict[str, tiktoken.Encoding]:
     """
     import tiktoken_ext.openai_public as openai_public
 
-    from engine import bpe
+    from engine.tokenize import bpe
 
     constructors = {
         "gpt2": openai_public.r50k_base,  # same ranks file and pattern as gpt2

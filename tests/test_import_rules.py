@@ -15,7 +15,13 @@ def _modules_after_import(*modules: str) -> set[str]:
     return set(json.loads(out.stdout))
 
 
-ENGINE_MODULES = ["engine.pipeline", "engine.tokenizers", "engine.bpe", "engine.windows", "engine.attention"]
+ENGINE_MODULES = [
+    "engine.pipeline.run",
+    "engine.tokenize.registry",
+    "engine.tokenize.bpe",
+    "engine.training.windows",
+    "engine.nn.attention",
+]
 
 
 @pytest.mark.parametrize("module", ENGINE_MODULES)
@@ -24,7 +30,9 @@ def test_engine_imports_no_textual(module):
 
 
 def test_tokenizing_needs_no_torch():
-    assert "torch" not in _modules_after_import("engine.tokenizers", "engine.bpe", "engine.regex_tokenizers")
+    assert "torch" not in _modules_after_import(
+        "engine.tokenize.registry", "engine.tokenize.bpe", "engine.tokenize.words"
+    )
 
 
 def test_app_modules_do_not_import_torch_at_module_level():

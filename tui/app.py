@@ -23,7 +23,7 @@ from textual.widgets import Static, TextArea
 
 from engine.errors import UserError
 from engine.settings import Settings
-from engine.tokenizers import ENCODINGS
+from engine.tokenize.registry import ENCODINGS
 from themes import THEMES, color_mode, default_palette, register_themes, theme_for_mode
 from tui.commands import LlmCommands
 from tui.idle_gc import IdleCollector
@@ -31,12 +31,12 @@ from tui.lessons.catalog import Lesson, LessonError, default_language, find_less
 from tui.lessons.progress import Progress
 from tui.lessons.quiz_app import QuizActions
 from tui.messages import TokenSelected
-from tui.tabs import PANE_IDS, TABS
-from tui.widgets.text_box import TextBox
+from tui.panes.tabs import PANE_IDS, TABS
+from tui.views.text_box import TextBox
 
 if TYPE_CHECKING:
-    from engine.device import DeviceInfo
-    from engine.pipeline import PipelineResult
+    from engine.nn.device import DeviceInfo
+    from engine.pipeline.results import PipelineResult
 
 # Settings a lesson step may change, by the name the step uses.
 LESSON_SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions")
@@ -215,7 +215,7 @@ class LlmTuiApp(QuizActions, App[None]):
     async def _mount_panes(self) -> None:
         from textual.widgets import Footer, TabbedContent, TabPane
 
-        from tui.panes import BESIDE, build_panes
+        from tui.panes.registry import BESIDE, build_panes
 
         widgets = build_panes()
         await self.query_one("#spans").remove()
@@ -279,8 +279,8 @@ class LlmTuiApp(QuizActions, App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pipeline", description="run the pipeline")
     def _compute(self, text: str, settings: Settings, generation: int) -> None:
-        from engine.device import pick_device
-        from engine.pipeline import run
+        from engine.nn.device import pick_device
+        from engine.pipeline.run import run
 
         try:
             if self.device is None:
@@ -452,7 +452,7 @@ class LlmTuiApp(QuizActions, App[None]):
 
     def action_train(self) -> None:
         """Train a tiny GPT on the corpus (or the sample text), then use it."""
-        from engine.tokenizers import sample_text
+        from engine.tokenize.registry import sample_text
         from tui.screens.train import TrainScreen
 
         corpus = self.settings.corpus or sample_text()
@@ -619,7 +619,7 @@ class LlmTuiApp(QuizActions, App[None]):
 
     def action_help(self) -> None:
         """List every key."""
-        from tui.panes import KEY_SECTIONS
+        from tui.panes.registry import KEY_SECTIONS
         from tui.screens.help import HelpScreen
 
         sections = [("Everywhere", list(self.BINDINGS))]

@@ -158,7 +158,7 @@ def keystroke_rows(sizes: tuple[int, ...], repeats: int) -> list[Row]:
 async def _heatmap_frame_ms(tokens: int, repeats: int) -> float:
     from textual.app import App
 
-    from tui.widgets.heatmap import AttentionHeatmap
+    from tui.views.heatmap import AttentionHeatmap
 
     class Host(App):
         def compose(self):

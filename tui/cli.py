@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from engine.errors import UserError
-from engine.tokenizers import ENCODINGS
-from tui.pieces import visible_piece
+from engine.tokenize.registry import ENCODINGS
+from tui.formatting.pieces import visible_piece
 
 EXIT_USAGE = 2
 
@@ -225,7 +225,7 @@ def read_text(args: argparse.Namespace, stream: bool = False) -> Any:
     read piece by piece, never all at once.
     """
     from engine.inputs import decode_stream, decode_text, read_text_file, stream_text_file, text_from_argument
-    from engine.tokenizers import sample_text
+    from engine.tokenize.registry import sample_text
 
     text_arg = getattr(args, "text_arg", None)
     given = [
@@ -259,7 +259,7 @@ def settings_from_args(args: argparse.Namespace):
     """The engine `Settings` the options describe (imports the engine lazily: it pulls in torch)."""
     from engine.inputs import read_corpus_file
     from engine.settings import Settings
-    from engine.tokenizers import resolve_encoding
+    from engine.tokenize.registry import resolve_encoding
 
     settings = Settings(
         encoding=resolve_encoding(args.encoding),
@@ -282,19 +282,19 @@ def settings_from_args(args: argparse.Namespace):
 
 def _cmd_tokenize(args: argparse.Namespace) -> None:
     if args.compare:
-        from engine.compare import compare
-        from tui.comparison import print_comparison
+        from engine.tokenize.compare import compare
+        from tui.formatting.comparison import print_comparison
 
         print_comparison(compare(read_text(args), settings_from_args(args)), args.json)
         return
     if args.count or not args.json:
         # A table or a count needs no more than one chunk in memory: a 200 MB file is streamed.
-        from tui.token_listing import list_tokens
+        from tui.formatting.token_listing import list_tokens
 
         settings = settings_from_args(args)
         list_tokens(read_text(args, stream=True), settings, as_json=args.json, count_only=args.count)
         return
-    from engine.pipeline import tokenize
+    from engine.pipeline.run import tokenize
 
     text = read_text(args)
     tokens = tokenize(text, settings_from_args(args))
@@ -311,7 +311,7 @@ def _cmd_tokenize(args: argparse.Namespace) -> None:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> None:
-    from engine.pipeline import run
+    from engine.pipeline.run import run
 
     text = read_text(args)
     settings = settings_from_args(args)
@@ -386,8 +386,8 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
 
 
 def _cmd_windows(args: argparse.Namespace) -> None:
-    from engine.pipeline import tokenize
-    from engine.windows import make_loader
+    from engine.pipeline.run import tokenize
+    from engine.training.windows import make_loader
 
     if args.limit < 0:
         raise UserError(f"--limit must be 0 or more, not {args.limit}")
@@ -447,9 +447,9 @@ def _top_next(result, k: int) -> list[dict[str, Any]]:
     """The k most likely tokens after the last used position, as {"id", "piece", "prob"} records."""
     import numpy as np
 
-    from engine.sampling import next_token_distribution
-    from engine.tokenizers import tokenizer_for
-    from engine.tokens import id_piece
+    from engine.sampling.distribution import next_token_distribution
+    from engine.tokenize.registry import tokenizer_for
+    from engine.tokenize.tokens import id_piece
 
     if result.next_token is None or result.n_used == 0:
         return []
@@ -487,10 +487,10 @@ def _cmd_generate(args: argparse.Namespace) -> None:
 
     import torch
 
-    from engine.device import pick_device
-    from engine.pipeline import load_model
-    from engine.sampling import generate
-    from engine.tokenizers import tokenizer_for
+    from engine.nn.device import pick_device
+    from engine.pipeline.caches import load_model
+    from engine.sampling.distribution import generate
+    from engine.tokenize.registry import tokenizer_for
 
     args.weights = _default_weights(args)
     settings = settings_from_args(args)
@@ -501,7 +501,7 @@ def _cmd_generate(args: argparse.Namespace) -> None:
     if not ids:
         raise UserError("the prompt is empty: give some text to continue")
     if args.histogram is not None:
-        from tui.histogram import histogram_payload, print_histogram
+        from tui.formatting.histogram import histogram_payload, print_histogram
 
         if not args.json:
             print(f"[{loaded.source}]", file=sys.stderr)
@@ -548,12 +548,12 @@ def _cmd_generate(args: argparse.Namespace) -> None:
 def _cmd_train(args: argparse.Namespace) -> None:
     import time
 
-    from engine.device import pick_device
     from engine.inputs import read_corpus_file
     from engine.locations import default_tiny_checkpoint
-    from engine.tokenizers import get_tokenizer, sample_text
-    from engine.train import TINY_CONFIG, train
-    from engine.weights import check_checkpoint_path
+    from engine.nn.checkpoints import check_checkpoint_path
+    from engine.nn.device import pick_device
+    from engine.tokenize.registry import get_tokenizer, sample_text
+    from engine.training.train import TINY_CONFIG, train
 
     if args.steps < 1:
         raise UserError("--steps must be at least 1")
@@ -615,7 +615,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
 
 
 def _cmd_bench(args: argparse.Namespace) -> None:
-    from engine.device import pick_device
+    from engine.nn.device import pick_device
     from tui.bench import format_table, machine_line, run_all
 
     device = pick_device(args.device)

@@ -6,8 +6,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from engine.tokenizers import ENCODINGS
-from tui.tabs import TABS
+from engine.tokenize.registry import ENCODINGS
+from tui.panes.tabs import TABS
 
 
 def _toggle_sampling_lab(app) -> None:

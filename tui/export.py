@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.widgets.tokens import table_rows
+from tui.panes.tokens import table_rows
 
 if TYPE_CHECKING:
-    from engine.pipeline import PipelineResult
+    from engine.pipeline.results import PipelineResult
 
 
 def export(result: PipelineResult, head: int, folder: Path, stem: str) -> list[Path]:

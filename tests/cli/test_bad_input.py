@@ -22,17 +22,17 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-import engine.device
 import engine.inputs
-import engine.pipeline
-import engine.weights
-import tui.token_listing
-from engine.bpe import SPECS, load_encoding
+import engine.nn.checkpoints
+import engine.nn.device
+import engine.pipeline.run
+import tui.formatting.token_listing
 from engine.errors import WeightsError
-from engine.model import GPT, GPTConfig
-from engine.streaming import safe_chunks
-from engine.tokenizers import BPE_ENCODINGS, get_tokenizer, sample_text
-from engine.weights import load_weights, save_checkpoint
+from engine.nn.checkpoints import load_weights, save_checkpoint
+from engine.nn.model import GPT, GPTConfig
+from engine.tokenize.bpe import SPECS, load_encoding
+from engine.tokenize.registry import BPE_ENCODINGS, get_tokenizer, sample_text
+from engine.tokenize.streaming import safe_chunks
 from tests.cli.helpers import run_cli
 from tui import cli
 from tui.cli import main
@@ -207,7 +207,7 @@ def test_a_huge_file_is_streamed_with_the_counts_of_whole_text_encoding(capsys, 
     # file is cut about ten times, in mixed scripts, CRLF lines, digits and paths.
     small_blocks = partial(engine.inputs.stream_text_file, block_size=20_000)
     monkeypatch.setattr(engine.inputs, "stream_text_file", small_blocks)
-    monkeypatch.setattr(tui.token_listing, "safe_chunks", partial(safe_chunks, chunk_chars=50_000))
+    monkeypatch.setattr(tui.formatting.token_listing, "safe_chunks", partial(safe_chunks, chunk_chars=50_000))
     parts = [
         "The robot lit the lamp. ",
         "日本語のテキスト。\n改行。\n",
@@ -218,7 +218,7 @@ def test_a_huge_file_is_streamed_with_the_counts_of_whole_text_encoding(capsys, 
     path = tmp_path / "big.txt"
     path.write_text(text, encoding="utf-8")
     blocks = engine.inputs.stream_text_file(path)
-    assert len(list(tui.token_listing.safe_chunks(blocks))) >= 8
+    assert len(list(tui.formatting.token_listing.safe_chunks(blocks))) >= 8
     for encoding in BPE_ENCODINGS:
         argv = ["tokenize", "--count", "--json", "--encoding", encoding, "--text-file", str(path)]
         code, out, _ = run_cli(capsys, *argv)
@@ -307,7 +307,7 @@ def test_weights_that_cannot_be_used_are_one_line(capsys, checkpoint, tmp_path):
 
 
 def test_a_model_too_large_for_free_memory_is_refused_before_loading(capsys, checkpoint, monkeypatch):
-    monkeypatch.setattr(engine.weights, "free_memory", lambda device: 1_000_000)  # 1 MB free
+    monkeypatch.setattr(engine.nn.checkpoints, "free_memory", lambda device: 1_000_000)  # 1 MB free
     code, out, err = run_cli(capsys, "inspect", "--weights", str(checkpoint), "x")
     _assert_error(code, out, err, "the model has 1M parameters (3.2 MB as float32) but only 1.0 MB of memory")
     # On a GPU the way out is the CPU; the check runs before anything is moved to the device.
@@ -316,7 +316,7 @@ def test_a_model_too_large_for_free_memory_is_refused_before_loading(capsys, che
 
 
 def test_random_weights_too_large_for_free_memory_are_refused(capsys, monkeypatch):
-    monkeypatch.setattr(engine.pipeline, "free_memory", lambda device: 10**9)
+    monkeypatch.setattr(engine.pipeline.run, "free_memory", lambda device: 10**9)
     code, out, err = run_cli(capsys, "inspect", "--dim", "8192", "--heads", "1", "x")
     _assert_error(code, out, err, "need about 3.1 GB (a 50,257 × 8,192 token table")
     assert "lower --dim or --context" in err
@@ -327,7 +327,7 @@ def test_random_weights_too_large_for_free_memory_are_refused(capsys, monkeypatc
 
 def test_missing_devices_are_errors_and_auto_falls_back(capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(engine.device, "_mps_available", lambda: False)
+    monkeypatch.setattr(engine.nn.device, "_mps_available", lambda: False)
     _assert_error(*run_cli(capsys, "inspect", "--device", "cuda", "x"), "CUDA is not available")
     _assert_error(
         *run_cli(capsys, "inspect", "--json", "--device", "mps", "x"), "Metal backend", as_json=True

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from engine.pipeline import run
+from engine.pipeline.run import run
 from engine.settings import Settings
-from engine.tokenizers import get_tokenizer
+from engine.tokenize.registry import get_tokenizer
 from tests.cli.helpers import run_cli
 
 

@@ -6,8 +6,8 @@ import io
 import json
 import sys
 
-from engine.compare import COMPARED
-from engine.tokenizers import BPE_ENCODINGS
+from engine.tokenize.compare import COMPARED
+from engine.tokenize.registry import BPE_ENCODINGS
 from tests.cli.helpers import run_cli
 
 TEXT = "The robot lit the lamp. ちは 😀"

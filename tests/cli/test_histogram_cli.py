@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine.sampling import next_token_distribution
-from engine.sampling_lab import draw_many
-from engine.tokenizers import get_tokenizer
+from engine.sampling.distribution import next_token_distribution
+from engine.sampling.lab import draw_many
+from engine.tokenize.registry import get_tokenizer
 from tui.cli import main
 
 TEXT = "The robot lit the lamp"

@@ -7,9 +7,9 @@ import json
 import pytest
 import torch
 
-from engine.sampling import generate
-from engine.tokenizers import get_tokenizer
-from engine.weights import load_weights
+from engine.nn.checkpoints import load_weights
+from engine.sampling.distribution import generate
+from engine.tokenize.registry import get_tokenizer
 from tui.cli import main
 
 

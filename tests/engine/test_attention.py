@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.attention import MultiHeadAttention, attend
+from engine.nn.attention import MultiHeadAttention, attend
 
 
 def _inputs(batch=2, length=7, dim=12, seed=0):

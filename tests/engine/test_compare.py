@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from engine.compare import COMPARED, compare
 from engine.settings import Settings
-from engine.tokenizers import BPE_ENCODINGS, get_tokenizer
+from engine.tokenize.compare import COMPARED, compare
+from engine.tokenize.registry import BPE_ENCODINGS, get_tokenizer
 
 TEXTS = [
     "The robot lit the lamp.",

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.embeddings import embed_tokens, normal_table, one_hot_times_table
-from engine.positions import learned_positions, sinusoidal_positions
+from engine.nn.embeddings import embed_tokens, normal_table, one_hot_times_table
+from engine.nn.positions import learned_positions, sinusoidal_positions
 
 BOOK_TABLE = [
     [0.3374, -0.1778, -0.1690],

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from engine.model import GPT, GPTConfig
+from engine.nn.model import GPT, GPTConfig
 
 SMALL = GPTConfig(vocab_size=61, context=16, dim=24, layers=3, heads=4)
 

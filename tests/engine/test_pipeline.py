@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from engine.device import pick_device
 from engine.errors import DeviceError, SettingsError, UnknownWordError
-from engine.pipeline import run
-from engine.positions import sinusoidal_positions
+from engine.nn.device import pick_device
+from engine.nn.positions import sinusoidal_positions
+from engine.pipeline.run import run
 from engine.settings import Settings
-from engine.tokenizers import get_tokenizer
+from engine.tokenize.registry import get_tokenizer
 
 TEXT = "The lamp turned a little to the left, then a little more."
 
@@ -99,7 +99,7 @@ def test_device_auto_and_unavailable():
 
 
 def test_random_weights_run_on_one_thread_and_restore_the_thread_count(monkeypatch):
-    import engine.pipeline as pipeline_module
+    import engine.pipeline.run as pipeline_module
 
     seen = []
     original = pipeline_module._run_random

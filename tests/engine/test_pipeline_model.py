@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine.pipeline import run
+from engine.pipeline.run import run
 from engine.settings import Settings
-from engine.tokenizers import get_tokenizer
+from engine.tokenize.registry import get_tokenizer
 from tui.cli import main
 
 TEXT = "The robot lit the lamp so that the boats could find the harbour."

@@ -3,7 +3,7 @@
 For any text: tokenizing raises nothing but the documented errors (an unknown word for the strict
 regex tokenizer, a typed special token for BPE without --allow-special), the spans say exactly
 where each token is, decoding gives the text back where the tokenizer promises it, and
-tokenizing chunk by chunk (`engine.streaming`) gives the ids of tokenizing in one go.
+tokenizing chunk by chunk (`engine.tokenize.streaming`) gives the ids of tokenizing in one go.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import tiktoken
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.bpe import SPECS
 from engine.errors import SpecialTokenError, UnknownWordError
-from engine.pipeline import tokenize
-from engine.regex_tokenizers import UNKNOWN, split_words
+from engine.pipeline.run import tokenize
 from engine.settings import Settings
-from engine.streaming import TextNotes, safe_chunks, tokenize_chunks
-from engine.tokenizers import BPE_ENCODINGS, ENCODINGS, get_tokenizer
-from engine.tokens import char_byte_offsets
+from engine.tokenize.bpe import SPECS
+from engine.tokenize.registry import BPE_ENCODINGS, ENCODINGS, get_tokenizer
+from engine.tokenize.streaming import TextNotes, safe_chunks, tokenize_chunks
+from engine.tokenize.tokens import char_byte_offsets
+from engine.tokenize.words import UNKNOWN, split_words
 
 SPECIALS = sorted({token for spec in SPECS.values() for token in spec.special_tokens})
 TRICKY = [

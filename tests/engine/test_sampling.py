@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from engine.errors import SettingsError
-from engine.model import GPT, GPTConfig
-from engine.sampling import generate, next_token_distribution, sample
+from engine.nn.model import GPT, GPTConfig
+from engine.sampling.distribution import generate, next_token_distribution, sample
 
 CONFIG = GPTConfig(vocab_size=50, context=8, dim=16, layers=1, heads=2)
 

@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from engine.errors import SettingsError
-from engine.sampling import next_token_distribution, sample
-from engine.sampling_lab import MAX_DRAWS, chi_square, draw_many, next_logits, trace
-from engine.tokenizers import get_tokenizer
-from engine.weights import load_weights
+from engine.nn.checkpoints import load_weights
+from engine.sampling.distribution import next_token_distribution, sample
+from engine.sampling.lab import MAX_DRAWS, chi_square, draw_many, next_logits, trace
+from engine.tokenize.registry import get_tokenizer
 
 TEXT = "The robot lit the lamp"
 N = 1_000

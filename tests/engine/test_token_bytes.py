@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.token_bytes import token_bytes_of
-from engine.tokenizers import BPE_ENCODINGS, get_tokenizer
+from engine.tokenize.registry import BPE_ENCODINGS, get_tokenizer
+from engine.tokenize.token_bytes import token_bytes_of
 
 
 def test_chi_under_gpt2_is_two_partial_tokens(reference_encodings):  # noqa: F811

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import bpe
 from engine.errors import SettingsError, SpecialTokenError, UnknownWordError, VocabError
-from engine.tokenizers import BPE_ENCODINGS, get_tokenizer, resolve_encoding
+from engine.tokenize import bpe
+from engine.tokenize.registry import BPE_ENCODINGS, get_tokenizer, resolve_encoding
 
 SEED_SENTENCE = "Hello, world! This is an example. <|endoftext|> Do you get it?"
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from engine.errors import CorpusError, SettingsError
-from engine.tokenizers import get_tokenizer, sample_text
-from engine.train import TINY_CONFIG, split_ids, train
-from engine.weights import load_weights
+from engine.nn.checkpoints import load_weights
+from engine.tokenize.registry import get_tokenizer, sample_text
+from engine.training.train import TINY_CONFIG, split_ids, train
 
 SMALL = replace(TINY_CONFIG, context=16, dim=32, layers=1, heads=2)
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from engine.errors import SettingsError
-from engine.tokenizers import get_tokenizer
-from engine.windows import make_loader, sliding_windows
+from engine.tokenize.registry import get_tokenizer
+from engine.training.windows import make_loader, sliding_windows
 
 
 @pytest.fixture(scope="module")

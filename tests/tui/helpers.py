@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.worker import WorkerCancelled
 
-from engine.device import DeviceInfo
+from engine.nn.device import DeviceInfo
 from engine.settings import Settings
 from tui.app import LlmTuiApp
 

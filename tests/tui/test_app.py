@@ -10,11 +10,11 @@ import sys
 import numpy as np
 from textual.widgets import TabbedContent, TextArea
 
-from engine.tokenizers import get_tokenizer
+from engine.tokenize.registry import get_tokenizer
 from tests.tui.helpers import lines_of, make_app, settle
-from tui.widgets.attention import AttentionPane
-from tui.widgets.heatmap import AttentionHeatmap
-from tui.widgets.tokens import TokenTable
+from tui.panes.attention import AttentionPane
+from tui.panes.tokens import TokenTable
+from tui.views.heatmap import AttentionHeatmap
 
 
 def test_typing_updates_token_table_with_gpt2_ids():
@@ -228,15 +228,15 @@ def test_sixteen_colour_terminal_renders_every_pane(monkeypatch):
 def test_fast_typing_is_coalesced_and_ends_on_the_final_text(monkeypatch):
     import time
 
-    import engine.pipeline
+    import engine.pipeline.run
 
-    real_run = engine.pipeline.run
+    real_run = engine.pipeline.run.run
 
     def slow_run(*args, **kwargs):
         time.sleep(0.05)  # a pipeline slower than typing, as with a long text or a big model
         return real_run(*args, **kwargs)
 
-    monkeypatch.setattr(engine.pipeline, "run", slow_run)
+    monkeypatch.setattr(engine.pipeline.run, "run", slow_run)
 
     async def scenario():
         app = make_app(text="")

@@ -15,15 +15,15 @@ import pytest
 from textual import events
 from textual.widgets import Input, Label, TabbedContent, TextArea
 
-import engine.pipeline
-import engine.weights
-from engine.bpe import load_encoding
-from engine.model import GPT, GPTConfig
-from engine.tokenizers import sample_text
-from engine.weights import save_checkpoint
+import engine.nn.checkpoints
+import engine.pipeline.run
+from engine.nn.checkpoints import save_checkpoint
+from engine.nn.model import GPT, GPTConfig
+from engine.tokenize.bpe import load_encoding
+from engine.tokenize.registry import sample_text
 from tests.tui.helpers import lines_of, make_app, settle
-from tui.tabs import PANE_IDS
-from tui.widgets.tokens import TokenTable
+from tui.panes.tabs import PANE_IDS
+from tui.panes.tokens import TokenTable
 
 # Anything a terminal would take as a command: C0 controls but tab and newline, DEL, C1 controls.
 TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -83,7 +83,7 @@ def test_control_characters_are_tokens_but_never_reach_the_terminal():
 
 def test_resizing_while_a_run_is_in_flight(monkeypatch):
     entered, release = threading.Event(), threading.Event()
-    real_run = engine.pipeline.run
+    real_run = engine.pipeline.run.run
 
     def held_run(*args, **kwargs):
         entered.set()
@@ -95,7 +95,7 @@ def test_resizing_while_a_run_is_in_flight(monkeypatch):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             app.query_one(TabbedContent).active = "attention"
-            monkeypatch.setattr(engine.pipeline, "run", held_run)
+            monkeypatch.setattr(engine.pipeline.run, "run", held_run)
             await pilot.press("end", *" the lamp")
             for _ in range(500):
                 if entered.is_set():
@@ -156,7 +156,7 @@ def test_a_bug_in_a_run_is_a_message_and_the_app_keeps_running(monkeypatch):
         app = make_app(text="Hello")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            monkeypatch.setattr(engine.pipeline, "run", broken_run)
+            monkeypatch.setattr(engine.pipeline.run, "run", broken_run)
             await pilot.press("end", "!")
             await settle(pilot)
             assert "internal error: RuntimeError: boom" in (_error(app) or "")
@@ -208,7 +208,7 @@ def test_the_text_is_unchanged_after_every_error(tmp_path, monkeypatch):
             assert text_area.text == "Hello again"
 
             # A model too large for the memory free now.
-            monkeypatch.setattr(engine.weights, "free_memory", lambda device: 1000)
+            monkeypatch.setattr(engine.nn.checkpoints, "free_memory", lambda device: 1000)
             app._change_settings(weights=str(model))
             await settle(pilot)
             assert "of memory is available" in (_error(app) or "") and text_area.text == "Hello again"

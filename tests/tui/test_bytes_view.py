@@ -7,7 +7,7 @@ import asyncio
 from textual.widgets import Static
 
 from tests.tui.helpers import lines_of, make_app, settle
-from tui.widgets.tokens import HEADER, TokenSpans, TokenTable
+from tui.panes.tokens import HEADER, TokenSpans, TokenTable
 
 
 def shown_bytes(app) -> str:

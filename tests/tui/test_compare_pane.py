@@ -8,12 +8,12 @@ from rich.cells import cell_len
 from textual.strip import Strip
 from textual.widgets import TabbedContent
 
-from engine.compare import COMPARED
-from engine.tokenizers import BPE_ENCODINGS, get_tokenizer
+from engine.tokenize.compare import COMPARED
+from engine.tokenize.registry import BPE_ENCODINGS, get_tokenizer
 from tests.tui.helpers import lines_of, make_app, settle
-from tui.pieces import visible_piece
-from tui.widgets.compare import LABEL_CELLS, SPLIT_MARK
-from tui.widgets.tokens import TokenSpans
+from tui.formatting.pieces import visible_piece
+from tui.panes.compare import LABEL_CELLS, SPLIT_MARK
+from tui.panes.tokens import TokenSpans
 
 TEXT = "The robot lit the lamp. ちは 😀"
 SUMMARY = len(COMPARED) + 3

@@ -15,11 +15,12 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-import tui.widgets.embedding_space as embedding_space
-from engine.pipeline import ModelInfo, PipelineResult, run
+import tui.panes.embedding_space as embedding_space
+from engine.pipeline.results import ModelInfo, PipelineResult
+from engine.pipeline.run import run
 from engine.settings import Settings
 from tui.messages import TokenSelected
-from tui.widgets.embedding_space import (
+from tui.panes.embedding_space import (
     DEFAULT_WORDS,
     MAX_WORDS,
     NOT_IN_VOCABULARY,

@@ -13,10 +13,12 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.strip import Strip
 
-from engine.pipeline import PipelineResult, Settings, run
+from engine.pipeline.results import PipelineResult
+from engine.pipeline.run import run
+from engine.settings import Settings
 from themes.palettes import SHADES
 from tui.messages import TokenSelected
-from tui.widgets.embeddings import (
+from tui.panes.embeddings import (
     HEADER,
     EmbeddingsPane,
     EmbeddingsTable,

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.strip import Strip
 
 from themes.palettes import SHADES
-from tui.widgets.heatmap import CELL, GUTTER, HEADER, AttentionHeatmap
+from tui.views.heatmap import CELL, GUTTER, HEADER, AttentionHeatmap
 
 
 def causal_attention(tokens: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 from textual.widgets import Static, TextArea
 
-from engine.device import DeviceInfo
-from engine.pipeline import run
+from engine.nn.device import DeviceInfo
+from engine.pipeline.run import run
 from engine.settings import Settings
 from tests.tui.helpers import settle
 from tui.app import LESSON_SETTINGS, LlmTuiApp
 from tui.lessons.catalog import find_lesson, load_lessons
 from tui.lessons.progress import Progress
 from tui.lessons.quiz import choices, reveal
-from tui.widgets.attention import AttentionPane
+from tui.panes.attention import AttentionPane
 
 DEVICE = DeviceInfo("cpu", "cpu · test device")
 

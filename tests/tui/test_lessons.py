@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import TabbedContent, TextArea
 
-from engine.device import DeviceInfo
+from engine.nn.device import DeviceInfo
 from engine.settings import Settings
 from tests.tui.helpers import settle
 from tui.app import LlmTuiApp
@@ -18,10 +18,10 @@ from tui.cli import main
 from tui.lessons.catalog import LANGUAGES, LessonError, default_language, load_lesson, load_lessons
 from tui.lessons.panel import LessonPanel
 from tui.lessons.quiz import reveal
-from tui.widgets.attention import AttentionPane
-from tui.widgets.embeddings import EmbeddingsPane
-from tui.widgets.positions import PositionsPane
-from tui.widgets.windows import WindowsPane
+from tui.panes.attention import AttentionPane
+from tui.panes.embeddings import EmbeddingsPane
+from tui.panes.positions import PositionsPane
+from tui.panes.windows import WindowsPane
 
 DEVICE = DeviceInfo("cpu", "cpu · test device")
 FOCUS_OWNERS = {

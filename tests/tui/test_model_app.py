@@ -8,11 +8,11 @@ import numpy as np
 import torch
 from textual.widgets import TabbedContent, TextArea
 
-from engine.tokenizers import get_tokenizer
+from engine.tokenize.registry import get_tokenizer
 from tests.tui.helpers import make_app, settle
-from tui.widgets.attention import AttentionPane
-from tui.widgets.heatmap import AttentionHeatmap
-from tui.widgets.next_token import NextTokenPane
+from tui.panes.attention import AttentionPane
+from tui.panes.next_token import NextTokenPane
+from tui.views.heatmap import AttentionHeatmap
 
 TEXT = "The robot lit the lamp"
 

@@ -13,11 +13,12 @@ from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from engine.pipeline import PipelineResult, run
-from engine.positions import sinusoidal_positions
+from engine.nn.positions import sinusoidal_positions
+from engine.pipeline.results import PipelineResult
+from engine.pipeline.run import run
 from engine.settings import Settings
 from tui.messages import TokenSelected
-from tui.widgets.positions import (
+from tui.panes.positions import (
     MONO_MARKERS,
     WINDOW,
     PositionsPane,

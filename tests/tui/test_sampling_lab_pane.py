@@ -8,11 +8,11 @@ import re
 import torch
 from textual.widgets import TabbedContent
 
-from engine.sampling import next_token_distribution
-from engine.sampling_lab import draw_many
-from engine.tokenizers import get_tokenizer
+from engine.sampling.distribution import next_token_distribution
+from engine.sampling.lab import draw_many
+from engine.tokenize.registry import get_tokenizer
 from tests.tui.helpers import make_app, settle
-from tui.widgets.next_token import NextTokenPane
+from tui.panes.next_token import NextTokenPane
 
 TEXT = "The robot lit the lamp"
 

@@ -12,9 +12,11 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.strip import Strip
 
-from engine.pipeline import PipelineResult, Settings, run
+from engine.pipeline.results import PipelineResult
+from engine.pipeline.run import run
+from engine.settings import Settings
 from tui.messages import TokenSelected
-from tui.widgets.tokens import (
+from tui.panes.tokens import (
     HEADER,
     TokenSpans,
     TokenTable,

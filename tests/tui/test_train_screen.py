@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Label, ProgressBar
 from textual_plotext import PlotextPlot
 
-from engine.tokenizers import sample_text
+from engine.tokenize.registry import sample_text
 from tui.screens.train import UPDATE_INTERVAL, TrainScreen, _ProgressPoster
 
 UNSET = object()
@@ -58,7 +58,7 @@ def drive(screen: TrainScreen, test: Callable[[TrainHost, Pilot], Awaitable[None
 
 
 def test_trains_saves_and_closes_with_the_checkpoint(tmp_path):
-    from engine.weights import load_weights
+    from engine.nn.checkpoints import load_weights
 
     out = tmp_path / "models" / "m.safetensors"
     screen = TrainScreen(sample_text(), "sample", steps=12, out_path=out, auto_close=True)

@@ -7,10 +7,10 @@ import asyncio
 from textual.widgets import OptionList, TabbedContent
 
 from tests.tui.helpers import make_app, settle
-from tui.widgets.attention import AttentionPane
-from tui.widgets.heatmap import AttentionHeatmap
-from tui.widgets.positions import PositionsPane
-from tui.widgets.tokens import TokenTable
+from tui.panes.attention import AttentionPane
+from tui.panes.positions import PositionsPane
+from tui.panes.tokens import TokenTable
+from tui.views.heatmap import AttentionHeatmap
 
 TEXT = "one two three four five six seven"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import UserError
-from engine.tokenizers import ENCODINGS
+from engine.tokenize.registry import ENCODINGS
 
 LESSONS_DIR = Path(__file__).parent
 LANGUAGES = ("en", "ja")

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from tui.lessons.catalog import Lesson
 from tui.lessons.progress import Progress
-from tui.widgets.vim import VimOptionList
+from tui.views.vim import VimOptionList
 
 HEADINGS = {"en": "Lessons (enter: start · esc: close)", "ja": "レッスン (enter: 開始 · esc: 閉じる)"}
 STEPS = {"en": "steps", "ja": "ステップ"}

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.errors import UserError
-from engine.tokenizers import get_tokenizer
-from engine.windows import sliding_windows
+from engine.tokenize.registry import get_tokenizer
+from engine.training.windows import sliding_windows
+from tui.formatting.pieces import visible_piece
 from tui.lessons.catalog import Quiz
-from tui.pieces import visible_piece
 
 if TYPE_CHECKING:
-    from engine.pipeline import PipelineResult
+    from engine.pipeline.results import PipelineResult
 
 MOST_ATTENDED_CHOICES = 4
 """How many keys a "most_attended" question offers: the query's strongest visible ones."""

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from tui.widgets.vim import VimScroll
+from tui.views.vim import VimScroll
 
 INTRO = """\
 # llm-tui keys

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from tui.widgets.vim import VimOptionList
+from tui.views.vim import VimOptionList
 
 RANDOM = "random"
 TRAIN = "train"

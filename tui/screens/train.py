@@ -1,6 +1,6 @@
 """Train a tiny GPT on the corpus from inside the app, watching the loss fall step by step.
 
-The training loop (`engine.train.train`) runs in a thread worker. Its step callback collects
+The training loop (`engine.training.train.train`) runs in a thread worker. Its step callback collects
 every step's losses and posts them to the screen at most `UPDATE_INTERVAL` apart, so a fast GPU
 does not flood the UI with messages; the screen keeps the whole history and redraws the
 progress bar, the status line and the loss curve from it. The engine imports torch, so it is
@@ -27,7 +27,7 @@ from textual_plotext import PlotextPlot
 from engine.errors import UserError
 
 if TYPE_CHECKING:
-    from engine.model import GPTConfig
+    from engine.nn.model import GPTConfig
 
 UPDATE_INTERVAL = 0.1
 """Least time (seconds) between two progress messages: at most ten UI updates a second."""
@@ -44,7 +44,7 @@ VAL_MARKER = "●"
 
 State = Literal["running", "cancelling", "finished", "failed", "cancelled"]
 Point = tuple[int, float, float | None]
-"""(step, train loss, validation loss or None), as `engine.train.train` reports each step."""
+"""(step, train loss, validation loss or None), as `engine.training.train.train` reports each step."""
 
 
 def _duration(seconds: float) -> str:
@@ -264,8 +264,8 @@ class TrainScreen(ModalScreen[Path | None]):
     def _train(self) -> None:
         """Tokenize, train and save, reporting through messages only (this runs in a thread)."""
         from engine.locations import default_tiny_checkpoint
-        from engine.tokenizers import get_tokenizer
-        from engine.train import TINY_CONFIG, train
+        from engine.tokenize.registry import get_tokenizer
+        from engine.training.train import TINY_CONFIG, train
 
         poster = _ProgressPoster(self, self._cancel, get_current_worker())
         try:

@@ -1,0 +1,107 @@
+"""What the pipeline keeps between runs: seeded random weights by size, loaded models by file.
+
+Both are pure functions of their keys, so a cached value never changes a result; they only spare
+a keystroke the seconds of drawing a 200k-row table or reading a checkpoint again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.nn.attention import MultiHeadAttention
+from engine.nn.embeddings import normal_table
+from engine.nn.positions import learned_positions, sinusoidal_positions
+
+
+@dataclass(frozen=True)
+class RandomWeights:
+    token_table: torch.Tensor
+    token_table_numpy: np.ndarray
+    learned_positions: torch.Tensor
+    sinusoidal_positions: torch.Tensor
+    attention: MultiHeadAttention
+
+
+# Drawing a 200k-row table takes longer than a keystroke allows, so the seeded weights are
+# kept for the last few settings; they are a pure function of the key, so results do not change.
+@lru_cache(maxsize=4)
+def random_weights(
+    vocab_size: int, dim: int, heads: int, context: int, seed: int, device: str
+) -> RandomWeights:
+    token_table = normal_table(vocab_size, dim, seed)
+    table_numpy = token_table.numpy()
+    table_numpy.flags.writeable = False
+    attention = MultiHeadAttention(dim, dim, heads, seed=seed + 2).to(device).eval()
+    return RandomWeights(
+        token_table=token_table.to(device),
+        token_table_numpy=table_numpy,
+        learned_positions=learned_positions(context, dim, seed + 1).to(device),
+        sinusoidal_positions=sinusoidal_positions(context, dim).to(device),
+        attention=attention,
+    )
+
+
+def resolve_weights(spec: str) -> Path:
+    """Where the weights named by `--weights` are: a path, "gpt2" (Hugging Face cache) or "tiny"."""
+    from engine.errors import WeightsError
+    from engine.locations import default_tiny_checkpoint, find_hf_cache_gpt2
+
+    if spec == "gpt2":
+        found = find_hf_cache_gpt2()
+        if found is None:
+            raise WeightsError(
+                "--weights gpt2: no GPT-2 in the Hugging Face cache (looked for models--gpt2 and "
+                "models--openai-community--gpt2 with model.safetensors); pass a folder or file instead"
+            )
+        return found
+    if spec == "tiny":
+        path = default_tiny_checkpoint()
+        if not path.exists():
+            raise WeightsError(f"--weights tiny: no trained model at {path}; run `llm-tui train` first")
+        return path
+    return Path(spec).expanduser()
+
+
+@dataclass(frozen=True)
+class CachedModel:
+    loaded: object  # engine.nn.checkpoints.LoadedModel
+    token_table: np.ndarray
+    position_table: np.ndarray
+    table_ids: np.ndarray | None
+
+
+def cached_model(spec: str, device: str) -> CachedModel:
+    path = resolve_weights(spec)
+    try:
+        modified = path.stat().st_mtime_ns
+    except OSError:
+        modified = 0  # let the loader report the missing file
+    return _load_model(str(path), modified, device)
+
+
+# Loading GPT-2 takes seconds; keep the last two models so a keystroke only runs the forward pass.
+# The file's modification time is part of the key, so a retrained checkpoint is read again.
+@lru_cache(maxsize=2)
+def _load_model(path: str, modified: int, device: str) -> CachedModel:
+    from engine.nn.checkpoints import load_weights
+
+    loaded = load_weights(path, device)
+    model = loaded.model
+    tables = [model.token_embedding.weight, model.position_embedding.weight]
+    token_table, position_table = (t.detach().to("cpu", torch.float32).numpy() for t in tables)
+    for table in (token_table, position_table):
+        table.flags.writeable = False
+    table_ids = None
+    if loaded.id_map is not None:
+        table_ids = np.append(loaded.id_map.tokenizer_ids, -1)
+    return CachedModel(loaded, token_table, position_table, table_ids)
+
+
+def load_model(spec: str, device: str = "cpu"):
+    """The `engine.nn.checkpoints.LoadedModel` named by `spec` (a path, "gpt2" or "tiny"), cached."""
+    return cached_model(spec, device).loaded

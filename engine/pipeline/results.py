@@ -1,0 +1,159 @@
+"""What one pipeline run returns: plain dataclasses of numpy arrays, passed from `engine` to `tui`.
+
+No torch here: the app reads results (and type-checks against them) without loading it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.settings import Settings
+from engine.tokenize.tokens import TokenizedText
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """Vectors for the first `n_used` tokens (numpy, float32).
+
+    Attributes:
+        token_vectors: (T, dim) rows of the token table.
+        learned_positions: (T, dim) rows of the learned position table.
+        sinusoidal_positions: (T, dim) fixed encodings.
+        input_vectors: (T, dim) token vectors + the position vectors named by `positions`.
+        positions: "learned" or "sinusoidal".
+        token_table: (rows, dim) the whole table, read-only (the one-hot lesson multiplies by it).
+        table_ids: for a model with a compact vocabulary, the tokenizer id of each table row
+            (the last row, -1, is <|unk|>); None when row i is token id i.
+    """
+
+    token_vectors: np.ndarray
+    learned_positions: np.ndarray
+    sinusoidal_positions: np.ndarray
+    input_vectors: np.ndarray
+    positions: str
+    token_table: np.ndarray = field(repr=False)
+    table_ids: np.ndarray | None = field(default=None, repr=False)
+
+    def row_of(self, token_id: int) -> int | None:
+        """The table row of tokenizer id `token_id`, or None if the table has no row for it."""
+        if self.table_ids is None:
+            return token_id if 0 <= token_id < self.token_table.shape[0] else None
+        known = self.table_ids[:-1]
+        index = int(np.searchsorted(known, token_id))
+        return index if index < len(known) and known[index] == token_id else None
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One attention layer's numbers for the used tokens (numpy, float32; H heads, T tokens).
+
+    Attributes:
+        scores: (H, T, T) scaled (if `scaled`) dot products before masking.
+        mask: (T, T) bool, True where a key is hidden from a query.
+        weights: (H, T, T) softmax of the masked scores; rows sum to 1, masked cells are 0.
+        context: (H, T, D) per-head weighted sums of value vectors (random weights only).
+        output: (T, H*D) heads merged and projected (random weights only).
+        causal, scaled: the switches the numbers were computed with.
+        layer: which layer this is; layers: how many the model has.
+    """
+
+    scores: np.ndarray
+    mask: np.ndarray
+    weights: np.ndarray
+    context: np.ndarray | None
+    output: np.ndarray | None
+    causal: bool
+    scaled: bool
+    layer: int = 0
+    layers: int = 1
+
+    @property
+    def heads(self) -> int:
+        return int(self.weights.shape[0])
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The model a result came from.
+
+    Attributes:
+        name: e.g. "gpt2 124M" or "tiny 4L·128d · 0.8M".
+        source: where it was loaded from, e.g. "gpt2 124M from /models/gpt2".
+        kind: "gpt2" or "tiny"; steps: training steps of a tiny model.
+        layers, heads, dim, context: its sizes.
+    """
+
+    name: str
+    source: str
+    kind: str
+    steps: int | None
+    layers: int
+    heads: int
+    dim: int
+    context: int
+
+    def status(self) -> str:
+        """One line for the status bar."""
+        if self.kind == "tiny" and self.steps is not None:
+            return f"{self.name} trained {self.steps} steps"
+        return self.source
+
+
+@dataclass(frozen=True)
+class NextToken:
+    """What the model predicts after each used position, kept compact.
+
+    Logits for one position are `hidden[p] @ head.T`: keeping the (T, C) hidden states and a view of
+    the (V, C) output head costs far less than T×V logits, and any position can be asked for.
+
+    Attributes:
+        hidden: (T, C) the final LayerNorm's output.
+        head: (V, C) the output head (the token table, tied), read-only.
+        table_ids: tokenizer id of each output row for a compact vocabulary (-1 = <|unk|>), or None.
+        suppressed: output rows never to sample (the <|unk|> row).
+    """
+
+    hidden: np.ndarray = field(repr=False)
+    head: np.ndarray = field(repr=False)
+    table_ids: np.ndarray | None = field(default=None, repr=False)
+    suppressed: tuple[int, ...] = ()
+
+    def logits_at(self, position: int) -> np.ndarray:
+        """(V,) float32 logits for the token after `position`."""
+        return self.head @ self.hidden[position]
+
+    def token_id(self, row: int) -> int:
+        """The tokenizer id of output row `row` (-1 for <|unk|>)."""
+        return int(self.table_ids[row]) if self.table_ids is not None else row
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """Everything the panes show for one text.
+
+    Attributes:
+        settings: what it was computed with.
+        tokens: the whole text's tokens.
+        n_used: tokens embedded and attended (at most the context).
+        embedded, attention: numbers for those tokens.
+        device: the device it ran on, described in one line.
+        notes: things the user should know (truncation, unknown words, ...).
+        model: the loaded model, or None for random weights.
+        next_token: predictions after each used position (models only).
+    """
+
+    settings: Settings
+    tokens: TokenizedText
+    n_used: int
+    embedded: Embedded
+    attention: Attention
+    device: str
+    notes: tuple[str, ...] = ()
+    model: ModelInfo | None = None
+    next_token: NextToken | None = None
+
+    @property
+    def truncated(self) -> bool:
+        return self.n_used < len(self.tokens)

@@ -1,0 +1,235 @@
+"""text -> tokens -> embeddings + positions -> causal self-attention (-> next token), as one pure
+function.
+
+`run(text, settings)` is what the app, the CLI, the benchmarks and the tests call. It computes
+on the chosen device and converts to numpy once at the end, so callers never touch torch.
+Without a model the weights are random (seeded) and there is one attention layer; with
+`settings.weights` a GPT-2-architecture model runs and the result also says what comes next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+from engine.errors import SettingsError
+from engine.nn.attention import causal_mask
+from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
+from engine.nn.embeddings import embed_tokens
+from engine.nn.positions import sinusoidal_positions
+from engine.pipeline.caches import cached_model, random_weights
+from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
+from engine.settings import Settings
+from engine.tokenize.registry import tokenizer_for
+from engine.tokenize.streaming import TextNotes
+from engine.tokenize.tokens import TokenizedText
+
+
+def _numpy(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().to("cpu", torch.float32).numpy()
+
+
+def tokenize(text: str, settings: Settings) -> TokenizedText:
+    """Just the tokenizer step, for callers that need no vectors (the `tokenize` command).
+
+    Its notes add what the user should know about the text itself: that it is empty, only
+    whitespace a tokenizer dropped, or holds control characters.
+    """
+    tokens = tokenizer_for(settings).tokenize(text)
+    gathered = TextNotes()
+    gathered.add(text, tokens)
+    notes = gathered.notes()
+    return tokens if notes == tokens.notes else replace(tokens, notes=notes)
+
+
+# Settings whose random weights and attention maps need less than this are never checked, so a
+# keystroke does not pay for asking the system how much memory is free.
+_MEMORY_CHECK_ABOVE = 256 * 1024 * 1024
+
+
+def _check_random_weights_fit(vocab_size: int, settings: Settings, n_used: int, device: str) -> None:
+    """Refuse sizes whose tables and attention maps (float32) cannot fit in the memory free now.
+
+    Counted: the token table, the two position tables (the sinusoidal one is built in float64,
+    with temporaries: about ten floats per cell at its peak), the four attention projections, and
+    a few (H, T, T) maps (scores, weights and their numpy copies).
+    """
+    dim, heads = settings.dim, settings.heads
+    floats = vocab_size * dim + 10 * settings.context * dim + 4 * dim * dim + 6 * heads * n_used**2
+    needed = 4 * floats
+    if needed < _MEMORY_CHECK_ABOVE:
+        return
+    for place in dict.fromkeys((device, "cpu")):
+        free = free_memory(place)
+        if free is not None and needed > free:
+            raise SettingsError(
+                f"--dim {dim:,} and --context {settings.context:,} need about {format_bytes(needed)} "
+                f"(a {vocab_size:,} × {dim:,} token table, {settings.context:,} positions, {heads} attention "
+                f"map(s) of {n_used:,} × {n_used:,} tokens) but {place} has {format_bytes(free)} free; "
+                "lower --dim or --context"
+            )
+
+
+def _truncation_note(n_used: int, n_tokens: int, context: int) -> list[str]:
+    if n_used < n_tokens:
+        return [f"showing the first {n_used:,} of {n_tokens:,} tokens (the context is {context:,})"]
+    return []
+
+
+@torch.no_grad()
+def run(text: str, settings: Settings, device: DeviceInfo | None = None) -> PipelineResult:
+    """Tokenize `text`, embed its first `context` tokens, and attend over them.
+
+    Args:
+        text: the user's text.
+        settings: see `Settings`.
+        device: an already-resolved device; resolved from settings.device when None.
+    """
+    settings.validate()
+    device = device or pick_device(settings.device)
+    if settings.weights:
+        return _run_model(text, settings, device)
+    with _one_cpu_thread():
+        return _run_random(text, settings, device)
+
+
+@contextmanager
+def _one_cpu_thread() -> Iterator[None]:
+    """Run torch's CPU ops on one thread for the duration.
+
+    Random weights mean matrices of a few thousand numbers, too small to share out: with two
+    threads on a machine that is busy with anything else, each op waited for a descheduled
+    thread, and a 1 ms run took 20-100 ms (measured on 2 cores; one thread: 1.2 ms either way).
+    Models keep every thread: their forward pass is large enough to gain from them.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_random(text: str, settings: Settings, device: DeviceInfo) -> PipelineResult:
+    """The steps with seeded random weights of the chosen size."""
+    tokens = tokenize(text, settings)
+    n_used = min(len(tokens), settings.context)
+    _check_random_weights_fit(tokens.vocab_size, settings, n_used, device.name)
+    weights = random_weights(
+        tokens.vocab_size, settings.dim, settings.heads, settings.context, settings.seed, device.name
+    )
+    ids = torch.from_numpy(tokens.ids[:n_used]).to(device.name)[None, :]  # (1, T)
+    token_vectors = embed_tokens(ids, weights.token_table)  # (1, T, dim)
+    learned = weights.learned_positions[:n_used][None]  # (1, T, dim)
+    sinusoidal = weights.sinusoidal_positions[:n_used][None]
+    positions = learned if settings.positions == "learned" else sinusoidal
+    inputs = token_vectors + positions
+    attention = weights.attention(inputs, causal=settings.causal, scaled=settings.scaled)
+    return PipelineResult(
+        settings=settings,
+        tokens=tokens,
+        n_used=n_used,
+        embedded=Embedded(
+            token_vectors=_numpy(token_vectors[0]),
+            learned_positions=_numpy(learned[0]),
+            sinusoidal_positions=_numpy(sinusoidal[0]),
+            input_vectors=_numpy(inputs[0]),
+            positions=settings.positions,
+            token_table=weights.token_table_numpy,
+        ),
+        attention=Attention(
+            scores=_numpy(attention.scores[0]),
+            mask=attention.mask.cpu().numpy(),
+            weights=_numpy(attention.weights[0]),
+            context=_numpy(attention.context[0]),
+            output=_numpy(attention.output[0]),
+            causal=settings.causal,
+            scaled=settings.scaled,
+        ),
+        device=device.description,
+        notes=tuple(tokens.notes) + tuple(_truncation_note(n_used, len(tokens), settings.context)),
+    )
+
+
+def _run_model(text: str, settings: Settings, device: DeviceInfo) -> PipelineResult:
+    """The same steps through a loaded GPT: its tokenizer, tables and attention, plus predictions."""
+    model = cached_model(settings.weights, device.name)
+    loaded = model.loaded
+    config = loaded.config
+    notes: list[str] = []
+    if settings.encoding != loaded.encoding:
+        notes.append(f"the model reads {loaded.encoding} tokens, so the text is tokenized with it")
+    if not (settings.causal and settings.scaled):
+        notes.append(
+            "a trained GPT always masks the future and scales by √d; the switches apply to random weights"
+        )
+    if not 0 <= settings.layer < config.layers:
+        raise SettingsError(f"layer {settings.layer}: the model has layers 0 to {config.layers - 1}")
+    # A trained model fixes everything the random path lets the user choose.
+    settings = replace(
+        settings,
+        encoding=loaded.encoding,
+        dim=config.dim,
+        heads=config.heads,
+        context=config.context,
+        causal=True,
+        scaled=True,
+        positions="learned",
+    )
+    tokens = tokenize(text, settings)
+    n_used = min(len(tokens), config.context)
+    model_ids = loaded.to_model_ids(tokens.ids[:n_used])
+    output = loaded.model(
+        torch.from_numpy(model_ids).to(device.name)[None], capture_attention={settings.layer}
+    )
+    token_vectors = model.token_table[model_ids]
+    positions = model.position_table[:n_used]
+    return PipelineResult(
+        settings=settings,
+        tokens=tokens,
+        n_used=n_used,
+        embedded=Embedded(
+            token_vectors=token_vectors,
+            learned_positions=positions,
+            sinusoidal_positions=_numpy(sinusoidal_positions(n_used, config.dim)),
+            input_vectors=token_vectors + positions,
+            positions="learned",
+            token_table=model.token_table,
+            table_ids=model.table_ids,
+        ),
+        attention=Attention(
+            scores=_numpy(output.scores[settings.layer][0]),
+            mask=causal_mask(n_used).numpy(),
+            weights=_numpy(output.attentions[settings.layer][0]),
+            context=None,
+            output=None,
+            causal=True,
+            scaled=True,
+            layer=settings.layer,
+            layers=config.layers,
+        ),
+        device=device.description,
+        notes=tuple(tokens.notes)
+        + tuple(notes)
+        + tuple(_truncation_note(n_used, len(tokens), config.context)),
+        model=ModelInfo(
+            name=loaded.name,
+            source=loaded.source,
+            kind=loaded.kind,
+            steps=loaded.steps,
+            layers=config.layers,
+            heads=config.heads,
+            dim=config.dim,
+            context=config.context,
+        ),
+        next_token=NextToken(
+            hidden=_numpy(output.hidden[0]),
+            head=model.token_table,
+            table_ids=model.table_ids,
+            suppressed=loaded.suppressed_ids,
+        ),
+    )

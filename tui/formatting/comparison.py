@@ -1,0 +1,107 @@
+"""A comparison of encodings as plain text and JSON (no Textual import: the CLI uses it too).
+
+`llm-tui tokenize --compare` prints it; the Compare pane draws its summary from `summary_lines`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from tui.formatting.pieces import visible_piece
+
+if TYPE_CHECKING:
+    from engine.tokenize.compare import Comparison
+
+OFFSETS_LISTED = 8
+"""Differing boundaries named in the summary line (the JSON lists them all)."""
+BOUNDARY_MARK = "^"
+PIECE_SEPARATOR = "│"
+
+
+def label_cells(comparison: Comparison) -> int:
+    """Cells of the encoding-name column: the longest name and a space."""
+    return max((len(row.encoding) for row in comparison.rows), default=0) + 1
+
+
+def summary_lines(comparison: Comparison) -> list[str]:
+    """A header, one line per encoding (tokens, characters per token, split characters, or its
+    error), then the boundaries line."""
+    label = label_cells(comparison)
+    lines = [f"{'encoding':<{label}} {'tokens':>9} {'chars/token':>11} {'split chars':>11}"]
+    for row in comparison.rows:
+        if row.ok:
+            lines.append(
+                f"{row.encoding:<{label}} {row.n_tokens:>9,} {row.chars_per_token:>11.2f} "
+                f"{len(row.split_chars):>11,}"
+            )
+        else:
+            lines.append(f"{row.encoding:<{label}} ✗ {row.error}")
+    lines.append(boundaries_line(comparison))
+    return lines
+
+
+def boundaries_line(comparison: Comparison) -> str:
+    """'boundaries shared by all 4: N · differing: M, at 4, 10, … (marked ^)' over the encodings
+    that tokenized the text."""
+    ok = sum(row.ok for row in comparison.rows)
+    if not ok:
+        return "no encoding could tokenize this text"
+    who = f"all {ok}" if ok == len(comparison.rows) else f"the {ok} that tokenized the text"
+    differing = comparison.differing_boundaries
+    if len(differing):
+        listed = ", ".join(str(offset) for offset in differing[:OFFSETS_LISTED].tolist())
+        more = ", …" if len(differing) > OFFSETS_LISTED else ""
+        where = f"{len(differing):,}, at {listed}{more} (marked {BOUNDARY_MARK})"
+    else:
+        where = "none"
+    return f"boundaries shared by {who}: {len(comparison.shared_boundaries):,} · differing: {where}"
+
+
+def comparison_json(comparison: Comparison) -> dict[str, Any]:
+    """The comparison as `{"text_chars", "encodings", "n_shared_boundaries", "differing_boundaries"}`.
+
+    Each encoding is `{"encoding", "ids", "pieces", "n_tokens", "chars_per_token", "boundaries",
+    "split_chars"}`, or `{"encoding", "error"}` when it refused the text. Boundaries are character
+    offsets strictly inside the text.
+    """
+    encodings: list[dict[str, Any]] = []
+    for row in comparison.rows:
+        if not row.ok:
+            encodings.append({"encoding": row.encoding, "error": row.error})
+            continue
+        encodings.append(
+            {
+                "encoding": row.encoding,
+                "ids": row.ids.tolist(),
+                "pieces": list(row.pieces),
+                "n_tokens": row.n_tokens,
+                "chars_per_token": row.chars_per_token,
+                "boundaries": row.boundaries.tolist(),
+                "split_chars": row.split_chars.tolist(),
+            }
+        )
+    return {
+        "text_chars": len(comparison.text),
+        "encodings": encodings,
+        "n_shared_boundaries": len(comparison.shared_boundaries),
+        "differing_boundaries": comparison.differing_boundaries.tolist(),
+    }
+
+
+def print_comparison(comparison: Comparison, as_json: bool) -> None:
+    """Print the summary, then each encoding's pieces separated by │ (whitespace made visible)."""
+    if as_json:
+        json.dump(comparison_json(comparison), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    print(f"{len(comparison.text):,} characters")
+    for line in summary_lines(comparison):
+        print(line)
+    label = label_cells(comparison)
+    print()
+    for row in comparison.rows:
+        if row.ok:
+            pieces = PIECE_SEPARATOR.join(visible_piece(piece) for piece in row.pieces)
+            print(f"{row.encoding:<{label}} {PIECE_SEPARATOR}{pieces}{PIECE_SEPARATOR}")

@@ -1,0 +1,215 @@
+"""The attention pane: the heatmap of one head, a line describing the selected cell, and the
+selected query's strongest keys as bars."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from tui.formatting.pieces import PieceLabels, visible_piece
+from tui.messages import TokenSelected
+from tui.views.heatmap import AttentionHeatmap
+from tui.views.plain_lines import PlainLines
+
+if TYPE_CHECKING:
+    from engine.pipeline.results import PipelineResult
+
+BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def bar(fraction: float, width: int) -> str:
+    """A horizontal bar `fraction` of `width` cells long, with eighth-cell resolution."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return ("█" * full + (BLOCKS[rest] if rest else "")).ljust(width)
+
+
+class AttentionPane(Vertical):
+    """Attention weights of the selected head, with the switches that change them.
+
+    Bindings:
+        m: Toggle the causal mask (recomputes).
+        s: Toggle dividing scores by √(head size) (recomputes).
+        ], [: Next / previous head.
+        a: Average over heads, or back to one head.
+        }, {: Next / previous layer (with a model; recomputes).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "app.toggle_causal", "Causal mask", id="attention.causal"),
+        Binding("s", "app.toggle_scaled", "√d scaling", id="attention.scaled"),
+        Binding("right_square_bracket", "next_head", "Next head", id="attention.next_head", key_display="]"),
+        Binding(
+            "left_square_bracket", "previous_head", "Prev head", id="attention.previous_head", key_display="["
+        ),
+        Binding("a", "toggle_average", "Average heads", id="attention.average"),
+        Binding(
+            "right_curly_bracket",
+            "app.change_layer(1)",
+            "Next layer",
+            id="attention.next_layer",
+            key_display="}",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "app.change_layer(-1)",
+            "Prev layer",
+            id="attention.prev_layer",
+            key_display="{",
+        ),
+    ]
+    DEFAULT_CSS = """
+    AttentionPane { height: 1fr; }
+    AttentionPane #attention-info { height: 1; color: $text-muted; }
+    AttentionPane #attention-bars {
+        width: 44; height: 1fr; padding: 0 1; border-left: vkey $panel;
+    }
+    AttentionPane.-narrow #attention-bars { display: none; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.result: PipelineResult | None = None
+        self.head = 0
+        self.average = False
+        self.query = 0
+        self.key = 0
+        self._labels = PieceLabels()
+
+    def compose(self) -> ComposeResult:
+        # Plain text, not markup: pieces may hold "[", and parsing cost ~5 ms a frame.
+        yield Static("", id="attention-info", markup=False)
+        with Horizontal():
+            yield AttentionHeatmap("waiting for the first result…", id="heatmap")
+            yield PlainLines(id="attention-bars")
+
+    @property
+    def heatmap(self) -> AttentionHeatmap:
+        return self.query_one(AttentionHeatmap)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 90, "-narrow")
+
+    def show_message(self, message: str) -> None:
+        self.result = None
+        self.heatmap.clear_matrix(message)
+        self.query_one("#attention-info", Static).update("", layout=False)
+        self.query_one("#attention-bars", PlainLines).set_lines(())
+
+    def set_palette(self, palette_name: str, mono: bool) -> None:
+        self.heatmap.set_palette(palette_name, mono)
+
+    def show_result(self, result: PipelineResult) -> None:
+        self.result = result
+        self.head = min(self.head, result.attention.heads - 1)
+        if result.n_used == 0:
+            self.show_message("no tokens: type some text")
+            return
+        self.query = min(self.query, result.n_used - 1)
+        self.key = min(self.key, result.n_used - 1)
+        self._draw_matrix()
+
+    def _draw_matrix(self) -> None:
+        result = self.result
+        assert result is not None
+        labels = self._labels.of(result.tokens, result.n_used)
+        self.heatmap.set_matrix(self._weights(), result.attention.mask, labels)
+        self.heatmap.cursor = (self.query, self.key)
+        self._describe()
+
+    def select_token(self, index: int | None) -> None:
+        if self.result is None or index is None or index >= self.result.n_used:
+            return
+        self.query = index
+        self.heatmap.cursor = (index, self.key)
+
+    def select_cell(self, query: int, key: int) -> None:
+        """Put the cell cursor on (query, key), e.g. a masked cell a lesson wants to show."""
+        self.key = key
+        self.select_token(query)
+
+    @on(AttentionHeatmap.CellSelected)
+    def _cell_selected(self, event: AttentionHeatmap.CellSelected) -> None:
+        event.stop()
+        moved_row = event.row != self.query
+        self.query, self.key = event.row, event.col
+        self._describe()
+        if moved_row:
+            self.post_message(TokenSelected(event.row))
+
+    def _weights(self) -> np.ndarray:
+        """(T, T) weights of the shown head, or their mean over heads."""
+        weights = self.result.attention.weights
+        return weights.mean(axis=0) if self.average else weights[self.head]
+
+    def action_toggle_average(self) -> None:
+        self.average = not self.average
+        if self.result is not None and self.result.n_used:
+            self._draw_matrix()
+
+    def action_next_head(self) -> None:
+        self._change_head(+1)
+
+    def action_previous_head(self) -> None:
+        self._change_head(-1)
+
+    def _change_head(self, step: int) -> None:
+        if self.result is None or self.result.n_used == 0:
+            return
+        self.head = (self.head + step) % self.result.attention.heads
+        self.average = False
+        self._draw_matrix()
+
+    def _describe(self) -> None:
+        result = self.result
+        if result is None or result.n_used == 0:
+            return
+        attention = result.attention
+        head_dim = result.settings.dim // result.settings.heads
+        q, k = self.query, self.key
+        piece = result.tokens.piece
+        weight = float(self._weights()[q, k])
+        masked = bool(attention.mask[q, k])
+        scaling = f"scores ÷ √{head_dim}" if attention.scaled else "scores not scaled"
+        cell = f"q#{q} {visible_piece(piece(q))!r} → k#{k} {visible_piece(piece(k))!r}: "
+        cell += "masked (0)" if masked else f"{weight:.4f}"
+        heads = (
+            f"mean of {attention.heads} heads" if self.average else f"head {self.head + 1}/{attention.heads}"
+        )
+        self.query_one("#attention-info", Static).update(
+            f"layer {attention.layer + 1}/{attention.layers} · {heads} · causal mask "
+            f"{'on' if attention.causal else 'off'} · {scaling} · {cell}",
+            layout=False,
+        )
+        # A fixed-size line: repaint it without a layout pass over the whole screen.
+        self.query_one("#attention-bars", PlainLines).set_lines(self._bars(q))
+
+    def _bars(self, query: int) -> list[str]:
+        result = self.result
+        assert result is not None
+        weights = self._weights()[query, : result.n_used]
+        visible = max(1, self.query_one("#attention-bars").size.height - 2)
+        order = np.argsort(-weights, kind="stable")[:visible]
+        lines = [f"query #{query} {visible_piece(result.tokens.piece(query))[:16]!r}: top keys"]
+        for key in order:
+            if weights[key] <= 0:
+                break
+            label = visible_piece(result.tokens.piece(int(key)))[:8]
+            lines.append(f"{key:>4} {label:<8} {bar(float(weights[key]), 18)} {weights[key]:.3f}")
+        shown = len(lines) - 1
+        attended = int(np.count_nonzero(weights))
+        if shown < attended:
+            lines.append(f"({shown} of {attended} keys; entropy {_entropy(weights):.2f} bits)")
+        return lines
+
+
+def _entropy(weights: np.ndarray) -> float:
+    nonzero = weights[weights > 0]
+    return float(-(nonzero * np.log2(nonzero)).sum()) if nonzero.size else math.nan

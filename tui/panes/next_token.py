@@ -1,0 +1,246 @@
+"""The Next-token pane: what a loaded model predicts after the selected token, and sampling from it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from engine.errors import UserError
+from engine.tokenize.tokens import id_piece
+from tui.formatting.pieces import visible_piece
+from tui.panes.attention import bar
+from tui.panes.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab
+
+if TYPE_CHECKING:
+    from engine.pipeline.results import PipelineResult
+
+NO_MODEL = (
+    "No model is loaded: these weights are random, so their predictions would be noise.\n\n"
+    "F6 picks a model (GPT-2 weights you have, or a tiny model you trained), "
+    "F7 trains a tiny one on this machine in about a minute."
+)
+TOP_SHOWN = 12
+TEMPERATURES = (0.0, 0.2, 0.5, 0.7, 1.0, 1.3, 1.6, 2.0)
+TOP_KS = (None, 1, 3, 5, 10, 20, 40, 100)
+TOP_PS = (None, 0.5, 0.75, 0.9, 0.95)
+
+
+def _step(values: tuple, current, delta: int):
+    index = values.index(current) if current in values else 0
+    return values[max(0, min(len(values) - 1, index + delta))]
+
+
+class NextTokenPane(VerticalScroll, can_focus=True):
+    """The model's distribution over the next token, reshaped live by temperature, top-k and top-p.
+
+    Bindings:
+        t / T: Lower / raise the temperature (0 = greedy).
+        k / K: Fewer / more candidates kept (top-k).
+        u / U: Smaller / larger nucleus (top-p).
+        r: Draw again (new seed).
+        a: Append a token drawn after the last token to the text.
+        h: Sampling lab: N draws next to the probabilities, with each id's logit trace.
+        [ / ]: Fewer / more draws in the lab.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "temperature(-1)", "Temp -", id="next.temperature_down"),
+        Binding("T", "temperature(1)", "Temp +", id="next.temperature_up"),
+        Binding("k", "top_k(-1)", "Top-k -", id="next.top_k_down"),
+        Binding("K", "top_k(1)", "Top-k +", id="next.top_k_up"),
+        Binding("u", "top_p(-1)", "Top-p -", id="next.top_p_down"),
+        Binding("U", "top_p(1)", "Top-p +", id="next.top_p_up"),
+        Binding("r", "redraw", "Redraw", id="next.redraw"),
+        Binding("a", "append", "Append token", id="next.append"),
+        Binding("h", "toggle_lab", "Sampling lab", id="next.sampling_lab"),
+        Binding("left_square_bracket", "lab_size(-1)", "Fewer draws", id="next.lab_fewer", key_display="["),
+        Binding("right_square_bracket", "lab_size(1)", "More draws", id="next.lab_more", key_display="]"),
+    ]
+    DEFAULT_CSS = """
+    NextTokenPane { height: 1fr; padding: 0 1; }
+    """
+
+    class AppendToken(Message):
+        """Append `data` (the drawn token's bytes) to the text."""
+
+        def __init__(self, data: bytes, token_id: int) -> None:
+            super().__init__()
+            self.data, self.token_id = data, token_id
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.result: PipelineResult | None = None
+        self.position: int | None = None
+        self.temperature = 1.0
+        self.top_k: int | None = None
+        self.top_p: float | None = None
+        self.draw = 0
+        self.seed = 0
+        self.lab = False
+        self.lab_size = 1_000
+
+    def compose(self):
+        yield Static("", id="next-body")
+
+    def show_result(self, result: PipelineResult) -> None:
+        self.result = result
+        self.seed = result.settings.seed
+        self._draw()
+
+    def show_message(self, message: str) -> None:
+        self.result = None
+        self.query_one("#next-body", Static).update(Text(message, style="italic"))
+
+    def select_token(self, index: int | None) -> None:
+        self.position = index
+        self._draw()
+
+    def set_palette(self, palette_name: str, mono: bool) -> None:
+        """Bars are characters, so colour does not matter here."""
+
+    def action_temperature(self, delta: int) -> None:
+        self.temperature = _step(TEMPERATURES, self.temperature, delta)
+        self._draw()
+
+    def action_top_k(self, delta: int) -> None:
+        self.top_k = _step(TOP_KS, self.top_k, delta)
+        self._draw()
+
+    def action_top_p(self, delta: int) -> None:
+        self.top_p = _step(TOP_PS, self.top_p, delta)
+        self._draw()
+
+    def action_redraw(self) -> None:
+        self.draw += 1
+        self._draw()
+
+    def on_resize(self) -> None:
+        if self.lab:
+            self._draw()  # the lab's bars take the width there is; the same seed gives the same draws
+
+    def action_toggle_lab(self) -> None:
+        """Switch between the list of likely tokens and the sampling lab."""
+        self.lab = not self.lab
+        if self.lab and self.result is not None and self.result.next_token is None:
+            self.app.notify(
+                "the sampling lab needs a model: F6 picks one, F7 trains a tiny one", severity="warning"
+            )
+        self._draw()
+
+    def action_lab_size(self, delta: int) -> None:
+        self.lab_size = _step(LAB_SIZES, self.lab_size, delta)
+        self.lab = True  # changing N only makes sense in the lab: open it
+        self._draw()
+
+    def action_append(self) -> None:
+        """Draw after the last token, as generation does, and ask the app to append it."""
+        result = self.result
+        if result is None or result.next_token is None or result.n_used == 0:
+            self.app.notify("load or train a model first (F6 / F7)", severity="warning")
+            return
+        token_id, _ = self._choose(result.n_used - 1)
+        if token_id < 0:
+            self.app.notify("drew <|unk|>, which has no text: press a again", severity="warning")
+        else:
+            data = self._tokenizer().token_bytes(token_id)
+            self.post_message(self.AppendToken(data, token_id))
+        self.draw += 1
+
+    def _tokenizer(self):
+        from engine.tokenize.registry import tokenizer_for
+
+        return tokenizer_for(self.result.settings)
+
+    def _distribution(self, position: int):
+        from engine.sampling.distribution import next_token_distribution
+
+        prediction = self.result.next_token
+        return next_token_distribution(
+            prediction.logits_at(position),
+            temperature=self.temperature,
+            top_k=self.top_k,
+            top_p=self.top_p,
+            suppressed=prediction.suppressed,
+        )
+
+    def _choose(self, position: int) -> tuple[int, object]:
+        from engine.sampling.distribution import sample
+
+        distribution = self._distribution(position)
+        # Seeded by the settings' seed, the draw number and the position: the same keys give the same draw.
+        generator = np.random.default_rng([self.seed, self.draw, position])
+        row = sample(distribution, generator)
+        return self.result.next_token.token_id(row), distribution
+
+    def _draw(self) -> None:
+        result = self.result
+        body = self.query_one("#next-body", Static)
+        if result is None:
+            return
+        if result.next_token is None:
+            body.update(Text(NO_MODEL))
+            return
+        if result.n_used == 0:
+            body.update(Text("Type some text: the model predicts what follows it."))
+            return
+        position = min(self.position if self.position is not None else result.n_used - 1, result.n_used - 1)
+        try:
+            chosen, distribution = self._choose(position)
+        except UserError as error:
+            body.update(Text(str(error), style="bold"))
+            return
+        tokenizer = self._tokenizer()
+        piece = visible_piece(result.tokens.piece(position))
+
+        def label(token_id: int) -> str:
+            return visible_piece(id_piece(tokenizer.token_bytes, token_id))
+
+        heading = f"after {piece!r} (token #{position}) · {result.model.name if result.model else ''}"
+        if self.lab:
+            from engine.sampling.lab import draw_many, trace
+
+            # The lab's seed is the settings' seed plus the draw number: `r` draws a fresh set.
+            draws = draw_many(distribution, self.lab_size, self.seed + self.draw)
+
+            def row_label(row: int) -> str:
+                return label(result.next_token.token_id(row))
+
+            width = self.content_size.width or 100  # 0 before the first layout
+            body.update(render_lab(draws, trace(draws, LAB_ROWS), row_label, heading, width))
+            return
+        text = Text()
+        text.append(f"{heading}\n", style="bold")
+        top_p = "off" if self.top_p is None else f"{self.top_p:.2f}"
+        text.append(
+            f"temperature {self.temperature:g}{' (greedy)' if distribution.greedy else ''} · "
+            f"top-k {self.top_k or 'off'} · top-p {top_p}\n\n"
+        )
+        order = np.argsort(-distribution.probs, kind="stable")[:TOP_SHOWN]
+        for rank, row in enumerate(order, start=1):
+            probability = float(distribution.probs[row])
+            if probability <= 0 and rank > 1:
+                break
+            token_id = result.next_token.token_id(int(row))
+            style = "reverse" if token_id == chosen else ""
+            text.append(f"{rank:>3} {label(token_id)[:14]:<14} ", style=style)
+            text.append(f"{bar(probability, 30)} {probability:7.2%}  id {token_id}\n")
+        kept = int(np.count_nonzero(distribution.probs))
+        text.append(f"\n{kept:,} of {len(distribution.probs):,} tokens can be drawn · ")
+        text.append(f"drawn (seeded): {label(chosen)!r}\n", style="bold")
+        if position == result.n_used - 1:
+            following = "the end of the text"
+        else:
+            following = repr(visible_piece(result.tokens.piece(position + 1)))
+        text.append(f"the text continues with {following}\n\n", style="dim")
+        text.append(
+            "t/T temperature · k/K top-k · u/U top-p · r redraw · a append a token at the end · "
+            "h sampling lab",
+            style="dim",
+        )
+        body.update(text)

@@ -1,0 +1,488 @@
+"""Position vectors as waves, and why attention divides its scores by √d, on the user's numbers.
+
+Two plots side by side (stacked when the pane is narrow), drawn with plotext through
+`textual-plotext`:
+
+1. A few dimensions of the position vectors over a window of positions: the sinusoidal
+   encodings (each pair of dimensions is a wave of its own wavelength) or, after `w`, the learned
+   embeddings, which are random noise until a model is trained.
+2. The softmax over keys of the selected query's attention scores, with and without dividing by
+   √(head size): without it the distribution is sharper, closer to one-hot.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical
+from textual.reactive import reactive
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from tui.messages import TokenSelected
+
+if TYPE_CHECKING:
+    from textual_plotext.plot import Plot
+
+    from engine.pipeline.results import PipelineResult
+
+POSITION_KINDS = ("sinusoidal", "learned")
+"""The position vectors the first plot can show, in the order `w` cycles through them."""
+WINDOW = 64
+"""Positions shown at once: enough for several periods of the fast waves, few enough to see them."""
+LOW_DIMS = (0, 1, 2, 3)
+"""Dimensions always plotted (where the vectors have them): the fastest waves."""
+MAX_BARS = 24
+"""Rows with at most this many keys are drawn as bars; longer rows as points."""
+NARROW = 80
+"""Below this many cells wide the plots are stacked instead of side by side."""
+COMPACT = 14
+"""Plots less than this many lines high drop their frame, x ticks and x label to keep room for data."""
+TICK_EVERY = 16
+"""Positions between ticks on the position plot."""
+COLOR_THEME = "textual-default"
+"""plotext theme in colour: no canvas colour (the widget's own background and text colour show
+through, so it suits dark and light themes) and distinct colours for the series."""
+MONO_THEME = "clear"
+"""plotext theme in mono mode: no colours at all."""
+MONO_MARKERS = ("•", "+", "x", "o", "*")
+"""One marker per line in mono mode, since the lines cannot differ by colour."""
+MONO_BARS = ("█", "░")
+"""Bar fills for (unscaled, scaled) in mono mode."""
+
+_MOVE = Binding.Group("Move")
+
+
+def sinusoidal_numpy(n_positions: int, dim: int, base: float = 10000.0) -> np.ndarray:
+    """The fixed sinusoidal encodings, as `engine.nn.positions.sinusoidal_positions` computes them.
+
+    PE[p, 2i] = sin(p / base^(2i/dim)) and PE[p, 2i+1] = cos(p / base^(2i/dim)). The engine's
+    version needs torch, which the app must not import; this one lets the pane draw positions
+    past the end of a short text.
+
+    Args:
+        n_positions: Positions 0 to n_positions - 1.
+        dim: Vector size (odd sizes end with a sine).
+        base: The wavelength scale (10,000 in the original Transformer).
+
+    Returns:
+        Float32 array, shape (n_positions, dim).
+    """
+    positions = np.arange(n_positions, dtype=np.float64)[:, None]
+    pair_index = np.arange(0, dim, 2, dtype=np.float64)
+    angles = positions / base ** (pair_index / dim)  # (n_positions, ceil(dim/2))
+    encoding = np.empty((n_positions, dim), dtype=np.float64)
+    encoding[:, 0::2] = np.sin(angles)
+    encoding[:, 1::2] = np.cos(angles[:, : dim // 2])
+    return encoding.astype(np.float32)
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    """Softmax of a 1-D array, in float64."""
+    exps = np.exp(scores - scores.max())
+    return exps / exps.sum()
+
+
+def scaling_comparison(result: PipelineResult, query: int, head: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The attention of one query over its keys, without and with dividing the scores by √d.
+
+    Uses the pipeline's own scores, whichever way they were computed: when `result.attention`
+    is scaled its scores are multiplied back by √d to get the raw dot products.
+
+    Args:
+        result: A pipeline result with at least `query + 1` used tokens.
+        query: The query token.
+        head: The attention head.
+
+    Returns:
+        (unscaled, scaled): float64 softmax weights over the keys the query sees (keys
+        0..query under the causal mask, all keys without it); each sums to 1.
+
+    Raises:
+        IndexError: If the query or the head is out of range.
+    """
+    attention = result.attention
+    heads, tokens, _ = attention.scores.shape
+    if not 0 <= query < tokens:
+        raise IndexError(f"query {query} is outside the {tokens} attended tokens")
+    if not 0 <= head < heads:
+        raise IndexError(f"head {head} is outside the {heads} heads")
+    scores = attention.scores[head, query].astype(np.float64)
+    if attention.causal:
+        scores = scores[: query + 1]
+    root = math.sqrt(result.settings.dim // result.settings.heads)
+    unscaled = scores * root if attention.scaled else scores
+    return _softmax(unscaled), _softmax(unscaled / root)
+
+
+def plotted_dims(dim: int) -> list[int]:
+    """The dimensions the first plot shows: the four fastest, and one from the middle.
+
+    The middle one is even (a sine): at 2i/dim ≈ 1/2 its wavelength is about 2π·100 positions
+    for any dim, so it shows as a slow rise beside the fast waves.
+    """
+    return sorted({d for d in LOW_DIMS if d < dim} | {dim // 2 // 2 * 2})
+
+
+def position_window(n_used: int, query: int, extend: bool) -> range:
+    """The positions the first plot shows: up to `WINDOW` of them around the query.
+
+    Args:
+        n_used: Positions that belong to the text.
+        query: The selected position, kept inside the window.
+        extend: Whether positions past the text may be shown (sinusoidal encodings have a
+            formula for every position; learned embeddings only exist for the text's).
+    """
+    start = min(max(query - WINDOW // 2, 0), max(n_used - WINDOW, 0))
+    stop = start + WINDOW if extend else min(start + WINDOW, n_used)
+    return range(start, stop)
+
+
+class TitledPlot(Vertical):
+    """A plotext plot under a one-line title.
+
+    The title is a Textual line in the theme's text colour, cut with "…" when the plot is
+    narrow; a plotext title that does not fit is dropped altogether.
+    """
+
+    DEFAULT_CSS = """
+    TitledPlot {
+        width: 1fr;
+        height: 1fr;
+        & > .titled-plot--title {
+            width: 1fr;
+            height: 1;
+            text-align: center;
+            text-wrap: nowrap;
+            text-overflow: ellipsis;
+            text-style: bold;
+            color: $text;
+        }
+        & > PlotextPlot { background: $surface; color: $text; }
+    }
+    """
+
+    def __init__(self, *, classes: str | None = None) -> None:
+        """Create an empty plot with no title.
+
+        Args:
+            classes: The CSS classes of the widget.
+        """
+        super().__init__(classes=classes)
+        self.heading = Static("", classes="titled-plot--title", markup=False)
+        """The title line."""
+        self.plot = PlotextPlot()
+        """The plot; draw on `self.plot.plt`."""
+
+    def compose(self) -> ComposeResult:
+        """The title, then the plot."""
+        yield self.heading
+        yield self.plot
+
+
+class PositionsPane(Container, can_focus=True):
+    """Position vectors and the effect of scaling attention scores, for the selected token.
+
+    The selected token is marked on the position plot and is the query whose attention the
+    second plot shows (the last attended token when nothing is selected). With fewer than
+    `WINDOW` tokens the sinusoidal plot runs on past the text so its waves are visible; with
+    more it shows the `WINDOW` positions around the selected token.
+
+    The pane has no cursor of its own, but when focused the arrow keys move the selection to the
+    previous or next token and post `TokenSelected`.
+
+    Bindings:
+        w: Switch the position plot between sinusoidal encodings and learned embeddings.
+        left, h: Select the previous token.
+        right, l: Select the next token.
+        home, g: Select the first token.
+        end, G: Select the last attended token.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "toggle_kind", "Learned/sinusoidal", id="positions.kind"),
+        Binding("left,h", "previous_token", "Previous", id="positions.previous", group=_MOVE),
+        Binding("right,l", "next_token", "Next", id="positions.next", group=_MOVE),
+        Binding("home,g", "first_token", "First", id="positions.first"),
+        Binding("end,G", "last_token", "Last", id="positions.last"),
+    ]
+
+    DEFAULT_CSS = """
+    PositionsPane {
+        layout: horizontal;
+        width: 1fr;
+        height: 1fr;
+        background: $surface;
+        &.-narrow { layout: vertical; }
+        & > .positions-pane--message {
+            width: 1fr;
+            height: 1fr;
+            padding: 0 1;
+            color: $text-muted;
+            text-style: italic;
+            display: none;
+        }
+        &.-message > .positions-pane--message { display: block; }
+        &.-message > TitledPlot { display: none; }
+    }
+    """
+
+    kind: reactive[str] = reactive("sinusoidal")
+    """Which position vectors the first plot shows: "sinusoidal" or "learned"."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        palette: str = "viridis",
+        mono: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        """Create the pane, showing `message` until the first result.
+
+        Args:
+            message: What to show until `show_result` is called.
+            palette: A heatmap palette name (see `set_palette`).
+            mono: Draw without colours (see `set_palette`).
+            name: The name of the widget.
+            id: The ID of the widget in the DOM.
+            classes: The CSS classes of the widget.
+            disabled: Whether the widget is disabled.
+        """
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._message = Static(message, classes="positions-pane--message", markup=False)
+        self._encodings = TitledPlot(classes="positions-pane--encodings")
+        self._scaling = TitledPlot(classes="positions-pane--scaling")
+        self._result: PipelineResult | None = None
+        self._selected: int | None = None
+        self._mono = False
+        self._compact = False
+        self.set_class(True, "-message")
+        self.set_palette(palette, mono)
+
+    def compose(self) -> ComposeResult:
+        """The message, then the two plots."""
+        yield self._message
+        yield self._encodings
+        yield self._scaling
+
+    @property
+    def query_token(self) -> int | None:
+        """The token whose attention is plotted: the selection if it was attended, else the last
+        attended token; None without tokens."""
+        if self._result is None or self._result.n_used == 0:
+            return None
+        last = self._result.n_used - 1
+        return last if self._selected is None else min(self._selected, last)
+
+    def show_result(self, result: PipelineResult) -> None:
+        """Plot a new result, keeping the selection if the text still has that token.
+
+        Args:
+            result: The pipeline's output.
+        """
+        if self._selected is not None and self._selected >= len(result.tokens):
+            self._selected = None
+        if result.n_used == 0:
+            self.show_message("No tokens to place: type some text.")
+            return
+        self._result = result
+        self.set_class(False, "-message")
+        self._draw()
+
+    def show_message(self, message: str) -> None:
+        """Hide the plots and show `message` (no data yet, or an error).
+
+        Args:
+            message: Plain text.
+        """
+        self._result = None
+        self._message.update(message)
+        self.set_class(True, "-message")
+
+    def select_token(self, index: int | None) -> None:
+        """Mark token `index` and plot its attention; does not post `TokenSelected`.
+
+        Args:
+            index: A token index, or None for no selection.
+        """
+        self._selected = index
+        if self._result is not None:
+            self._draw()
+
+    def set_palette(self, palette_name: str, mono: bool) -> None:
+        """Draw in colour or without.
+
+        The series of a line plot need colours that differ from each other, not a sequential
+        ramp, so `palette_name` is not used: in colour the plots take distinct series colours
+        on the widget's own background; in mono mode there are no colours, and the series
+        differ by marker character instead.
+
+        Args:
+            palette_name: The heatmap palette (unused here).
+            mono: No colours (NO_COLOR or 16-colour terminals).
+        """
+        del palette_name
+        self._mono = mono
+        for titled in (self._encodings, self._scaling):
+            titled.plot.set_reactive(PlotextPlot.theme, self._theme)
+        if self._result is not None:
+            self._draw()
+
+    def validate_kind(self, kind: str) -> str:
+        """Accept only the kinds in `POSITION_KINDS`."""
+        if kind not in POSITION_KINDS:
+            raise ValueError(f"position kind must be one of {', '.join(POSITION_KINDS)}")
+        return kind
+
+    def watch_kind(self) -> None:
+        """Redraw the position plot with the other vectors."""
+        if self._result is not None:
+            self._draw_positions(self._result)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Stack the plots when the pane is narrow; make them compact when they would be short."""
+        narrow = event.size.width < NARROW
+        self.set_class(narrow, "-narrow")
+        column = event.size.height // 2 if narrow else event.size.height
+        compact = column - 1 < COMPACT  # one line of each column is the title
+        if compact != self._compact:
+            self._compact = compact
+            if self._result is not None:
+                self._draw()
+
+    def action_toggle_kind(self) -> None:
+        """Switch between sinusoidal encodings and learned embeddings."""
+        index = POSITION_KINDS.index(self.kind)
+        self.kind = POSITION_KINDS[(index + 1) % len(POSITION_KINDS)]
+
+    def action_previous_token(self) -> None:
+        """Select the previous token."""
+        self._step(-1)
+
+    def action_next_token(self) -> None:
+        """Select the next token."""
+        self._step(1)
+
+    def action_first_token(self) -> None:
+        """Select the first token."""
+        self._step(-(self.query_token or 0))
+
+    def action_last_token(self) -> None:
+        """Select the last attended token."""
+        if self._result is not None and self.query_token is not None:
+            self._step(self._result.n_used - 1 - self.query_token)
+
+    def _step(self, delta: int) -> None:
+        """Move the selection by `delta` attended tokens and announce it."""
+        query = self.query_token
+        if query is None or self._result is None:
+            return
+        target = min(max(query + delta, 0), self._result.n_used - 1)
+        if target == self._selected:
+            return
+        self.select_token(target)
+        self.post_message(TokenSelected(target))
+
+    def _draw(self) -> None:
+        """Redraw both plots from the current result."""
+        assert self._result is not None
+        self._draw_positions(self._result)
+        self._draw_scaling(self._result)
+
+    @property
+    def _theme(self) -> str:
+        """The plotext theme for the current mode."""
+        return MONO_THEME if self._mono else COLOR_THEME
+
+    def _clear(self, titled: TitledPlot) -> Plot:
+        """Empty a plot and set its theme, which fixes the colours of the series plotted next."""
+        plt = titled.plot.plt
+        plt.clear_figure()
+        plt.theme(self._theme)
+        return plt
+
+    def _markers(self, count: int) -> list[str | None]:
+        """Line markers: plotext's default in colour, distinct characters in mono mode."""
+        if self._mono:
+            return [MONO_MARKERS[i % len(MONO_MARKERS)] for i in range(count)]
+        return [None] * count
+
+    def _finish(self, titled: TitledPlot, title: str, xlabel: str, xticks: range | None = None) -> None:
+        """Set the title and x label (in compact mode drop the frame, ticks and label); repaint."""
+        titled.heading.update(title)
+        plt = titled.plot.plt
+        if self._compact:
+            plt.frame(False)
+            plt.xticks([])
+        else:
+            plt.xlabel(xlabel)
+            if xticks is not None:
+                plt.xticks(list(xticks))
+        titled.plot.refresh()
+
+    def _draw_positions(self, result: PipelineResult) -> None:
+        """Plot a few dimensions of the position vectors, marking the query's position."""
+        query = self.query_token
+        assert query is not None
+        n_used, dim = result.n_used, result.settings.dim
+        sinusoidal = self.kind == "sinusoidal"
+        window = position_window(n_used, query, extend=sinusoidal)
+        if sinusoidal:
+            table = result.embedded.sinusoidal_positions[:n_used]
+            if window.stop > n_used:
+                # Past the text, from the same formula (the engine only returns the used rows).
+                table = np.concatenate([table, sinusoidal_numpy(window.stop, dim)[n_used:]])
+            title = "Sinusoidal position encodings"
+        else:
+            table = result.embedded.learned_positions
+            title = "Learned positions (random until trained)"
+        values = table[window.start : window.stop]
+        dims = plotted_dims(dim)
+        positions = list(window)
+        plt = self._clear(self._encodings)
+        for d, marker in zip(dims, self._markers(len(dims)), strict=True):
+            wave = f" ({'cos' if d % 2 else 'sin'})" if sinusoidal else ""
+            plt.plot(positions, values[:, d].tolist(), marker=marker, label=f"dim {d}{wave}")
+        plt.vertical_line(query)
+        if sinusoidal:
+            plt.ylim(-1, 1)
+        first_tick = -(-window.start // TICK_EVERY) * TICK_EVERY
+        self._finish(
+            self._encodings,
+            title,
+            f"position (text: 0–{n_used - 1}, marked: {query})",
+            range(first_tick, window.stop, TICK_EVERY),
+        )
+
+    def _draw_scaling(self, result: PipelineResult) -> None:
+        """Plot the query's attention over its keys with and without dividing by √d."""
+        query = self.query_token
+        assert query is not None
+        unscaled, scaled = scaling_comparison(result, query)
+        head_dim = result.settings.dim // result.settings.heads
+        keys = list(range(len(unscaled)))
+        series = [unscaled.tolist(), scaled.tolist()]
+        labels = ["unscaled", "scaled"]
+        plt = self._clear(self._scaling)
+        if len(keys) <= MAX_BARS:
+            markers = list(MONO_BARS) if self._mono else None
+            plt.multiple_bar(keys, series, marker=markers, labels=labels)
+        else:
+            # Points, not lines: plotext draws a line through 1,000 points several times slower.
+            for values, label, marker in zip(series, labels, self._markers(2), strict=True):
+                plt.scatter(keys, values, marker=marker, label=label)
+        plt.ylim(0, max(unscaled.max(), scaled.max()))
+        if len(keys) == 1:
+            title = f"Why ÷√d? query {query} sees only itself: weight 1 either way"
+        else:
+            title = f"Why ÷√d? max {unscaled.max():.2f} unscaled vs {scaled.max():.2f} scaled"
+        self._finish(self._scaling, title, f"key (query {query}, head 0, d={head_dim})")

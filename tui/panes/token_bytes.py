@@ -1,0 +1,149 @@
+"""The bytes of the selected token: hex, the characters they come from, and mid-character cuts.
+
+Shown beside the token table. Byte-level BPE works on UTF-8 bytes, so a token may hold only
+part of a character (gpt2 cuts `ち`, e3 81 a1, into e3 81 and a1); this box says which bytes of
+which character the selected token holds. It follows the pane contract like a tab's pane.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from engine.tokenize.token_bytes import TokenBytes, token_bytes_of
+from tui.formatting.pieces import visible_piece
+
+if TYPE_CHECKING:
+    from engine.pipeline.results import PipelineResult
+
+CHARS_SHOWN = 12
+"""Characters of one token described; a longer token (a whole word or line) says how many more."""
+
+
+def describe(detail: TokenBytes, marks: bool = True) -> Text:
+    """The byte view of one token as text (styles: bold, dim and reverse only, so mono works).
+
+    Args:
+        detail: What `engine.tokenize.token_bytes.token_bytes_of` returned.
+        marks: Show whitespace as ·/↵/→ marks (else as plain spaces).
+
+    Returns:
+        Lines: the token and id, its piece, its bytes in hex, one line per character it touches
+        (code point, the character, its UTF-8 bytes with the token's own in brackets), then
+        whether it starts or ends mid-character.
+    """
+    text = Text()
+    text.append(f"token {detail.index}", style="bold")
+    text.append(f" · id {detail.token_id}\n")
+    text.append("piece  ", style="dim")
+    text.append(f"'{visible_piece(detail.piece, marks)}'\n")
+    text.append("bytes  ", style="dim")
+    text.append(detail.raw.hex(" ") or "(none)")
+    text.append(f"  ({len(detail.raw)} byte{'s' if len(detail.raw) != 1 else ''})\n", style="dim")
+    if detail.stands_for_other_text:
+        text.append("≠ these are the id's bytes, not those of the text below\n", style="italic")
+    first, end = detail.char_span
+    if end - first == 1:
+        text.append(f"character {first}\n", style="dim")
+    elif end > first:
+        text.append(f"characters {first}–{end - 1}\n", style="dim")
+    for char in detail.chars:
+        text.append(f"  U+{char.code_point:04X} '{visible_piece(char.char, marks)}'  ")
+        held_start, held_end = char.held
+        if char.whole:
+            text.append(char.utf8.hex(" "))
+        else:
+            before, held, after = (
+                char.utf8[:held_start],
+                char.utf8[held_start:held_end],
+                char.utf8[held_end:],
+            )
+            if before:
+                text.append(before.hex(" ") + " ", style="dim")
+            text.append(f"[{held.hex(' ')}]", style="bold reverse")
+            if after:
+                text.append(" " + after.hex(" "), style="dim")
+            text.append(f"  {held_end - held_start} of {len(char.utf8)} bytes", style="dim")
+        text.append("\n")
+    if detail.chars_left_out:
+        text.append(f"  … and {detail.chars_left_out} more characters\n", style="dim")
+    for label, flag in (
+        ("starts mid-character", detail.starts_mid_char),
+        ("ends mid-character", detail.ends_mid_char),
+    ):
+        text.append(f"{'◐' if flag else '·'} {label}: ")
+        text.append("yes\n" if flag else "no\n", style="bold" if flag else "dim")
+    text.rstrip()
+    return text
+
+
+class TokenBytesView(VerticalScroll, can_focus=False):
+    """The selected token's UTF-8 bytes and the characters they belong to.
+
+    Updates when the selection moves (`select_token`). Styles are text styles only, so the view
+    reads the same in mono and 16-colour terminals.
+    """
+
+    DEFAULT_CSS = """
+    TokenBytesView {
+        width: 40%;
+        max-width: 52;
+        min-width: 30;
+        height: 1fr;
+        padding: 0 1;
+        border-left: vkey $panel;
+        background: $surface;
+        & > #token-bytes-body { width: 1fr; }
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.result: PipelineResult | None = None
+        self.selected: int | None = 0
+        self.marks = True
+        self.detail: TokenBytes | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="token-bytes-body")
+
+    def show_result(self, result: PipelineResult) -> None:
+        """Describe the selected token of a new result."""
+        self.result = result
+        self._redraw()
+
+    def show_message(self, message: str) -> None:
+        """Show `message` instead of a token."""
+        self.result = None
+        self.detail = None
+        self.query_one(Static).update(Text(message, style="dim italic"))
+
+    def select_token(self, index: int | None) -> None:
+        """Describe token `index` (None: nothing selected)."""
+        self.selected = index
+        self._redraw()
+
+    def set_palette(self, palette_name: str, mono: bool) -> None:
+        """Nothing to do: the view uses text styles only."""
+
+    def set_whitespace(self, marks: bool) -> None:
+        """Show whitespace as ·/↵/→ marks, or as plain spaces."""
+        self.marks = marks
+        self._redraw()
+
+    def _redraw(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        tokens = result.tokens
+        body = self.query_one(Static)
+        if self.selected is None or not len(tokens):
+            self.detail = None
+            body.update(Text("no token selected", style="dim italic"))
+            return
+        self.detail = token_bytes_of(tokens, min(self.selected, len(tokens) - 1), limit=CHARS_SHOWN)
+        body.update(describe(self.detail, self.marks))
