@@ -1,4 +1,7 @@
-"""The positions pane: its numpy maths against the engine, and the pane in a headless app."""
+"""The positions pane: which dimensions it plots, and the pane in a headless app.
+
+The maths it draws (sinusoids, the √d comparison) is tested in tests/engine/test_analysis_*.py.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from engine.nn.positions import sinusoidal_positions
+from engine.analysis.scaling import scaling_comparison
+from engine.analysis.sinusoids import sinusoidal_table
 from engine.pipeline.results import PipelineResult
 from engine.pipeline.run import run
 from engine.settings import Settings
@@ -24,8 +28,6 @@ from tui.panes.positions import (
     PositionsPane,
     TitledPlot,
     plotted_dims,
-    scaling_comparison,
-    sinusoidal_numpy,
 )
 
 TEXT = "The quick brown fox jumps over the lazy dog."
@@ -38,59 +40,6 @@ LONG_TEXT = "one two three " * 70
 def result(text: str = TEXT, **settings: object) -> PipelineResult:
     """The pipeline's output on the CPU (dim 16, 2 heads: head size 8 by default)."""
     return run(text, Settings(device="cpu", **settings))  # type: ignore[arg-type]
-
-
-def entropy(p: np.ndarray) -> float:
-    return float(-(p * np.log(p)).sum())
-
-
-@pytest.mark.parametrize(("n_positions", "dim"), [(64, 16), (100, 7), (10, 1), (300, 64)])
-def test_sinusoidal_numpy_equals_the_engines(n_positions: int, dim: int) -> None:
-    ours = sinusoidal_numpy(n_positions, dim)
-    assert ours.shape == (n_positions, dim) and ours.dtype == np.float32
-    engine = sinusoidal_positions(n_positions, dim).numpy()
-    np.testing.assert_allclose(ours, engine, rtol=0, atol=1e-6)
-
-
-def test_scaling_comparison_gives_two_softmaxes_and_scaling_flattens_them() -> None:
-    r = result()
-    assert r.n_used == 10 and r.attention.causal and r.attention.scaled
-    for head in range(r.attention.heads):
-        for query in range(r.n_used):
-            unscaled, scaled = scaling_comparison(r, query, head)
-            assert unscaled.shape == scaled.shape == (query + 1,)
-            assert unscaled.sum() == pytest.approx(1) and scaled.sum() == pytest.approx(1)
-            # The pipeline's scores are scaled, so its weights are the scaled softmax.
-            np.testing.assert_allclose(scaled, r.attention.weights[head, query, : query + 1], atol=1e-5)
-            if query:
-                assert scaled.max() < unscaled.max()
-                assert entropy(scaled) > entropy(unscaled)
-
-
-def test_scaling_comparison_recovers_raw_scores_from_either_setting() -> None:
-    scaled_run, unscaled_run = result(), result(scaled=False)
-    for query in (1, 5, 9):
-        from_scaled = scaling_comparison(scaled_run, query)
-        from_unscaled = scaling_comparison(unscaled_run, query)
-        for a, b in zip(from_scaled, from_unscaled, strict=True):
-            np.testing.assert_allclose(a, b, atol=1e-5)
-        np.testing.assert_allclose(
-            from_unscaled[0], unscaled_run.attention.weights[0, query, : query + 1], atol=1e-5
-        )
-
-
-def test_scaling_comparison_without_the_mask_and_with_head_size_one() -> None:
-    r = result(causal=False)
-    unscaled, scaled = scaling_comparison(r, 2, head=1)
-    assert len(unscaled) == len(scaled) == r.n_used
-    np.testing.assert_allclose(scaled, r.attention.weights[1, 2], atol=1e-5)
-    # With one dimension per head, √d is 1: nothing changes.
-    unscaled, scaled = scaling_comparison(result(dim=2, heads=2), 6)
-    np.testing.assert_allclose(unscaled, scaled)
-    with pytest.raises(IndexError, match="query"):
-        scaling_comparison(r, r.n_used)
-    with pytest.raises(IndexError, match="head"):
-        scaling_comparison(r, 0, head=2)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +102,8 @@ def screen_text(app: App[None]) -> str:
 @pytest.mark.parametrize("size", [(100, 30), (40, 12)])
 def test_the_pane_plots_a_result_at_any_size(size: tuple[int, int]) -> None:
     r = result()
-    unscaled, scaled = scaling_comparison(r, r.n_used - 1)
+    comparison = scaling_comparison(r, r.n_used - 1)
+    unscaled, scaled = comparison.unscaled, comparison.scaled
     scaling_title = f"Why ÷√d? max {unscaled.max():.2f} unscaled vs {scaled.max():.2f} scaled"
 
     async def test(app: PaneApp, pilot: Pilot, pane: PositionsPane) -> None:
@@ -178,7 +128,7 @@ def test_the_pane_plots_a_result_at_any_size(size: tuple[int, int]) -> None:
         monitor = encodings(pane).plot.plt.monitor
         assert monitor.x[0] == list(range(WINDOW))
         np.testing.assert_allclose(monitor.y[0][: r.n_used], r.embedded.sinusoidal_positions[:, 0])
-        np.testing.assert_allclose(monitor.y[4], sinusoidal_numpy(WINDOW, 16)[:, 8], atol=1e-6)
+        np.testing.assert_allclose(monitor.y[4], sinusoidal_table(WINDOW, 16)[:, 8], atol=1e-6)
         assert monitor.vcoord[0] == [r.n_used - 1]
         text = screen_text(app)
         assert "Sinusoidal position encodings" in text
@@ -223,7 +173,8 @@ def test_select_token_moves_the_marker_and_the_query_without_posting() -> None:
         pane.select_token(3)
         await pilot.pause()
         assert encodings(pane).plot.plt.monitor.vcoord[0] == [3]
-        unscaled, scaled = scaling_comparison(r, 3)
+        comparison = scaling_comparison(r, 3)
+        unscaled, scaled = comparison.unscaled, comparison.scaled
         assert str(scaling(pane).heading.content).endswith(
             f"max {unscaled.max():.2f} unscaled vs {scaled.max():.2f} scaled"
         )

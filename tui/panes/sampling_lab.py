@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
 from rich.text import Text
 
+from engine.analysis.draws import drawable_count
 from tui.formatting.histogram import percent
 from tui.panes.attention import bar
 
@@ -29,7 +29,7 @@ def fit_lines(draws: Draws) -> str:
 
     probs = draws.distribution.probs
     test = chi_square(draws.counts, probs)
-    if np.count_nonzero(probs) == 1:
+    if drawable_count(probs) == 1:
         return "only one token can be drawn, so every draw is that token"
     if test.p_value is None:
         return (
