@@ -12,16 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from engine.errors import CorpusError
+from engine.errors import CorpusError, Hint
 
-LATIN1_HINT = "if it is Latin-1 (ISO-8859-1) text, pass --latin1 to read it as such"
+LATIN1_HINT = Hint(setting="latin1", purpose="to read it as Latin-1 (ISO-8859-1) text, if that is what it is")
 BLOCK_SIZE = 1 << 20  # bytes read at a time when a file is streamed
 
 
 def not_utf8_error(what: str, byte: int, offset: int) -> CorpusError:
     """The error for text that is not UTF-8: the first bad byte, where it is, and the way out."""
     return CorpusError(
-        f"{what} is not UTF-8 text (invalid byte 0x{byte:02X} at byte offset {offset}); {LATIN1_HINT}"
+        f"{what} is not UTF-8 text (invalid byte 0x{byte:02X} at byte offset {offset})", LATIN1_HINT
     )
 
 

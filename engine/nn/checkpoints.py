@@ -29,7 +29,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from engine.errors import WeightsError
+from engine.errors import Hint, WeightsError
 from engine.nn.device import format_bytes, free_memory
 from engine.nn.model import GPT, GPTConfig
 
@@ -434,7 +434,11 @@ def _check_fits(layout: dict[str, tuple[str, tuple[int, ...]]], path: Path, devi
         free = free_memory(device)
         if free is not None and needed > free:
             raise WeightsError(
-                f"{size} but {device} has {format_bytes(free)} free; use --device cpu, or a smaller model"
+                f"{size} but {device} has {format_bytes(free)} free",
+                (
+                    Hint(setting="device", value="cpu"),
+                    Hint(setting="weights", purpose="with a smaller model"),
+                ),
             )
     free = free_memory("cpu")
     if free is not None and needed > free:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.errors import DeviceError
+from engine.errors import DeviceError, Hint
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+# What to ask for instead when a requested accelerator is missing.
+_OTHER_DEVICES = (Hint(setting="device", value="auto"), Hint(setting="device", value="cpu"))
 
 
 @dataclass(frozen=True)
@@ -96,17 +98,16 @@ def pick_device(requested: str = "auto") -> DeviceInfo:
     if requested == "cuda":
         if not torch.cuda.is_available():
             raise DeviceError(
-                "--device cuda was requested but CUDA is not available "
-                f"({version} was built {'with' if torch.version.cuda else 'without'} CUDA); "
-                "use --device auto or --device cpu"
+                "the cuda device was requested but CUDA is not available "
+                f"({version} was built {'with' if torch.version.cuda else 'without'} CUDA)",
+                _OTHER_DEVICES,
             )
         index = torch.cuda.current_device()
         return DeviceInfo(f"cuda:{index}", f"cuda:{index} {torch.cuda.get_device_name(index)} · {version}")
     if requested == "mps":
         if not _mps_available():
             raise DeviceError(
-                "--device mps was requested but Apple's Metal backend is not available here; "
-                "use --device auto or --device cpu"
+                "the mps device was requested but Apple's Metal backend is not available here", _OTHER_DEVICES
             )
         return DeviceInfo("mps", f"mps (Apple GPU) · {version}")
     threads = torch.get_num_threads()

@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from engine.errors import SettingsError
+from engine.errors import Hint, SettingsError
 from engine.nn.attention import causal_mask
 from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.nn.embeddings import embed_tokens
@@ -67,10 +67,11 @@ def _check_random_weights_fit(vocab_size: int, settings: Settings, n_used: int, 
         free = free_memory(place)
         if free is not None and needed > free:
             raise SettingsError(
-                f"--dim {dim:,} and --context {settings.context:,} need about {format_bytes(needed)} "
-                f"(a {vocab_size:,} × {dim:,} token table, {settings.context:,} positions, {heads} attention "
-                f"map(s) of {n_used:,} × {n_used:,} tokens) but {place} has {format_bytes(free)} free; "
-                "lower --dim or --context"
+                f"an embedding size of {dim:,} and a context of {settings.context:,} need about "
+                f"{format_bytes(needed)} (a {vocab_size:,} × {dim:,} token table, {settings.context:,} "
+                f"positions, {heads} attention map(s) of {n_used:,} × {n_used:,} tokens) but {place} has "
+                f"{format_bytes(free)} free",
+                (Hint(setting="dim", lower=True), Hint(setting="context", lower=True)),
             )
 
 

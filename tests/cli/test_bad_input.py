@@ -26,6 +26,7 @@ import engine.inputs
 import engine.nn.checkpoints
 import engine.nn.device
 import engine.pipeline.run
+import tui.cli.tokenize
 import tui.formatting.token_listing
 from engine.errors import WeightsError
 from engine.nn.checkpoints import load_weights, save_checkpoint
@@ -34,8 +35,8 @@ from engine.tokenize.bpe import SPECS, load_encoding
 from engine.tokenize.registry import BPE_ENCODINGS, get_tokenizer, sample_text
 from engine.tokenize.streaming import safe_chunks
 from tests.cli.helpers import run_cli
-from tui import cli
 from tui.cli import main
+from tui.cli.hints import cli_message
 
 
 def _assert_error(code: int, out: str, err: str, fragment: str, as_json: bool = False) -> None:
@@ -311,15 +312,16 @@ def test_a_model_too_large_for_free_memory_is_refused_before_loading(capsys, che
     code, out, err = run_cli(capsys, "inspect", "--weights", str(checkpoint), "x")
     _assert_error(code, out, err, "the model has 1M parameters (3.2 MB as float32) but only 1.0 MB of memory")
     # On a GPU the way out is the CPU; the check runs before anything is moved to the device.
-    with pytest.raises(WeightsError, match=r"but cuda:0 has 1\.0 MB free; use --device cpu"):
+    with pytest.raises(WeightsError, match=r"but cuda:0 has 1\.0 MB free$") as refused:
         load_weights(checkpoint, "cuda:0")
+    assert cli_message(refused.value).endswith("; use --device cpu or --weights PATH with a smaller model")
 
 
 def test_random_weights_too_large_for_free_memory_are_refused(capsys, monkeypatch):
     monkeypatch.setattr(engine.pipeline.run, "free_memory", lambda device: 10**9)
     code, out, err = run_cli(capsys, "inspect", "--dim", "8192", "--heads", "1", "x")
     _assert_error(code, out, err, "need about 3.1 GB (a 50,257 × 8,192 token table")
-    assert "lower --dim or --context" in err
+    assert "; use a smaller --dim or a smaller --context" in err
 
 
 # --- devices ------------------------------------------------------------------------------------
@@ -328,9 +330,14 @@ def test_random_weights_too_large_for_free_memory_are_refused(capsys, monkeypatc
 def test_missing_devices_are_errors_and_auto_falls_back(capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(engine.nn.device, "_mps_available", lambda: False)
-    _assert_error(*run_cli(capsys, "inspect", "--device", "cuda", "x"), "CUDA is not available")
     _assert_error(
-        *run_cli(capsys, "inspect", "--json", "--device", "mps", "x"), "Metal backend", as_json=True
+        *run_cli(capsys, "inspect", "--device", "cuda", "x"),
+        "CUDA is not available (torch",
+    )
+    _assert_error(
+        *run_cli(capsys, "inspect", "--json", "--device", "mps", "x"),
+        "Metal backend is not available here; use --device auto or --device cpu",
+        as_json=True,
     )
     code, out, _ = run_cli(capsys, "inspect", "--json", "--device", "auto", "x")
     assert code == 0 and json.loads(out)["device"].startswith("cpu")
@@ -386,7 +393,7 @@ def test_a_bug_is_one_line_too_unless_debugging(capsys, monkeypatch):
     def broken(args):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(cli.COMMANDS, "tokenize", broken)
+    monkeypatch.setattr(tui.cli.tokenize, "run", broken)
     code, out, err = run_cli(capsys, "tokenize", "--json", "x")
     assert code == 1 and len(err.splitlines()) == 1 and "internal error: RuntimeError: boom" in err
     assert "internal error" in json.loads(out)["error"] and "Traceback" not in err
