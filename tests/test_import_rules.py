@@ -21,6 +21,13 @@ ENGINE_MODULES = [
     "engine.tokenize.bpe",
     "engine.training.windows",
     "engine.nn.attention",
+    "engine.analysis.attention_stats",
+    "engine.analysis.draws",
+    "engine.analysis.one_hot",
+    "engine.analysis.scaling",
+    "engine.analysis.sinusoids",
+    "engine.analysis.softmax",
+    "engine.analysis.word_vectors",
 ]
 
 
@@ -36,23 +43,24 @@ def test_tokenizing_needs_no_torch():
 
 
 def test_app_modules_do_not_import_torch_at_module_level():
-    assert "torch" not in _modules_after_import("tui.cli", "tui.app", "themes")
+    assert "torch" not in _modules_after_import("tui.cli", "tui.cli.launch", "tui.app", "themes")
 
 
 def test_the_command_reaches_the_first_frame_without_numpy():
-    # `llm-tui` imports tui.cli, then tui.app: numpy (~60 ms) belongs after the first frame.
-    assert "numpy" not in _modules_after_import("tui.cli", "tui.app")
+    # `llm-tui` imports tui.cli, then tui.cli.launch (so tui.app): numpy (~60 ms) waits for the first frame.
+    assert "numpy" not in _modules_after_import("tui.cli", "tui.cli.launch")
 
 
 def test_launching_imports_neither_torch_nor_numpy_before_the_first_frame():
     # What `launch` runs before `app.run`: parsing, settings, "is there a trained model?".
     code = (
         "import json, sys\n"
-        "from tui.cli import build_parser, settings_from_args\n"
+        "from tui.cli.args import settings_from_args\n"
+        "from tui.cli.parser import build_parser\n"
         "from engine.locations import default_tiny_checkpoint\n"
         "settings_from_args(build_parser().parse_args([]))\n"
         "default_tiny_checkpoint().exists()\n"
-        "import tui.app\n"
+        "import tui.cli.launch\n"
         "print(json.dumps(sorted(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
