@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.panes.tokens import table_rows
+from tui.panes.token_table import table_rows
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult

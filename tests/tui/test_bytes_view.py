@@ -7,7 +7,8 @@ import asyncio
 from textual.widgets import Static
 
 from tests.tui.helpers import lines_of, make_app, settle
-from tui.panes.tokens import HEADER, TokenSpans, TokenTable
+from tui.panes.token_spans import TokenSpans
+from tui.panes.token_table import HEADER, TokenTable
 
 
 def shown_bytes(app) -> str:

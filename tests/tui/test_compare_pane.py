@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 
 from rich.cells import cell_len
+from textual import on
+from textual.app import App
 from textual.strip import Strip
 from textual.widgets import TabbedContent
 
+from engine.pipeline.run import run
+from engine.settings import Settings
 from engine.tokenize.compare import COMPARED
 from engine.tokenize.registry import BPE_ENCODINGS, get_tokenizer
 from tests.tui.helpers import lines_of, make_app, settle
 from tui.formatting.pieces import visible_piece
-from tui.panes.compare import LABEL_CELLS, SPLIT_MARK
-from tui.panes.tokens import TokenSpans
+from tui.panes.base import Pane
+from tui.panes.compare import LABEL_CELLS, SPLIT_MARK, ComparePane
+from tui.panes.token_spans import TokenSpans
 
 TEXT = "The robot lit the lamp. ちは 😀"
 SUMMARY = len(COMPARED) + 3
@@ -116,7 +121,7 @@ def test_selection_and_next_difference_are_marked():
             await pilot.press("l")  # the spans pane selects token 1, " robot"
             await settle(pilot)
             row = pane.render_line(SUMMARY + COMPARED.index("gpt2"))
-            selected = pane.get_component_rich_style("compare--selected").bgcolor
+            selected = pane.get_component_rich_style("token-text--selected").bgcolor
             cells = row.crop(LABEL_CELLS, LABEL_CELLS + 23)
             highlighted = "".join(s.text for s in cells if s.style.bgcolor == selected)
             assert highlighted == "·robot"
@@ -144,5 +149,42 @@ def test_long_text_is_wrapped_into_blocks_drawn_on_demand(verdict_text):
             await pilot.pause()
             last = [line for line in lines_of(pane) if line.startswith("regex-unk")][-1]
             assert visible_piece(verdict_text[-20:]) in last
+
+    asyncio.run(scenario())
+
+
+def test_only_the_newest_text_is_shown_and_a_message_drops_a_comparison_in_flight():
+    """Texts typed while a comparison runs wait for it (the newest only); `Pane.Updated` follows
+    each comparison drawn, and `show_message` keeps a late comparison off the screen."""
+
+    class CompareApp(App[None]):
+        updates = 0
+
+        def compose(self):
+            yield ComparePane()
+
+        @on(Pane.Updated)
+        def count(self) -> None:
+            self.updates += 1
+
+    async def scenario():
+        app = CompareApp()
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(ComparePane)
+            for text in ("one", "one two", "one two three"):
+                pane.show_result(run(text, Settings()))
+            assert pane.busy
+            while pane.busy:
+                await pilot.pause(0.02)
+            await pilot.pause()
+            assert pane.comparison is not None and pane.comparison.text == "one two three"
+            assert app.updates == 1  # the first comparison was of an older text: not drawn
+            pane.show_result(run("four", Settings()))
+            pane.show_message("tokenizer error")
+            while pane.busy:
+                await pilot.pause(0.02)
+            await pilot.pause()
+            assert pane.comparison is None and pane.message == "tokenizer error"
+            assert "tokenizer error" in " ".join(lines_of(pane))
 
     asyncio.run(scenario())

@@ -18,12 +18,8 @@ from engine.pipeline.run import run
 from engine.settings import Settings
 from themes.palettes import SHADES
 from tui.messages import TokenSelected
-from tui.panes.embeddings import (
-    HEADER,
-    EmbeddingsPane,
-    EmbeddingsTable,
-    format_value,
-)
+from tui.panes.embeddings import EmbeddingsPane
+from tui.views.embeddings_table import HEADER, EmbeddingsTable, format_value
 
 TEXT = "The lamp turned left."
 
@@ -46,7 +42,7 @@ class PaneApp(App[None]):
 
     def on_token_selected(self, message: TokenSelected) -> None:
         self.selected.append(message.index)
-        self.senders.add(message._sender)  # the app skips the sender when it syncs the panes
+        self.senders.add(message.control)  # the app skips the sender when it syncs the panes
 
 
 Test = Callable[[PaneApp, Pilot, EmbeddingsPane], Awaitable[None]]
@@ -176,7 +172,7 @@ def test_keys_move_the_cursor_and_post_token_selected(result: PipelineResult) ->
             assert app.selected == posted, keys
         assert app.senders == {pane}
         # The label of the cursor row is drawn in the cursor style.
-        cursor_style = table.get_component_rich_style("embeddings-table--cursor-label")
+        cursor_style = table.get_component_rich_style("line-view--cursor")
         assert list(token_line(table, 0))[0].style == cursor_style
         assert list(token_line(table, 1))[0].style != cursor_style
 
@@ -313,11 +309,11 @@ def test_1024_tokens_draw_only_the_visible_lines() -> None:
         rows = height - HEADER
         for keys in [("G",), ("pageup", "k", "l"), ("o",)]:
             drawn.clear()
-            misses = table._line_cache.misses
+            misses = table.render_misses
             await pilot.press(*keys)
             await pilot.pause()
             assert drawn and max(drawn) < height
-            assert table._line_cache.misses - misses <= len(keys) * height
+            assert table.render_misses - misses <= len(keys) * height
         assert table.cursor == 1023 - rows - 1
         # The panel took lines from the table, which still shows the cursor row.
         assert table.size.height < height

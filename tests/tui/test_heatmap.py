@@ -199,12 +199,12 @@ def test_2048_tokens_render_only_the_visible_lines() -> None:
         height = heatmap.size.height
         for keys in [("G",), ("pageup", "l", "l")]:
             drawn.clear()
-            misses = heatmap._line_cache.misses
+            misses = heatmap.render_misses
             await pilot.press(*keys)
             await pilot.pause()
             # Only on-screen lines are asked for, and each key builds at most a screenful.
             assert drawn and max(drawn) < height
-            assert heatmap._line_cache.misses - misses <= len(keys) * height
+            assert heatmap.render_misses - misses <= len(keys) * height
         row, col = heatmap.cursor
         assert row == tokens - 1 - (heatmap.scrollable_content_region.height - HEADER)
         # The cursor row is on screen, marked, and under its label.

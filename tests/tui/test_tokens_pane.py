@@ -15,16 +15,11 @@ from textual.strip import Strip
 from engine.pipeline.results import PipelineResult
 from engine.pipeline.run import run
 from engine.settings import Settings
+from tui.formatting.pieces import visible_piece
 from tui.messages import TokenSelected
-from tui.panes.tokens import (
-    HEADER,
-    TokenSpans,
-    TokenTable,
-    char_widths,
-    table_rows,
-    visible_piece,
-    wrap_rows,
-)
+from tui.panes.token_spans import TokenSpans
+from tui.panes.token_table import HEADER, TokenTable, table_rows
+from tui.views.text_wrap import char_widths, wrap_rows
 
 SENTENCE = "The quick brown fox jumps over the lazy dog. "
 
@@ -264,7 +259,7 @@ def test_select_token_moves_the_table_cursor_without_posting() -> None:
         await pilot.pause()
         assert app.selected == []
         assert table.selected == spans.selected == 3
-        cursor = table.get_component_rich_style("token-table--cursor")
+        cursor = table.get_component_rich_style("line-view--cursor")
         blurred = segment_at(table_row(table, 3), 0).style
         assert blurred == cursor
         assert segment_at(table_row(table, 2), 0).style != cursor
@@ -428,16 +423,41 @@ def test_a_megabyte_renders_only_the_visible_lines() -> None:
         for pane in (table, spans):
             pane.focus()
             await pilot.pause()
-            misses = pane._line_cache.misses
+            misses = pane.render_misses
             await pilot.press("G")
             await pilot.pause()
             assert pane.selected == count - 1
-            assert pane._line_cache.misses - misses <= pane.size.height
+            assert pane.render_misses - misses <= pane.size.height
         assert table_row(table, count - 1).text.split()[0] == str(count - 1)
         last_row = spans.row_count - 1 - spans.scroll_offset.y
         assert 0 <= last_row < spans.size.height
         assert spans.render_line(last_row).text.rstrip().endswith("dog.·")
         assert app.selected == []
+
+    drive(test)
+
+
+def test_an_edit_or_a_selection_redraws_only_the_rows_it_changes() -> None:
+    async def test(app: TokensApp, pilot: Pilot, spans: TokenSpans, table: TokenTable) -> None:
+        panes = (spans, table)
+
+        def draw_screens() -> dict[TokenSpans | TokenTable, int]:
+            before = {pane: pane.render_misses for pane in panes}
+            for pane in panes:
+                for y in range(pane.size.height):
+                    pane.render_line(y)
+            return {pane: pane.render_misses - before[pane] for pane in panes}
+
+        show(result_for(SENTENCE * 4), *panes)
+        await pilot.pause()
+        draw_screens()  # every line on screen is in the cache now
+        # Typing at the end changes the last row of the text and adds a table row off screen.
+        show(result_for(SENTENCE * 4 + "and"), *panes)
+        assert draw_screens() == {spans: 1, table: 0}
+        # Moving the selection redraws the rows it leaves and the rows it reaches.
+        for pane in panes:
+            pane.select_token(2)
+        assert draw_screens() == {spans: 1, table: 2}
 
     drive(test)
 

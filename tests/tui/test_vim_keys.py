@@ -9,7 +9,7 @@ from textual.widgets import OptionList, TabbedContent
 from tests.tui.helpers import make_app, settle
 from tui.panes.attention import AttentionPane
 from tui.panes.positions import PositionsPane
-from tui.panes.tokens import TokenTable
+from tui.panes.token_table import TokenTable
 from tui.views.heatmap import AttentionHeatmap
 
 TEXT = "one two three four five six seven"
