@@ -7,7 +7,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from engine.tokenize.registry import ENCODINGS
-from tui.panes.tabs import TABS
+from tui.panes.registry import TABS
 
 
 def _toggle_sampling_lab(app) -> None:
@@ -57,7 +57,7 @@ class LlmCommands(Provider):
                 "Draw the next token N times and compare with the probabilities",
             ),
         ]
-        quiz = app.quiz
+        quiz = app.lesson_driver.quiz
         if quiz is not None and quiz.is_open:  # a lesson question waits for an answer
             commands += [
                 (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.message import Message
+from textual.widget import Widget
 
 
 class TokenSelected(Message):
@@ -10,8 +11,15 @@ class TokenSelected(Message):
 
     Attributes:
         index: the token's position in the tokenized text.
+        pane: the pane whose cursor moved; the app updates every other pane.
     """
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, pane: Widget | None = None) -> None:
         super().__init__()
         self.index = index
+        self.pane = pane
+
+    @property
+    def control(self) -> Widget | None:
+        """The pane that posted the message (as Textual's own widgets name their sender)."""
+        return self.pane

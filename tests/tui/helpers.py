@@ -1,8 +1,6 @@
-"""Helpers for driving the real app in tests."""
+"""The one harness for driving the real app in tests: build it, and wait on its public idle hook."""
 
 from __future__ import annotations
-
-from textual.worker import WorkerCancelled
 
 from engine.nn.device import DeviceInfo
 from engine.settings import Settings
@@ -10,6 +8,9 @@ from tui.app import LlmTuiApp
 
 # A fixed device line keeps snapshots identical across machines and torch versions.
 TEST_DEVICE = DeviceInfo("cpu", "cpu · test device")
+
+SETTLE_SECONDS = 60.0
+"""Deadline for the app to go idle; generous for a busy 2-core CI machine, and never a hang."""
 
 
 def make_app(
@@ -19,28 +20,28 @@ def make_app(
     return LlmTuiApp(text, Settings(**settings), theme_name="llm-dark", device=TEST_DEVICE, colors=colors)
 
 
-async def settle(pilot) -> None:
-    """Wait until the panes are mounted (after the first frame), no pipeline run is in flight or
-    pending, a result or an error is shown, and the messages that carried it are handled.
-
-    A newer edit cancels the worker of an older one (exclusive workers), so a cancelled worker is
-    not an error here.
-    """
-    app = pilot.app
-    for _ in range(600):
-        await pilot.pause(0.02)
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerCancelled:
-            continue
-        shown = app.result is not None or app.query_one("#error").has_class("-shown")
-        running = any(worker.is_running for worker in app.workers)
-        if app.panes and shown and app._in_flight is None and not app._dirty and not running:
-            await pilot.pause()
-            return
-    raise AssertionError("the app did not settle within 12 s")
+async def settle(pilot, timeout: float = SETTLE_SECONDS) -> None:
+    """Wait until the panes are mounted, no pipeline run is in flight or waiting, no pane is busy,
+    and the latest result (or error) is painted (`LlmTuiApp.wait_until_idle`), then let the
+    messages that followed it be handled."""
+    await pilot.pause()
+    await pilot.app.wait_until_idle(timeout)
+    await pilot.pause()
 
 
 def lines_of(widget) -> list[str]:
     """The text of every line a line-API widget (ScrollView with render_line) draws now."""
     return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+def record_notifications(app: LlmTuiApp) -> list[str]:
+    """Every message the app (or a widget of it) notifies from now on, in order."""
+    messages: list[str] = []
+    notify = app.notify
+
+    def recording(message: str, *args, **kwargs):
+        messages.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording  # an instance attribute: widgets' `self.notify` calls `app.notify`
+    return messages

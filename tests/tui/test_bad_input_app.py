@@ -22,8 +22,9 @@ from engine.nn.model import GPT, GPTConfig
 from engine.tokenize.bpe import load_encoding
 from engine.tokenize.registry import sample_text
 from tests.tui.helpers import lines_of, make_app, settle
-from tui.panes.tabs import PANE_IDS
-from tui.panes.tokens import TokenTable
+from tui.panes.registry import PANE_IDS
+from tui.panes.token_table import TokenTable
+from tui.textual_shim import screen_lines
 
 # Anything a terminal would take as a command: C0 controls but tab and newline, DEL, C1 controls.
 TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -32,7 +33,7 @@ MIXED = "日本語 👩‍👩‍👧 e\u0301 한국어 ESC\x1b[2J NUL\x00 BEL\x
 
 def _screen_text(app) -> str:
     """Every character the app would write to the terminal for the current screen."""
-    return "".join(segment.text for strip in app.screen._compositor.render_strips() for segment in strip)
+    return "".join(screen_lines(app.screen))
 
 
 def _error(app) -> str | None:
@@ -101,7 +102,7 @@ def test_resizing_while_a_run_is_in_flight(monkeypatch):
                 if entered.is_set():
                     break
                 await pilot.pause(0.01)
-            assert entered.is_set() and app._in_flight is not None
+            assert entered.is_set() and not app.is_idle
             for size in ((40, 12), (300, 100), (60, 15)):
                 await pilot.resize_terminal(*size)
                 await pilot.pause()
@@ -132,7 +133,7 @@ def test_a_pasted_megabyte_is_tokenized_whole_and_attended_to_the_context():
             assert len(app.result.tokens) == n_tokens and app.result.n_used == 1024
             # On screen, not only in the widget: the one-line status must not cut the note off.
             row = app.query_one("#status").region.y
-            status = "".join(segment.text for segment in app.screen._compositor.render_strips()[row])
+            status = screen_lines(app.screen)[row]
             assert f"showing the first 1,024 of {n_tokens:,} tokens (the context is 1,024)" in status
             # Soft wrapping re-wraps the whole text on every key and resize: it is off for this size.
             assert text_area.soft_wrap is False
@@ -209,10 +210,10 @@ def test_the_text_is_unchanged_after_every_error(tmp_path, monkeypatch):
 
             # A model too large for the memory free now.
             monkeypatch.setattr(engine.nn.checkpoints, "free_memory", lambda device: 1000)
-            app._change_settings(weights=str(model))
+            app.update_settings(weights=str(model))
             await settle(pilot)
             assert "of memory is available" in (_error(app) or "") and text_area.text == "Hello again"
-            app._change_settings(weights=None)
+            app.update_settings(weights=None)
             await settle(pilot)
             assert _error(app) is None and text_area.text == "Hello again"
 
@@ -228,5 +229,48 @@ def test_the_text_is_unchanged_after_every_error(tmp_path, monkeypatch):
             await pilot.press("escape")
             await pilot.pause()
             assert text_area.text == "Hello again" and app.is_running
+
+    asyncio.run(scenario())
+
+
+def test_a_device_that_is_not_there_is_a_message_and_the_app_keeps_running(monkeypatch):
+    """`llm-tui --device cuda` on a machine without CUDA left every pane on "loading the engine
+    (torch) in the background…" for ever; now the panes and the error line say what is wrong."""
+    import torch
+
+    from engine.settings import Settings
+    from tui.app import LlmTuiApp
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # also on a machine with a GPU
+
+    async def scenario():
+        app = LlmTuiApp("Hello", Settings(device="cuda"), theme_name="llm-dark", colors="truecolor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            error = _error(app) or ""
+            assert "cuda" in error.lower() and "--device cpu" in error, error
+            assert app.result is None and app.is_running
+            table = app.query_one(TokenTable)
+            assert any("cuda" in line.lower() for line in lines_of(table)), lines_of(table)
+            assert not any("loading the engine" in line for line in screen_lines(app.screen))
+            await pilot.press("end", "!")  # typing goes on, and says the same
+            await settle(pilot)
+            assert app.query_one(TextArea).text == "Hello!" and "cuda" in (_error(app) or "").lower()
+
+    asyncio.run(scenario())
+
+
+def test_triple_clicking_the_attention_line_keeps_the_app_running():
+    """Select-all (a triple click) calls `Widget.query`, which an attribute once hid."""
+
+    async def scenario():
+        app = make_app(text="one two three")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.query_one(TabbedContent).active = "attention"
+            await settle(pilot)
+            await pilot.click("#attention-info", times=3)
+            await pilot.pause()
+            assert app.is_running and app.query_one("#attention-info").region.height == 1
 
     asyncio.run(scenario())

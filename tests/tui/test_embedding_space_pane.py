@@ -1,4 +1,7 @@
-"""The embedding space pane: its numpy helpers, the word lookup, and the pane in a headless app."""
+"""The embedding space pane: its labels and footnotes, and the pane in a headless app.
+
+The maths (word vectors, cosine matrix, PCA) is tested in tests/engine/test_analysis_word_vectors.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import cache
 
-import numpy as np
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -16,6 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 import tui.panes.embedding_space as embedding_space
+from engine.analysis.word_vectors import cosine_matrix, pca_2d, word_vectors
 from engine.pipeline.results import ModelInfo, PipelineResult
 from engine.pipeline.run import run
 from engine.settings import Settings
@@ -26,10 +29,9 @@ from tui.panes.embedding_space import (
     NOT_IN_VOCABULARY,
     RANDOM_CAPTION,
     EmbeddingSpacePane,
-    cosine_matrix,
+    footnotes,
     parse_words,
-    pca_2d,
-    word_vectors,
+    word_label,
 )
 
 SPLIT_WORD = "unbelievability"
@@ -42,89 +44,23 @@ def result(text: str = "hello", **settings: object) -> PipelineResult:
     return run(text, Settings(device="cpu", **settings))  # type: ignore[arg-type]
 
 
-def test_cosine_matrix_matches_a_hand_computation() -> None:
-    vectors = np.array([[1.0, 0.0], [1.0, 1.0], [-2.0, 0.0], [0.0, 3.0], [0.0, 0.0]])
-    r = 1 / np.sqrt(2)
-    expected = np.array(
-        [
-            [1, r, -1, 0, 0],
-            [r, 1, -r, r, 0],
-            [-1, -r, 1, 0, 0],
-            [0, r, 0, 1, 0],
-            [0, 0, 0, 0, 0],  # the zero vector: 0 everywhere, not NaN
-        ]
-    )
-    np.testing.assert_allclose(cosine_matrix(vectors), expected, atol=1e-12)
-
-
-def test_cosine_matrix_is_symmetric_with_ones_on_the_diagonal() -> None:
-    vectors = np.random.default_rng(0).normal(size=(9, 32)).astype(np.float32)
-    cosine = cosine_matrix(vectors)
-    assert cosine.shape == (9, 9)
-    np.testing.assert_allclose(cosine, cosine.T)
-    np.testing.assert_allclose(np.diag(cosine), 1.0)
-    assert np.all(np.abs(cosine) <= 1.0)
-    a, b = vectors[2].astype(np.float64), vectors[7].astype(np.float64)
-    assert cosine[2, 7] == pytest.approx(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
-
-
-def test_pca_2d_recovers_points_on_a_plane() -> None:
-    rng = np.random.default_rng(1)
-    plane = np.linalg.qr(rng.normal(size=(10, 2)))[0].T  # (2, 10) orthonormal rows
-    flat = rng.normal(size=(15, 2)) * [5.0, 2.0]
-    points = flat @ plane + rng.normal(size=10)  # (15, 10): a tilted, shifted plane
-    coords, explained = pca_2d(points)
-    assert coords.shape == (15, 2) and explained.shape == (2,)
-    assert explained.sum() == pytest.approx(1.0)
-    assert explained[0] >= explained[1] > 0
-
-    # Projecting onto the plane keeps every distance.
-    def distances(x: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(x[:, None] - x[None], axis=-1)
-
-    np.testing.assert_allclose(distances(coords), distances(points), atol=1e-9)
-
-
-def test_pca_2d_with_few_or_identical_points() -> None:
-    for n in (0, 1, 2):
-        coords, explained = pca_2d(np.arange(n * 4, dtype=np.float32).reshape(n, 4) ** 2)
-        assert coords.shape == (n, 2) and not np.isnan(coords).any() and not np.isnan(explained).any()
-    _, explained = pca_2d(np.ones((5, 3)))
-    np.testing.assert_array_equal(explained, [0.0, 0.0])
-    coords, explained = pca_2d(np.array([[0.0], [1.0], [3.0]]))  # one dimension: the second axis is empty
-    np.testing.assert_allclose(explained, [1.0, 0.0])
-    np.testing.assert_allclose(coords[:, 1], 0.0)
-
-
 def test_parse_words_drops_repeats_and_caps_the_count() -> None:
     assert parse_words("  king queen  king man ") == ("king", "queen", "man")
     assert len(parse_words(" ".join(f"w{i}" for i in range(30)))) == MAX_WORDS
     assert parse_words("") == ()
 
 
-def test_word_vectors_are_table_rows_or_the_mean_of_them() -> None:
-    r = result()
-    space = word_vectors(["king", SPLIT_WORD, "king"], r)
-    table = r.embedded.token_table
-    assert space.words == ("king", SPLIT_WORD, "king") and space.missing == ()
-    np.testing.assert_allclose(space.vectors[0], table[5822])  # GPT-2's " king"
-    np.testing.assert_allclose(space.vectors[1], table[[20554, 1799]].mean(axis=0), rtol=1e-6)
-    assert space.splits == {SPLIT_WORD: ("·unbeliev", "ability")}
-    assert space.label(SPLIT_WORD) == f"{SPLIT_WORD}*" and space.label("king") == "king"
+def test_split_words_are_starred_and_footnoted_with_visible_pieces() -> None:
+    space = word_vectors(["king", SPLIT_WORD], result())
+    assert word_label(space, SPLIT_WORD) == f"{SPLIT_WORD}*" and word_label(space, "king") == "king"
+    assert footnotes(space) == [
+        f"* {SPLIT_WORD}: split into 2 tokens (·unbeliev | ability): mean of their vectors"
+    ]
 
 
-def test_word_vectors_list_words_with_no_row() -> None:
-    strict = word_vectors(["the", "zebra", "<|endoftext|>"], result("the", encoding="regex"))
-    assert strict.words == ("the",) and strict.missing == ("zebra", "<|endoftext|>")
+def test_missing_words_are_footnoted() -> None:
     unk = word_vectors(["the", "zebra"], result("the", encoding="regex-unk"))
-    assert unk.words == ("the",) and unk.missing == ("zebra",)
-    assert unk.footnotes() == [f"{NOT_IN_VOCABULARY}: zebra"]
-    # A model with a compact vocabulary: rows only for " king" and " queen" (and <|unk|>).
-    r = result()
-    compact = replace(r, embedded=replace(r.embedded, table_ids=np.array([5822, 16599, -1])))
-    space = word_vectors(["queen", "man", "king"], compact)
-    assert space.words == ("queen", "king") and space.missing == ("man",)
-    np.testing.assert_allclose(space.vectors, r.embedded.token_table[[1, 0]])
+    assert footnotes(unk) == [f"{NOT_IN_VOCABULARY}: zebra"]
 
 
 class PaneApp(App[None]):
@@ -207,7 +143,7 @@ def test_the_pane_compares_the_default_words_on_random_weights() -> None:
         assert "waiting for text…" not in text
         assert "queen" in text and "+1.00" in text
         heading = str(pane.query_one(".embedding-space--scatter .titled-plot--title").render())
-        _, explained = pca_2d(pane.space.vectors)
+        explained = pca_2d(pane.space.vectors).explained
         assert heading == f"PCA: {explained[0]:.0%} + {explained[1]:.0%} of variance"
         assert "•woman" in pane.query_one(".embedding-space--scatter PlotextPlot").render().plain
 

@@ -14,10 +14,11 @@ from engine.nn.device import DeviceInfo
 from engine.pipeline.run import run
 from engine.settings import Settings
 from tests.tui.helpers import settle
-from tui.app import LESSON_SETTINGS, LlmTuiApp
+from tui.app import LlmTuiApp
 from tui.lessons.catalog import find_lesson, load_lessons
 from tui.lessons.progress import Progress
 from tui.lessons.quiz import choices, reveal
+from tui.lessons.state import StepState
 from tui.panes.attention import AttentionPane
 
 DEVICE = DeviceInfo("cpu", "cpu · test device")
@@ -57,31 +58,31 @@ def test_a_question_answered_right_then_one_answered_wrong_are_scored(tmp_path):
             # the pane shows, then press that choice's number.
             app.open_lesson("attention", step=_step_with_quiz("attention"))
             await settle(pilot)
-            assert "1" in app.screen.active_bindings and app.quiz_keys_active()
+            assert "1" in app.screen.active_bindings and app.lesson_driver.quiz_keys_active()
             row = app.result.attention.weights[0, 5, : app.result.n_used]
             best = int(np.argmax(row))
-            values = [choice.value for choice in app.quiz.offered]
+            values = [choice.value for choice in app.lesson_driver.quiz.offered]
             assert best in values and len(values) == 4
             await pilot.press(str(values.index(best) + 1))
             await pilot.pause()
             assert "Right!" in _quiz_text(app) and f"key #{best}" in _quiz_text(app)
             assert "Score: 1 right of 1 answered" in _quiz_text(app) and "score 1/1" in _heading(app)
             assert app.query_one(AttentionPane).heatmap.cursor == (5, best)  # the pane shows it
-            assert not app.quiz_keys_active() and "1" not in app.screen.active_bindings
+            assert not app.lesson_driver.quiz_keys_active() and "1" not in app.screen.active_bindings
             await pilot.press("1", "2", "3", "4")  # answering again changes nothing
             await pilot.pause()
-            assert app.progress.score("en", "attention") == (1, 1)
+            assert app.lesson_driver.progress.score("en", "attention") == (1, 1)
 
             # The causal mask: query 2 may see keys 0, 1 and 2. Answer 1 (with the letter a): wrong.
             app.open_lesson("causal-mask", step=_step_with_quiz("causal-mask"))
             await settle(pilot)
-            assert [choice.value for choice in app.quiz.offered][0] != 3
+            assert [choice.value for choice in app.lesson_driver.quiz.offered][0] != 3
             await pilot.press("a")
             await pilot.pause()
             text = _quiz_text(app)
             assert "Not quite" in text and "← your answer" in text and "may look at 3 of the 7 keys" in text
             assert "Score: 0 right of 1 answered" in text
-            assert app.progress.score("en", "causal-mask") == (0, 1)
+            assert app.lesson_driver.progress.score("en", "causal-mask") == (0, 1)
 
             app.action_leave_lesson()
             await pilot.press("f9")
@@ -103,7 +104,7 @@ def test_a_question_answered_right_then_one_answered_wrong_are_scored(tmp_path):
             await settle(pilot)
             app.open_lesson("causal-mask", step=_step_with_quiz("causal-mask"))
             await settle(pilot)
-            assert not app.quiz_keys_active()
+            assert not app.lesson_driver.quiz_keys_active()
             assert "Answered on an earlier visit: ✗ Not quite." in _quiz_text(app)
             assert "score 0/1" in _heading(app)
 
@@ -117,15 +118,15 @@ def test_digits_typed_in_the_text_box_stay_text_and_the_palette_answers(tmp_path
             await settle(pilot)
             app.open_lesson("text-to-tokens", step=_step_with_quiz("text-to-tokens", "ja"))
             await settle(pilot)
-            assert app.quiz_keys_active()
+            assert app.lesson_driver.quiz_keys_active()
             text_area = app.query_one("#text", TextArea)
             text_area.focus()
             text_area.move_cursor(text_area.document.end)
             await pilot.pause()
-            assert not app.quiz_keys_active()
+            assert not app.lesson_driver.quiz_keys_active()
             await pilot.press("1", "2", "a")
             await settle(pilot)
-            assert text_area.text.endswith("12a") and app.quiz.is_open
+            assert text_area.text.endswith("12a") and app.lesson_driver.quiz.is_open
             await pilot.press("backspace", "backspace", "backspace")
             await settle(pilot)
 
@@ -135,11 +136,11 @@ def test_digits_typed_in_the_text_box_stay_text_and_the_palette_answers(tmp_path
             await pilot.pause()
             await pilot.press("enter")
             await settle(pilot)
-            assert not app.quiz.is_open
+            assert not app.lesson_driver.quiz.is_open
             expected = len(app.result.tokens)  # the regex tokenizer's count, as the status line says
-            assert app.quiz.offered[1].value == expected
+            assert app.lesson_driver.quiz.offered[1].value == expected
             assert "✓ 正解！" in _quiz_text(app) and "スコア：1 問中 1 問正解" in _quiz_text(app)
-            assert app.progress.score("ja", "text-to-tokens") == (1, 1)
+            assert app.lesson_driver.progress.score("ja", "text-to-tokens") == (1, 1)
 
     asyncio.run(scenario())
 
@@ -157,22 +158,22 @@ def test_skipped_unscored_and_revealed_questions_do_not_count(tmp_path):
             text_area = app.query_one("#text", TextArea)
             text_area.insert(" lamp", text_area.document.end)
             await settle(pilot)
-            assert app.result.n_used not in [choice.value for choice in app.quiz.offered]
+            assert app.result.n_used not in [choice.value for choice in app.lesson_driver.quiz.offered]
             await pilot.press("2")
             await pilot.pause()
             assert "Not scored" in _quiz_text(app) and f"{app.result.n_used} positions" in _quiz_text(app)
-            assert app.progress.outcome("en", "next-token", step) is None
+            assert app.lesson_driver.progress.outcome("en", "next-token", step) is None
             await pilot.press("n")  # move on without answering: skipped
             await settle(pilot)
-            assert app.progress.outcome("en", "next-token", step) is None
+            assert app.lesson_driver.progress.outcome("en", "next-token", step) is None
             await pilot.press("p")
             await settle(pilot)
-            assert app.quiz is not None and app.quiz.is_open
+            assert app.lesson_driver.quiz is not None and app.lesson_driver.quiz.is_open
             app.action_quiz_reveal()
             await pilot.pause()
             assert "Answer shown, not scored." in _quiz_text(app)
-            assert app.progress.outcome("en", "next-token", step) == "revealed"
-            assert app.progress.score("en", "next-token") == (0, 0)
+            assert app.lesson_driver.progress.outcome("en", "next-token", step) == "revealed"
+            assert app.lesson_driver.progress.score("en", "next-token") == (0, 0)
 
     asyncio.run(scenario())
 
@@ -187,12 +188,12 @@ def test_resuming_at_a_question_replays_the_earlier_steps(tmp_path):
             await settle(pilot)
             app.open_lesson("multi-head", step=_step_with_quiz("multi-head"))
             await settle(pilot)
-            lesson = find_lesson(app.lessons, "multi-head")
-            assert app.query_one("#text", TextArea).text == lesson.steps[0].state["text"]
+            lesson = find_lesson(app.lesson_driver.lessons, "multi-head")
+            assert app.query_one("#text", TextArea).text == lesson.steps[0].state.text
             assert (app.settings.dim, app.settings.heads) == (16, 4)
             await pilot.press("1")  # 16 ÷ 4 = 4 is the first choice
             await pilot.pause()
-            assert app.quiz.outcome == "right"
+            assert app.lesson_driver.quiz.outcome == "right"
 
     asyncio.run(scenario())
 
@@ -201,9 +202,9 @@ def _lesson_result(lesson_id: str):
     lesson = find_lesson(load_lessons("en"), lesson_id)
     index = _step_with_quiz(lesson_id)
     state = lesson.state_at(index)
-    settings = Settings(**{key: state[key] for key in LESSON_SETTINGS if key in state})
+    settings = Settings(**{key: getattr(state, key) for key in StepState.SETTINGS if state.has(key)})
     step = lesson.steps[index]
-    return step, run(state.get("text", ""), settings, DEVICE)
+    return step, run(state.text or "", settings, DEVICE)
 
 
 def test_computed_answers_agree_with_outside_references(reference_encodings):  # noqa: F811
@@ -216,12 +217,12 @@ def test_computed_answers_agree_with_outside_references(reference_encodings):  #
 
     step, result = _lesson_result("input-target-pairs")
     ids = reference_encodings["gpt2"].encode(result.tokens.text)
-    by_hand = sum(1 for start in range(len(ids)) if start + step.state["max_length"] < len(ids))
+    by_hand = sum(1 for start in range(len(ids)) if start + step.state.max_length < len(ids))
     assert reveal(step.quiz, step.state, result, (), "en").value == by_hand
 
     step, result = _lesson_result("attention")
     offered = choices(step.quiz, step.state, result)
-    weights = result.attention.weights[step.state["head"], step.state["select"]]
+    weights = result.attention.weights[step.state.head, step.state.select]
     strongest = sorted(np.argsort(-weights)[:4].tolist())
     assert [choice.value for choice in offered] == strongest
     assert reveal(step.quiz, step.state, result, offered, "en").value == int(np.argmax(weights))

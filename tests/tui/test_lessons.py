@@ -12,7 +12,7 @@ from textual.widgets import TabbedContent, TextArea
 
 from engine.nn.device import DeviceInfo
 from engine.settings import Settings
-from tests.tui.helpers import settle
+from tests.tui.helpers import record_notifications, settle
 from tui.app import LlmTuiApp
 from tui.cli import main
 from tui.lessons.catalog import LANGUAGES, LessonError, default_language, load_lesson, load_lessons
@@ -166,13 +166,13 @@ def test_broken_lessons_are_reported_at_start_up_not_mid_lesson(tmp_path, monkey
 
     async def scenario():
         app = _app(tmp_path, "en")
+        messages = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            messages = [notification.message for notification in app._notifications]
             assert any("bad.toml, step 1" in message for message in messages)
             await pilot.press("f9")
             await pilot.pause()
-            assert app.is_running and app.lesson is None
+            assert app.is_running and app.lesson_driver.lesson is None
 
     asyncio.run(scenario())
 
@@ -187,21 +187,22 @@ def _expected_focus(app) -> str:
     return type(app.focused).__name__ if app.focused else ""
 
 
+@pytest.mark.slow  # ~30 s a language: every step of every lesson, driven through the app
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_step_of_every_lesson_applies_its_state(tmp_path, language):
     async def scenario():
         app = _app(tmp_path, language)
         async with app.run_test(size=(130, 40)) as pilot:
             await settle(pilot)
-            for lesson in app.lessons:
+            for lesson in app.lesson_driver.lessons:
                 app.open_lesson(lesson.id, step=0)
                 for index, step in enumerate(lesson.steps):
                     if index:
                         await pilot.press("n")
                     await settle(pilot)
                     where = f"{language}/{lesson.id} step {index + 1}"
-                    state = step.state
-                    assert app.step_index == index, where
+                    state = step.state.fields_set()
+                    assert app.lesson_driver.step_index == index, where
                     assert app.query_one(LessonPanel).has_class("-active"), where
                     settings = app.settings
                     for key in ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions"):
@@ -229,19 +230,23 @@ def test_every_step_of_every_lesson_applies_its_state(tmp_path, language):
                         if key in state:
                             assert getattr(windows, key) == state[key], f"{where}: {key}"
                     if step.quiz is None:
-                        assert app.quiz is None, where
+                        assert app.lesson_driver.quiz is None, where
                         continue
                     # The question's answer, computed from this step's result, is exactly one choice.
-                    assert app.quiz is not None and app.quiz.offered, (
-                        f"{where}: {app.quiz and app.quiz.problem}"
+                    assert app.lesson_driver.quiz is not None and app.lesson_driver.quiz.offered, (
+                        f"{where}: {app.lesson_driver.quiz and app.lesson_driver.quiz.problem}"
                     )
-                    assert app.quiz_keys_active(), f"{where}: the answer keys are not active"
-                    answer = reveal(step.quiz, state, app.result, app.quiz.offered, language)
-                    matches = [choice for choice in app.quiz.offered if choice.value == answer.value]
+                    assert app.lesson_driver.quiz_keys_active(), f"{where}: the answer keys are not active"
+                    answer = reveal(
+                        step.quiz, step.state, app.result, app.lesson_driver.quiz.offered, language
+                    )
+                    matches = [
+                        choice for choice in app.lesson_driver.quiz.offered if choice.value == answer.value
+                    ]
                     assert len(matches) == 1, f"{where}: computed answer {answer.label} is not a choice"
             await pilot.press("escape")
             await pilot.pause()
-            assert app.lesson is None and not app.query_one(LessonPanel).has_class("-active")
+            assert app.lesson_driver.lesson is None and not app.query_one(LessonPanel).has_class("-active")
 
     asyncio.run(scenario())
 
@@ -253,7 +258,7 @@ def test_progress_is_restored_after_restart(tmp_path):
             await settle(pilot)
             await pilot.press("n", "n")
             await settle(pilot)
-            assert app.step_index == 2
+            assert app.lesson_driver.step_index == 2
 
     async def second_run():
         app = _app(tmp_path, "en")
@@ -267,7 +272,7 @@ def test_progress_is_restored_after_restart(tmp_path):
             options.highlighted = [i for i, label in enumerate(labels) if "causal" in label][0]
             await pilot.press("enter")
             await settle(pilot)
-            assert app.lesson.id == "causal-mask" and app.step_index == 2
+            assert app.lesson_driver.lesson.id == "causal-mask" and app.lesson_driver.step_index == 2
 
     asyncio.run(first_run())
     assert json.loads((tmp_path / "progress.json").read_text())["en"]["causal-mask"]["step"] == 2
@@ -284,7 +289,7 @@ def test_lesson_keys_do_nothing_without_a_lesson_and_text_can_be_undone(tmp_path
             app.query_one(TabbedContent).active = "windows"
             app.query_one(WindowsPane).focus()
             await pilot.press("n")
-            assert app.lesson is None
+            assert app.lesson_driver.lesson is None
             app.open_lesson("text-to-tokens")
             await settle(pilot)
             assert app.query_one(TextArea).text != "my own words"

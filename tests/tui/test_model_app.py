@@ -32,8 +32,7 @@ def test_next_token_pane_shows_the_models_top_tokens(hf_gpt2):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             app.query_one(TabbedContent).active = "next"
-            app.selected = len(ids) - 1
-            app.query_one(NextTokenPane).select_token(len(ids) - 1)
+            app.select_token(len(ids) - 1)
             await pilot.pause()
             body = _body(app)
             for token_id, probability in zip(top.indices.tolist(), top.values.tolist(), strict=True):
@@ -85,7 +84,7 @@ def test_layers_and_head_average(hf_gpt2):
             await pilot.pause()
             pane = app.query_one(AttentionPane)
             assert pane.average and "mean of 4 heads" in str(app.query_one("#attention-info").render())
-            np.testing.assert_allclose(pane._weights(), app.result.attention.weights.mean(0))
+            np.testing.assert_allclose(pane.shown_weights(), app.result.attention.weights.mean(0))
 
     asyncio.run(scenario())
 

@@ -11,7 +11,7 @@ from textual.widgets import TabbedContent
 from engine.sampling.distribution import next_token_distribution
 from engine.sampling.lab import draw_many
 from engine.tokenize.registry import get_tokenizer
-from tests.tui.helpers import make_app, settle
+from tests.tui.helpers import make_app, record_notifications, settle
 from tui.panes.next_token import NextTokenPane
 
 TEXT = "The robot lit the lamp"
@@ -42,7 +42,7 @@ def test_the_lab_shows_n_draws_next_to_the_probabilities(hf_gpt2):
         app = make_app(text=TEXT, weights=str(folder))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.selected = len(ids) - 1  # the prediction after the last token
+            app.select_token(len(ids) - 1)  # the prediction after the last token
             app.query_one(TabbedContent).active = "next"
             await pilot.pause()
             pane = app.query_one(NextTokenPane)
@@ -92,7 +92,7 @@ def test_greedy_in_the_lab_draws_only_the_argmax(hf_gpt2):
         app = make_app(text=TEXT, weights=str(folder))
         async with app.run_test(size=(80, 40)) as pilot:
             await settle(pilot)
-            app.selected = len(ids) - 1  # the prediction after the last token
+            app.select_token(len(ids) - 1)  # the prediction after the last token
             app.query_one(TabbedContent).active = "next"
             await pilot.pause()
             pane = app.query_one(NextTokenPane)
@@ -109,6 +109,7 @@ def test_greedy_in_the_lab_draws_only_the_argmax(hf_gpt2):
 def test_without_a_model_the_lab_says_what_to_do():
     async def scenario():
         app = make_app(text=TEXT)
+        messages = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             app.query_one(TabbedContent).active = "next"
@@ -117,7 +118,7 @@ def test_without_a_model_the_lab_says_what_to_do():
             pane.focus()
             await pilot.press("h")
             assert pane.lab and "F6" in _body(app) and "draws" not in _body(app)
-            assert any("sampling lab needs a model" in str(n.message) for n in app._notifications)
+            assert any("sampling lab needs a model" in message for message in messages)
 
     asyncio.run(scenario())
 

@@ -9,6 +9,7 @@ computed from the pipeline result when the learner answers.
 
 from __future__ import annotations
 
+import dataclasses
 import locale
 import os
 import tomllib
@@ -16,35 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import UserError
 from engine.tokenize.registry import ENCODINGS
+from tui.lessons.state import LessonError, StepState
 
 LESSONS_DIR = Path(__file__).parent
 LANGUAGES = ("en", "ja")
-PANES = ("spans", "tokens", "compare", "windows", "embeddings", "attention", "positions", "next")
-
-# Every key a step's state may set, with the type its value must have.
-STATE_KEYS: dict[str, type | tuple[type, ...]] = {
-    "text": str,
-    "encoding": str,
-    "pane": str,
-    "select": int,
-    "key": int,
-    "head": int,
-    "causal": bool,
-    "scaled": bool,
-    "one_hot": bool,
-    "positions": str,
-    "position_plot": str,
-    "dim": int,
-    "heads": int,
-    "allow_special": bool,
-    "max_length": int,
-    "stride": int,
-    "batch_size": int,
-}
-
-
 # What a question may ask ("kind"), and the step state each kind reads its inputs from. Every
 # answer is computed from the pipeline result (tui/lessons/quiz.py), never written in the file.
 QUIZ_KINDS: dict[str, tuple[str, ...]] = {
@@ -59,10 +36,6 @@ QUIZ_KINDS: dict[str, tuple[str, ...]] = {
 }
 QUIZ_KEYS = ("question", "kind", "choices", "encoding", "rows")
 MAX_CHOICES = 4  # answered with keys 1-4 or a-d
-
-
-class LessonError(UserError):
-    """A lesson file is missing, malformed or sets a state the app does not have."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +64,7 @@ class Step:
 
     title: str
     body: str
-    state: dict[str, Any] = field(default_factory=dict)
+    state: StepState = field(default_factory=StepState)
     quiz: Quiz | None = None
 
 
@@ -105,16 +78,15 @@ class Lesson:
     steps: tuple[Step, ...]
     path: Path
 
-    def state_at(self, index: int) -> dict[str, Any]:
+    def state_at(self, index: int) -> StepState:
         """The state the lesson is in at step `index` when walked from its start: each step's state
         over the earlier ones' (a highlighted attention cell, `key`, belongs to its own step only).
         Resuming or going back applies this, so the text and switches match what the step says."""
-        state: dict[str, Any] = {}
+        state = StepState()
         for step in self.steps[:index]:
-            state.update(step.state)
-        state.pop("key", None)
-        state.update(self.steps[index].state)
-        return state
+            state = step.state.over(state)
+        state = dataclasses.replace(state, key=None)
+        return self.steps[index].state.over(state)
 
 
 def default_language(environ: dict[str, str] | None = None) -> str:
@@ -128,39 +100,11 @@ def default_language(environ: dict[str, str] | None = None) -> str:
     return "ja" if language.lower().startswith("ja") else "en"
 
 
-def _check_state(state: Any, where: str) -> dict[str, Any]:
-    if not isinstance(state, dict):
-        raise LessonError(f"{where}: 'state' must be a table")
-    for key, value in state.items():
-        if key not in STATE_KEYS:
-            raise LessonError(f"{where}: unknown state key {key!r} (known: {', '.join(STATE_KEYS)})")
-        expected = STATE_KEYS[key]
-        # bool is an int in Python; an integer key must not accept true/false.
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise LessonError(f"{where}: state key {key!r} must be {expected.__name__}, not {value!r}")
-    checks = {
-        "pane": PANES,
-        "encoding": ENCODINGS,
-        "positions": ("learned", "sinusoidal"),
-        "position_plot": ("learned", "sinusoidal"),
-    }
-    for key, allowed in checks.items():
-        if key in state and state[key] not in allowed:
-            raise LessonError(f"{where}: {key} {state[key]!r} is not one of {', '.join(allowed)}")
-    for key in ("select", "key", "head"):
-        if key in state and state[key] < 0:
-            raise LessonError(f"{where}: {key} must not be negative")
-    for key in ("dim", "heads", "max_length", "stride", "batch_size"):
-        if key in state and state[key] < 1:
-            raise LessonError(f"{where}: {key} must be at least 1")
-    return dict(state)
-
-
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_quiz(quiz: Any, state: dict[str, Any], where: str) -> Quiz:
+def _check_quiz(quiz: Any, state: StepState, where: str) -> Quiz:
     """Validate a step's [steps.quiz] table against the step's own state."""
     where = f"{where}, quiz"
     if not isinstance(quiz, dict):
@@ -178,7 +122,7 @@ def _check_quiz(quiz: Any, state: dict[str, Any], where: str) -> Quiz:
     # The answer is computed from what the step puts on screen, so the step must set it, and
     # focus a pane: the answer keys would otherwise type into the text box.
     for key in ("pane", *QUIZ_KINDS[kind]):
-        if key not in state:
+        if not state.has(key):
             raise LessonError(f"{where}: a {kind!r} question needs the step's state to set {key!r}")
     choices = quiz.get("choices")
     if kind == "most_attended":
@@ -238,7 +182,7 @@ def load_lesson(path: Path) -> Lesson:
             raise LessonError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
         if not isinstance(raw.get("title"), str) or not isinstance(raw.get("body"), str):
             raise LessonError(f"{where}: needs a 'title' and a 'body' (strings)")
-        state = _check_state(raw.get("state", {}), where)
+        state = StepState.from_table(raw.get("state", {}), where)
         quiz = _check_quiz(raw["quiz"], state, where) if "quiz" in raw else None
         steps.append(Step(raw["title"], raw["body"].strip(), state, quiz))
     return Lesson(data["id"], data["title"], data["order"], tuple(steps), path)

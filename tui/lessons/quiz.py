@@ -21,6 +21,7 @@ from tui.lessons.catalog import Quiz
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
+    from tui.lessons.state import StepState
 
 MOST_ATTENDED_CHOICES = 4
 """How many keys a "most_attended" question offers: the query's strongest visible ones."""
@@ -110,24 +111,24 @@ def _token_label(result: PipelineResult, index: int) -> str:
     return f"#{index} {visible_piece(result.tokens.piece(index))}"
 
 
-def _position(state: dict[str, Any], key: str, result: PipelineResult) -> int:
+def _position(state: StepState, key: str, result: PipelineResult) -> int:
     """A step's token position, clamped to the tokens the result has (as the app clamps it)."""
     if result.n_used == 0:
         raise QuizUnavailable("the question needs some tokens: type some text")
-    return min(int(state.get(key, 0)), result.n_used - 1)
+    return min(getattr(state, key) or 0, result.n_used - 1)
 
 
-def _attention_row(state: dict[str, Any], result: PipelineResult) -> tuple[int, int, np.ndarray]:
+def _attention_row(state: StepState, result: PipelineResult) -> tuple[int, int, np.ndarray]:
     """(query, head, weights of that row with masked keys at -1) for the step's query and head."""
     query = _position(state, "select", result)
     attention = result.attention
-    head = min(int(state.get("head", 0)), attention.heads - 1)
+    head = min(state.head or 0, attention.heads - 1)
     row = attention.weights[head, query, : result.n_used].astype(np.float64)
     row[attention.mask[query, : result.n_used]] = -1.0
     return query, head, row
 
 
-def choices(quiz: Quiz, state: dict[str, Any], result: PipelineResult) -> tuple[Choice, ...]:
+def choices(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[Choice, ...]:
     """The choices to offer: the lesson's numbers, or for token questions the candidates the
     result gives (the query's strongest keys, in text order, so their order gives nothing away)."""
     if quiz.kind == "most_attended":
@@ -138,7 +139,7 @@ def choices(quiz: Quiz, state: dict[str, Any], result: PipelineResult) -> tuple[
     return tuple(Choice(value, f"{value:,}") for value in quiz.choices)
 
 
-def _compute(quiz: Quiz, state: dict[str, Any], result: PipelineResult) -> tuple[int, dict[str, Any]]:
+def _compute(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[int, dict[str, Any]]:
     """The answer and the numbers its explanation names."""
     tokens = result.tokens
     kind = quiz.kind
@@ -169,7 +170,7 @@ def _compute(quiz: Quiz, state: dict[str, Any], result: PipelineResult) -> tuple
         dim, heads = result.settings.dim, result.settings.heads
         return dim // heads, {"dim": dim, "heads": heads}
     if kind == "n_windows":
-        max_length, stride = state["max_length"], state["stride"]
+        max_length, stride = state.max_length, state.stride
         pairs = len(sliding_windows(tokens.ids, max_length, stride).inputs)
         return pairs, {"tokens": len(tokens), "max_length": max_length, "stride": stride}
     if kind == "table_rows":
@@ -200,7 +201,7 @@ def _compute(quiz: Quiz, state: dict[str, Any], result: PipelineResult) -> tuple
 
 
 def reveal(
-    quiz: Quiz, state: dict[str, Any], result: PipelineResult, offered: tuple[Choice, ...], language: str
+    quiz: Quiz, state: StepState, result: PipelineResult, offered: tuple[Choice, ...], language: str
 ) -> Reveal:
     """Compute the answer from `result` and find it among the `offered` choices."""
     value, names = _compute(quiz, state, result)
@@ -229,7 +230,7 @@ class QuizSession:
             answer shown again as soon as a result arrives.
     """
 
-    def __init__(self, quiz: Quiz, state: dict[str, Any], earlier: str | None = None) -> None:
+    def __init__(self, quiz: Quiz, state: StepState, earlier: str | None = None) -> None:
         self.quiz = quiz
         self.state = state
         self.earlier = earlier

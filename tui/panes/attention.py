@@ -3,7 +3,6 @@ selected query's strongest keys as bars."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -13,8 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from engine.analysis.attention_stats import head_weights, top_keys
 from tui.formatting.pieces import PieceLabels, visible_piece
-from tui.messages import TokenSelected
+from tui.panes.base import Pane
 from tui.views.heatmap import AttentionHeatmap
 from tui.views.plain_lines import PlainLines
 
@@ -31,7 +31,7 @@ def bar(fraction: float, width: int) -> str:
     return ("█" * full + (BLOCKS[rest] if rest else "")).ljust(width)
 
 
-class AttentionPane(Vertical):
+class AttentionPane(Pane, Vertical):
     """Attention weights of the selected head, with the switches that change them.
 
     Bindings:
@@ -79,8 +79,9 @@ class AttentionPane(Vertical):
         self.result: PipelineResult | None = None
         self.head = 0
         self.average = False
-        self.query = 0
+        self.query_index = 0
         self.key = 0
+        self._pending_key: int | None = None
         self._labels = PieceLabels()
 
     def compose(self) -> ComposeResult:
@@ -112,7 +113,7 @@ class AttentionPane(Vertical):
         if result.n_used == 0:
             self.show_message("no tokens: type some text")
             return
-        self.query = min(self.query, result.n_used - 1)
+        self.query_index = min(self.query_index, result.n_used - 1)
         self.key = min(self.key, result.n_used - 1)
         self._draw_matrix()
 
@@ -120,34 +121,45 @@ class AttentionPane(Vertical):
         result = self.result
         assert result is not None
         labels = self._labels.of(result.tokens, result.n_used)
-        self.heatmap.set_matrix(self._weights(), result.attention.mask, labels)
-        self.heatmap.cursor = (self.query, self.key)
+        self.heatmap.set_matrix(self.shown_weights(), result.attention.mask, labels)
+        self.heatmap.cursor = (self.query_index, self.key)
         self._describe()
 
     def select_token(self, index: int | None) -> None:
+        if self._pending_key is not None and self.result is not None and self.result.n_used:
+            self.key = min(self._pending_key, self.result.n_used - 1)
+            self._pending_key = None
         if self.result is None or index is None or index >= self.result.n_used:
             return
-        self.query = index
+        self.query_index = index
         self.heatmap.cursor = (index, self.key)
 
+    def highlight_key(self, key: int) -> None:
+        """With the next token selected, put the cell cursor on key column `key` too (a lesson
+        shows a masked cell, or the key its question is about)."""
+        self._pending_key = key
+
     def select_cell(self, query: int, key: int) -> None:
-        """Put the cell cursor on (query, key), e.g. a masked cell a lesson wants to show."""
-        self.key = key
+        """Put the cell cursor on (query, key)."""
+        self.highlight_key(key)
         self.select_token(query)
 
     @on(AttentionHeatmap.CellSelected)
     def _cell_selected(self, event: AttentionHeatmap.CellSelected) -> None:
         event.stop()
-        moved_row = event.row != self.query
-        self.query, self.key = event.row, event.col
+        if (event.row, event.col) != self.heatmap.cursor:
+            # Posted before a newer move (a new matrix, then the app's selection): acting on it
+            # would send the selection back to where it was.
+            return
+        moved_row = event.row != self.query_index
+        self.query_index, self.key = event.row, event.col
         self._describe()
         if moved_row:
-            self.post_message(TokenSelected(event.row))
+            self.announce_selection(event.row)
 
-    def _weights(self) -> np.ndarray:
+    def shown_weights(self) -> np.ndarray:
         """(T, T) weights of the shown head, or their mean over heads."""
-        weights = self.result.attention.weights
-        return weights.mean(axis=0) if self.average else weights[self.head]
+        return head_weights(self.result.attention.weights, None if self.average else self.head)
 
     def action_toggle_average(self) -> None:
         self.average = not self.average
@@ -173,9 +185,9 @@ class AttentionPane(Vertical):
             return
         attention = result.attention
         head_dim = result.settings.dim // result.settings.heads
-        q, k = self.query, self.key
+        q, k = self.query_index, self.key
         piece = result.tokens.piece
-        weight = float(self._weights()[q, k])
+        weight = float(self.shown_weights()[q, k])
         masked = bool(attention.mask[q, k])
         scaling = f"scores ÷ √{head_dim}" if attention.scaled else "scores not scaled"
         cell = f"q#{q} {visible_piece(piece(q))!r} → k#{k} {visible_piece(piece(k))!r}: "
@@ -194,22 +206,14 @@ class AttentionPane(Vertical):
     def _bars(self, query: int) -> list[str]:
         result = self.result
         assert result is not None
-        weights = self._weights()[query, : result.n_used]
+        weights = self.shown_weights()[query, : result.n_used]
         visible = max(1, self.query_one("#attention-bars").size.height - 2)
-        order = np.argsort(-weights, kind="stable")[:visible]
+        top = top_keys(weights, visible)
         lines = [f"query #{query} {visible_piece(result.tokens.piece(query))[:16]!r}: top keys"]
-        for key in order:
-            if weights[key] <= 0:
-                break
-            label = visible_piece(result.tokens.piece(int(key)))[:8]
-            lines.append(f"{key:>4} {label:<8} {bar(float(weights[key]), 18)} {weights[key]:.3f}")
+        for key, weight in zip(top.keys.tolist(), top.weights.tolist(), strict=True):
+            label = visible_piece(result.tokens.piece(key))[:8]
+            lines.append(f"{key:>4} {label:<8} {bar(weight, 18)} {weight:.3f}")
         shown = len(lines) - 1
-        attended = int(np.count_nonzero(weights))
-        if shown < attended:
-            lines.append(f"({shown} of {attended} keys; entropy {_entropy(weights):.2f} bits)")
+        if shown < top.attended:
+            lines.append(f"({shown} of {top.attended} keys; entropy {top.entropy:.2f} bits)")
         return lines
-
-
-def _entropy(weights: np.ndarray) -> float:
-    nonzero = weights[weights > 0]
-    return float(-(nonzero * np.log2(nonzero)).sum()) if nonzero.size else math.nan

@@ -12,8 +12,6 @@ related words only end up close once a model has learned them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,11 +22,10 @@ from textual.containers import Container, Vertical
 from textual.widgets import DataTable, Input, Static
 from textual_plotext import PlotextPlot
 
-from engine.errors import UserError
-from engine.tokenize.registry import BPE_ENCODINGS, tokenizer_for
-from engine.tokenize.words import UNKNOWN
+from engine.analysis.word_vectors import WordSpace, cosine_matrix, pca_2d, word_vectors
 from themes.palettes import PALETTES, normalize, text_color_on
 from tui.formatting.pieces import visible_piece
+from tui.panes.base import Pane
 from tui.panes.positions import COLOR_THEME, MONO_THEME, TitledPlot
 
 if TYPE_CHECKING:
@@ -50,38 +47,23 @@ MARKER = "•"
 """The scatter's point marker (a plain character, so it reads the same in mono mode)."""
 RANDOM_CAPTION = "random weights: similarities are noise until a model is loaded (F6) or trained (F7)"
 NOT_IN_VOCABULARY = "not in this model's vocabulary"
-_UNKNOWN_BYTES = UNKNOWN.encode("utf-8")
 
 
-@dataclass(frozen=True)
-class WordSpace:
-    """Vectors for the words the table has rows for.
+def word_label(space: WordSpace, word: str) -> str:
+    """The word as shown: marked with "*" when it is the mean of several tokens."""
+    return f"{word}*" if word in space.splits else word
 
-    Attributes:
-        words: the words found, in the order typed.
-        vectors: (len(words), dim) float64: each word's row, or the mean of its tokens' rows.
-        splits: for each word that split into several tokens, its readable pieces (else absent).
-        missing: words with no row (unknown to the tokenizer, or to a model's compact vocabulary).
-    """
 
-    words: tuple[str, ...]
-    vectors: np.ndarray
-    splits: dict[str, tuple[str, ...]]
-    missing: tuple[str, ...]
-
-    def label(self, word: str) -> str:
-        """The word as shown: marked with "*" when it is the mean of several tokens."""
-        return f"{word}*" if word in self.splits else word
-
-    def footnotes(self) -> list[str]:
-        """One line per split word, then one naming the missing words."""
-        lines = [
-            f"* {word}: split into {len(pieces)} tokens ({' | '.join(pieces)}): mean of their vectors"
-            for word, pieces in self.splits.items()
-        ]
-        if self.missing:
-            lines.append(f"{NOT_IN_VOCABULARY}: {', '.join(self.missing)}")
-        return lines
+def footnotes(space: WordSpace) -> list[str]:
+    """One line per split word (its tokens made visible), then one naming the missing words."""
+    lines = [
+        f"* {word}: split into {len(pieces)} tokens ({' | '.join(map(visible_piece, pieces))}): "
+        "mean of their vectors"
+        for word, pieces in space.splits.items()
+    ]
+    if space.missing:
+        lines.append(f"{NOT_IN_VOCABULARY}: {', '.join(space.missing)}")
+    return lines
 
 
 def parse_words(text: str) -> tuple[str, ...]:
@@ -89,96 +71,7 @@ def parse_words(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(text.split()))[:MAX_WORDS]
 
 
-def word_vectors(words: Sequence[str], result: PipelineResult) -> WordSpace:
-    """Look `words` up in the result's token table.
-
-    BPE encodings are asked for `" " + word`, since inside a sentence most words carry the space
-    before them (GPT-2's " king" is one token, "king" without it is another). A word that still
-    splits into several tokens gets the mean of their rows. A word the tokenizer refuses, maps to
-    `<|unk|>`, or whose tokens the table has no row for (a tiny model's compact vocabulary) is
-    listed as missing.
-
-    Args:
-        words: the words, without spaces.
-        result: a pipeline result; its encoding, corpus and table are used.
-    """
-    tokenizer = tokenizer_for(result.settings)
-    prefix = " " if result.tokens.encoding in BPE_ENCODINGS else ""
-    table = result.embedded.token_table
-    found: list[str] = []
-    vectors: list[np.ndarray] = []
-    splits: dict[str, tuple[str, ...]] = {}
-    missing: list[str] = []
-    for word in words:
-        try:
-            ids = tokenizer.encode(prefix + word)
-        except UserError:
-            ids = []
-        rows = [result.embedded.row_of(token_id) for token_id in ids]
-        pieces = [tokenizer.token_bytes(token_id) for token_id in ids]
-        if not ids or None in rows or _UNKNOWN_BYTES in pieces:
-            missing.append(word)
-            continue
-        found.append(word)
-        vectors.append(table[rows].astype(np.float64).mean(axis=0))
-        if len(ids) > 1:
-            splits[word] = tuple(visible_piece(p.decode("utf-8", errors="replace")) for p in pieces)
-    dim = table.shape[1]
-    stacked = np.stack(vectors) if vectors else np.zeros((0, dim))
-    return WordSpace(tuple(found), stacked, splits, tuple(missing))
-
-
-def cosine_matrix(vectors: np.ndarray) -> np.ndarray:
-    """Cosine similarity of every pair of rows.
-
-    Args:
-        vectors: (n, dim).
-
-    Returns:
-        (n, n) float64, symmetric, in [-1, 1]; 1 on the diagonal, except that a zero vector has
-        similarity 0 with everything (itself included) rather than NaN.
-    """
-    vectors = np.asarray(vectors, dtype=np.float64)
-    norms = np.linalg.norm(vectors, axis=1)
-    unit = vectors / np.where(norms > 0, norms, 1.0)[:, None]  # zero rows stay zero
-    return np.clip(unit @ unit.T, -1.0, 1.0)
-
-
-def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Project rows onto their two directions of largest variance.
-
-    Each axis is signed so that its largest coordinate (in absolute value) is positive, so the
-    picture does not flip between runs. Fewer than two directions (one row, or one dimension)
-    are padded with zeros.
-
-    Args:
-        vectors: (n, dim).
-
-    Returns:
-        (coords, explained): coords (n, 2) float64; explained (2,) the share of the total variance
-        along each axis (zeros when every row is the same).
-    """
-    vectors = np.asarray(vectors, dtype=np.float64)
-    n = vectors.shape[0]
-    coords = np.zeros((n, 2))
-    explained = np.zeros(2)
-    if n == 0:
-        return coords, explained
-    centred = vectors - vectors.mean(axis=0)
-    u, s, _ = np.linalg.svd(centred, full_matrices=False)  # u: (n, k), s: (k,)
-    k = min(2, len(s))
-    coords[:, :k] = u[:, :k] * s[:k]
-    total = float((s**2).sum())
-    if total > 0:
-        explained[:k] = s[:k] ** 2 / total
-    for axis in range(2):
-        column = coords[:, axis]
-        if column[np.argmax(np.abs(column))] < 0:
-            coords[:, axis] = -column
-    return coords, explained
-
-
-class EmbeddingSpacePane(Vertical):
+class EmbeddingSpacePane(Pane, Vertical):
     """Cosine similarities and a PCA scatter of the vectors of words the user types.
 
     The words are read from the input when the user presses enter. The work is redone only when
@@ -306,32 +199,20 @@ class EmbeddingSpacePane(Vertical):
         return self._selected
 
     def show_result(self, result: PipelineResult) -> None:
-        """Show a new result; the words are looked up again only if the table changed.
-
-        Args:
-            result: The pipeline's output.
-        """
+        """Show a new result; the words are looked up again only if the table changed."""
         self._result = result
         self._caption.update(self._caption_text(result))
         self.set_class(False, "-message")
         self._refresh_space()
 
     def show_message(self, message: str) -> None:
-        """Hide the table and the scatter and show `message` (no data yet, or an error).
-
-        Args:
-            message: Plain text.
-        """
+        """Hide the table and the scatter and show `message` (no data yet, or an error)."""
         self._result = None
         self._message.update(message)
         self.set_class(True, "-message")
 
     def select_token(self, index: int | None) -> None:
-        """Remember the selected token; nothing here depends on it. Does not post `TokenSelected`.
-
-        Args:
-            index: A token index, or None for no selection.
-        """
+        """Remember the selected token; nothing here depends on it. Does not post `TokenSelected`."""
         self._selected = index
 
     def set_palette(self, palette_name: str, mono: bool) -> None:
@@ -339,12 +220,7 @@ class EmbeddingSpacePane(Vertical):
 
         Similarities run from -1 to +1, so the table always uses the diverging `PALETTE`, whatever
         the app's (sequential) heatmap palette is; `palette_name` is not used. In mono mode the
-        cells are plain numbers and the scatter has no colours.
-
-        Args:
-            palette_name: The heatmap palette (unused here).
-            mono: No colours (NO_COLOR or 16-colour terminals).
-        """
+        cells are plain numbers and the scatter has no colours."""
         del palette_name
         self._mono = mono
         self._scatter.plot.set_reactive(PlotextPlot.theme, self._theme)
@@ -375,7 +251,8 @@ class EmbeddingSpacePane(Vertical):
             self._key = key
             self._space = word_vectors(self._words, result)
             self._cosine = cosine_matrix(self._space.vectors)
-            self._coords, self._explained = pca_2d(self._space.vectors)
+            projection = pca_2d(self._space.vectors)
+            self._coords, self._explained = projection.coords, projection.explained
             self._draw()
 
     def _caption_text(self, result: PipelineResult) -> str:
@@ -396,7 +273,7 @@ class EmbeddingSpacePane(Vertical):
         assert space is not None
         self._draw_table(space)
         self._draw_scatter()
-        notes = space.footnotes()
+        notes = footnotes(space)
         if not space.words:
             notes.insert(0, "no words to compare: type some above and press enter")
         self._notes.update("\n".join(notes))
@@ -406,7 +283,7 @@ class EmbeddingSpacePane(Vertical):
         """One row and one column per word; each cell the cosine similarity, coloured."""
         table = self._table
         table.clear(columns=True)
-        labels = [space.label(word) for word in space.words]
+        labels = [word_label(space, word) for word in space.words]
         for i, label in enumerate(labels):
             table.add_column(Text(f" {label} ", justify="right"), key=str(i))
         for i, label in enumerate(labels):
@@ -441,7 +318,7 @@ class EmbeddingSpacePane(Vertical):
         plt.scatter(xs.tolist(), ys.tolist(), marker=MARKER)
         # Each label starts with the marker, so it begins on its point's own cell.
         for word, x, y in zip(space.words, xs, ys, strict=True):
-            plt.text(f"{MARKER}{space.label(word)}", float(x), float(y), alignment="left")
+            plt.text(f"{MARKER}{word_label(space, word)}", float(x), float(y), alignment="left")
         plt.xlim(x_low, x_high + (x_high - x_low) * 0.3)  # room for the rightmost labels
         plt.ylim(*_padded(ys))
         plt.xticks([])  # the axes' units mean nothing here: only distances do

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from engine.analysis.draws import drawable_count, keyed_generator
 from engine.errors import UserError
 from engine.tokenize.tokens import id_piece
 from tui.formatting.pieces import visible_piece
 from tui.panes.attention import bar
+from tui.panes.base import Pane
 from tui.panes.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _step(values: tuple, current, delta: int):
     return values[max(0, min(len(values) - 1, index + delta))]
 
 
-class NextTokenPane(VerticalScroll, can_focus=True):
+class NextTokenPane(Pane, VerticalScroll, can_focus=True):
     """The model's distribution over the next token, reshaped live by temperature, top-k and top-p.
 
     Bindings:
@@ -100,9 +101,6 @@ class NextTokenPane(VerticalScroll, can_focus=True):
     def select_token(self, index: int | None) -> None:
         self.position = index
         self._draw()
-
-    def set_palette(self, palette_name: str, mono: bool) -> None:
-        """Bars are characters, so colour does not matter here."""
 
     def action_temperature(self, delta: int) -> None:
         self.temperature = _step(TEMPERATURES, self.temperature, delta)
@@ -174,8 +172,7 @@ class NextTokenPane(VerticalScroll, can_focus=True):
 
         distribution = self._distribution(position)
         # Seeded by the settings' seed, the draw number and the position: the same keys give the same draw.
-        generator = np.random.default_rng([self.seed, self.draw, position])
-        row = sample(distribution, generator)
+        row = sample(distribution, keyed_generator(self.seed, self.draw, position))
         return self.result.next_token.token_id(row), distribution
 
     def _draw(self) -> None:
@@ -221,16 +218,15 @@ class NextTokenPane(VerticalScroll, can_focus=True):
             f"temperature {self.temperature:g}{' (greedy)' if distribution.greedy else ''} · "
             f"top-k {self.top_k or 'off'} · top-p {top_p}\n\n"
         )
-        order = np.argsort(-distribution.probs, kind="stable")[:TOP_SHOWN]
-        for rank, row in enumerate(order, start=1):
-            probability = float(distribution.probs[row])
+        rows, probabilities = distribution.top(TOP_SHOWN)
+        for rank, (row, probability) in enumerate(zip(rows.tolist(), probabilities.tolist(), strict=True), 1):
             if probability <= 0 and rank > 1:
                 break
-            token_id = result.next_token.token_id(int(row))
+            token_id = result.next_token.token_id(row)
             style = "reverse" if token_id == chosen else ""
             text.append(f"{rank:>3} {label(token_id)[:14]:<14} ", style=style)
             text.append(f"{bar(probability, 30)} {probability:7.2%}  id {token_id}\n")
-        kept = int(np.count_nonzero(distribution.probs))
+        kept = drawable_count(distribution.probs)
         text.append(f"\n{kept:,} of {len(distribution.probs):,} tokens can be drawn · ")
         text.append(f"drawn (seeded): {label(chosen)!r}\n", style="bold")
         if position == result.n_used - 1:

@@ -12,10 +12,8 @@ Two plots side by side (stacked when the pane is narrow), drawn with plotext thr
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,7 +22,9 @@ from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tui.messages import TokenSelected
+from engine.analysis.scaling import scaling_comparison
+from engine.analysis.sinusoids import extend_sinusoidal
+from tui.panes.base import Pane
 
 if TYPE_CHECKING:
     from textual_plotext.plot import Plot
@@ -56,68 +56,6 @@ MONO_BARS = ("█", "░")
 """Bar fills for (unscaled, scaled) in mono mode."""
 
 _MOVE = Binding.Group("Move")
-
-
-def sinusoidal_numpy(n_positions: int, dim: int, base: float = 10000.0) -> np.ndarray:
-    """The fixed sinusoidal encodings, as `engine.nn.positions.sinusoidal_positions` computes them.
-
-    PE[p, 2i] = sin(p / base^(2i/dim)) and PE[p, 2i+1] = cos(p / base^(2i/dim)). The engine's
-    version needs torch, which the app must not import; this one lets the pane draw positions
-    past the end of a short text.
-
-    Args:
-        n_positions: Positions 0 to n_positions - 1.
-        dim: Vector size (odd sizes end with a sine).
-        base: The wavelength scale (10,000 in the original Transformer).
-
-    Returns:
-        Float32 array, shape (n_positions, dim).
-    """
-    positions = np.arange(n_positions, dtype=np.float64)[:, None]
-    pair_index = np.arange(0, dim, 2, dtype=np.float64)
-    angles = positions / base ** (pair_index / dim)  # (n_positions, ceil(dim/2))
-    encoding = np.empty((n_positions, dim), dtype=np.float64)
-    encoding[:, 0::2] = np.sin(angles)
-    encoding[:, 1::2] = np.cos(angles[:, : dim // 2])
-    return encoding.astype(np.float32)
-
-
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    """Softmax of a 1-D array, in float64."""
-    exps = np.exp(scores - scores.max())
-    return exps / exps.sum()
-
-
-def scaling_comparison(result: PipelineResult, query: int, head: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The attention of one query over its keys, without and with dividing the scores by √d.
-
-    Uses the pipeline's own scores, whichever way they were computed: when `result.attention`
-    is scaled its scores are multiplied back by √d to get the raw dot products.
-
-    Args:
-        result: A pipeline result with at least `query + 1` used tokens.
-        query: The query token.
-        head: The attention head.
-
-    Returns:
-        (unscaled, scaled): float64 softmax weights over the keys the query sees (keys
-        0..query under the causal mask, all keys without it); each sums to 1.
-
-    Raises:
-        IndexError: If the query or the head is out of range.
-    """
-    attention = result.attention
-    heads, tokens, _ = attention.scores.shape
-    if not 0 <= query < tokens:
-        raise IndexError(f"query {query} is outside the {tokens} attended tokens")
-    if not 0 <= head < heads:
-        raise IndexError(f"head {head} is outside the {heads} heads")
-    scores = attention.scores[head, query].astype(np.float64)
-    if attention.causal:
-        scores = scores[: query + 1]
-    root = math.sqrt(result.settings.dim // result.settings.heads)
-    unscaled = scores * root if attention.scaled else scores
-    return _softmax(unscaled), _softmax(unscaled / root)
 
 
 def plotted_dims(dim: int) -> list[int]:
@@ -185,7 +123,7 @@ class TitledPlot(Vertical):
         yield self.plot
 
 
-class PositionsPane(Container, can_focus=True):
+class PositionsPane(Pane, Container, can_focus=True):
     """Position vectors and the effect of scaling attention scores, for the selected token.
 
     The selected token is marked on the position plot and is the query whose attention the
@@ -284,11 +222,7 @@ class PositionsPane(Container, can_focus=True):
         return last if self._selected is None else min(self._selected, last)
 
     def show_result(self, result: PipelineResult) -> None:
-        """Plot a new result, keeping the selection if the text still has that token.
-
-        Args:
-            result: The pipeline's output.
-        """
+        """Plot a new result, keeping the selection if the text still has that token."""
         if self._selected is not None and self._selected >= len(result.tokens):
             self._selected = None
         if result.n_used == 0:
@@ -299,21 +233,13 @@ class PositionsPane(Container, can_focus=True):
         self._draw()
 
     def show_message(self, message: str) -> None:
-        """Hide the plots and show `message` (no data yet, or an error).
-
-        Args:
-            message: Plain text.
-        """
+        """Hide the plots and show `message` (no data yet, or an error)."""
         self._result = None
         self._message.update(message)
         self.set_class(True, "-message")
 
     def select_token(self, index: int | None) -> None:
-        """Mark token `index` and plot its attention; does not post `TokenSelected`.
-
-        Args:
-            index: A token index, or None for no selection.
-        """
+        """Mark token `index` and plot its attention; does not post `TokenSelected`."""
         self._selected = index
         if self._result is not None:
             self._draw()
@@ -324,12 +250,7 @@ class PositionsPane(Container, can_focus=True):
         The series of a line plot need colours that differ from each other, not a sequential
         ramp, so `palette_name` is not used: in colour the plots take distinct series colours
         on the widget's own background; in mono mode there are no colours, and the series
-        differ by marker character instead.
-
-        Args:
-            palette_name: The heatmap palette (unused here).
-            mono: No colours (NO_COLOR or 16-colour terminals).
-        """
+        differ by marker character instead."""
         del palette_name
         self._mono = mono
         for titled in (self._encodings, self._scaling):
@@ -390,7 +311,7 @@ class PositionsPane(Container, can_focus=True):
         if target == self._selected:
             return
         self.select_token(target)
-        self.post_message(TokenSelected(target))
+        self.announce_selection(target)
 
     def _draw(self) -> None:
         """Redraw both plots from the current result."""
@@ -437,10 +358,8 @@ class PositionsPane(Container, can_focus=True):
         sinusoidal = self.kind == "sinusoidal"
         window = position_window(n_used, query, extend=sinusoidal)
         if sinusoidal:
-            table = result.embedded.sinusoidal_positions[:n_used]
-            if window.stop > n_used:
-                # Past the text, from the same formula (the engine only returns the used rows).
-                table = np.concatenate([table, sinusoidal_numpy(window.stop, dim)[n_used:]])
+            # Past the text, from the same formula (the pipeline only returns the used rows).
+            table = extend_sinusoidal(result.embedded.sinusoidal_positions[:n_used], window.stop)
             title = "Sinusoidal position encodings"
         else:
             table = result.embedded.learned_positions
@@ -467,8 +386,8 @@ class PositionsPane(Container, can_focus=True):
         """Plot the query's attention over its keys with and without dividing by √d."""
         query = self.query_token
         assert query is not None
-        unscaled, scaled = scaling_comparison(result, query)
-        head_dim = result.settings.dim // result.settings.heads
+        comparison = scaling_comparison(result, query)
+        unscaled, scaled, head_dim = comparison.unscaled, comparison.scaled, comparison.head_size
         keys = list(range(len(unscaled)))
         series = [unscaled.tolist(), scaled.tolist()]
         labels = ["unscaled", "scaled"]

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from engine.tokenize.token_bytes import TokenBytes, token_bytes_of
 from tui.formatting.pieces import visible_piece
+from tui.panes.base import Pane
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
@@ -81,12 +82,14 @@ def describe(detail: TokenBytes, marks: bool = True) -> Text:
     return text
 
 
-class TokenBytesView(VerticalScroll, can_focus=False):
+class TokenBytesView(Pane, VerticalScroll, can_focus=False):
     """The selected token's UTF-8 bytes and the characters they belong to.
 
     Updates when the selection moves (`select_token`). Styles are text styles only, so the view
     reads the same in mono and 16-colour terminals.
     """
+
+    draws_whitespace = True
 
     DEFAULT_CSS = """
     TokenBytesView {
@@ -126,9 +129,6 @@ class TokenBytesView(VerticalScroll, can_focus=False):
         """Describe token `index` (None: nothing selected)."""
         self.selected = index
         self._redraw()
-
-    def set_palette(self, palette_name: str, mono: bool) -> None:
-        """Nothing to do: the view uses text styles only."""
 
     def set_whitespace(self, marks: bool) -> None:
         """Show whitespace as ·/↵/→ marks, or as plain spaces."""

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from engine.training.windows import sliding_windows
 from tui.formatting.pieces import visible_piece
+from tui.panes.base import Pane
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
@@ -20,7 +21,7 @@ MAX_PAIRS_SHOWN = 64
 BATCH_SIZES = (1, 2, 4, 8, 16)
 
 
-class WindowsPane(VerticalScroll, can_focus=True):
+class WindowsPane(Pane, VerticalScroll, can_focus=True):
     """Input/target pairs for next-token training, grouped into batches.
 
     Bindings:

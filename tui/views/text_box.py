@@ -30,6 +30,22 @@ class TextBox(TextArea):
         self._wrap_wanted = kwargs.get("soft_wrap", True)
         # As TextArea.__init__ does: no watcher may run before the widget is mounted.
         self.set_reactive(TextArea.soft_wrap, self._wrap_wanted and len(text) <= WRAP_LIMIT)
+        self._pending_bytes = b""
+
+    def append_bytes(self, data: bytes) -> bool:
+        """Append a generated token's bytes at the end. Bytes that end inside a UTF-8 character
+        wait for the next token's (False: nothing was appended yet)."""
+        data = self._pending_bytes + data
+        try:
+            piece = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.reason == "unexpected end of data":
+                self._pending_bytes = data
+                return False
+            piece = data.decode("utf-8", errors="replace")
+        self._pending_bytes = b""
+        self.insert(piece, self.document.end)
+        return True
 
     def edit(self, edit: Edit) -> EditResult:
         # Decided before the edit: wrapping the new text first is the cost being avoided.

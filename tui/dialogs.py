@@ -1,0 +1,108 @@
+"""The app's dialogs: open one, and act on what the user chose in it.
+
+Each function takes the app and uses only its public side (`settings`, `update_settings`,
+`notify`, `push_screen`, ...), so `tui/app.py` keeps to wiring. The dialogs themselves are
+screens in `tui/screens/`, imported when first opened.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+
+if TYPE_CHECKING:
+    from tui.app_api import AppApi
+    from tui.lessons.catalog import Lesson
+    from tui.lessons.progress import Progress
+
+
+def pick_model(app: AppApi) -> None:
+    """Choose random weights, a trained tiny model or GPT-2 weights."""
+    from tui.screens.model import TRAIN, ModelScreen
+
+    def picked(choice: str | None) -> None:
+        if choice == TRAIN:
+            train(app)
+        elif choice is not None:
+            app.update_settings(weights=choice or None, layer=0)
+            app.notify(f"model: {choice or 'random weights'}", timeout=3, markup=False)
+
+    app.push_screen(ModelScreen(app.settings.weights), picked)
+
+
+def train(app: AppApi) -> None:
+    """Train a tiny GPT on the corpus (or the sample text), then use it."""
+    from engine.tokenize.registry import sample_text
+    from tui.screens.train import TrainScreen
+
+    corpus = app.settings.corpus or sample_text()
+    name = Path(app.corpus_path).name if app.corpus_path else "the built-in sample text"
+
+    def trained(path: Path | None) -> None:
+        if path is not None:
+            app.update_settings(weights=str(path), layer=0)
+            app.notify(f"now using the model trained on {name}", timeout=4)
+
+    device = app.device.name if app.device else "cpu"
+    app.push_screen(TrainScreen(corpus, name, device=device), trained)
+
+
+def pick_corpus(app: AppApi) -> None:
+    """Choose the text whose words the regex tokenizers know."""
+    from tui.screens.corpus import CorpusScreen
+
+    def picked(choice: tuple[str, str] | None) -> None:
+        if choice is None:
+            return
+        path, text = choice
+        app.corpus_path = path or None
+        app.update_settings(corpus=text or None)
+        app.notify(f"corpus: {path or 'built-in sample text'}", timeout=3, markup=False)
+
+    app.push_screen(CorpusScreen(app.corpus_path), picked)
+
+
+def show_help(app: AppApi) -> None:
+    """List every key: the app's, then each pane's (`tui.panes.registry.HELP_SECTIONS`)."""
+    from tui.panes.registry import key_sections
+    from tui.screens.help import HelpScreen
+
+    sections = [("Everywhere", list(app.BINDINGS))]
+    for title, widget in key_sections():
+        sections.append((title, [b for b in widget.BINDINGS if isinstance(b, Binding)]))
+    app.push_screen(HelpScreen(sections))
+
+
+def export_data(app: AppApi) -> None:
+    """Save the token table and the shown attention matrix as CSV and JSON in the current folder."""
+    from tui.export import export
+
+    if app.result is None:
+        app.notify("nothing to export yet", severity="warning")
+        return
+    head = app.pane("attention").head
+    stem = time.strftime("llm-tui-%Y%m%d-%H%M%S")
+    try:
+        paths = export(app.result, head, Path.cwd(), stem)
+    except OSError as error:
+        app.notify(f"export failed: {error}", severity="error")
+        return
+    app.notify("saved " + ", ".join(p.name for p in paths), timeout=5)
+
+
+def pick_lesson(app: AppApi, lessons: list[Lesson], progress: Progress) -> None:
+    """Open the lesson list; the lesson chosen starts where the learner left it."""
+    from tui.lessons.list_screen import LessonListScreen
+
+    if not lessons:
+        app.notify(app.lesson_error or "no lessons found", severity="error")
+        return
+
+    def chosen(lesson_id: str | None) -> None:
+        if lesson_id:
+            app.open_lesson(lesson_id)
+
+    app.push_screen(LessonListScreen(lessons, progress, app.language), chosen)

@@ -1,0 +1,159 @@
+"""`LessonDriver`: walks the open lesson, applying each step's `StepState` through public methods of
+the app and its panes, and runs the step's question ("predict, then reveal").
+
+The app owns one driver and forwards its lesson keys to it; the driver reads and changes the app
+only through what the app offers every caller (`pane`, `replace_text`, `select_token`,
+`update_settings`, `show_pane`, `notify`), never its private fields.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Input, TextArea
+
+from tui.lessons.catalog import Lesson, find_lesson
+
+if TYPE_CHECKING:
+    from engine.pipeline.results import PipelineResult
+    from tui.app_api import AppApi
+    from tui.lessons.progress import Progress
+    from tui.lessons.quiz import QuizSession
+
+
+class LessonDriver:
+    """The open lesson, its step, and its question, for one app.
+
+    Args:
+        app: the app whose text, settings and panes the steps set.
+        progress: where the step reached and the answers given are kept.
+    """
+
+    def __init__(self, app: AppApi, progress: Progress) -> None:
+        self.app = app
+        self.progress = progress
+        self.lessons: list[Lesson] = []
+        self.lesson: Lesson | None = None
+        self.step_index = 0
+        self.quiz: QuizSession | None = None
+
+    @property
+    def language(self) -> str:
+        return self.app.language
+
+    # Walking
+
+    def open(self, lesson_id: str, step: int | None = None) -> None:
+        """Start lesson `lesson_id` at `step`, or where the learner left it."""
+        self.lesson = find_lesson(self.lessons, lesson_id)
+        last = self.progress.last_step(self.language, lesson_id)
+        self.step_index = min(step if step is not None else last, len(self.lesson.steps) - 1)
+        self.app.pane("lesson").remove_class("-hidden")
+        self.apply(replay=True)
+
+    def step(self, delta: int) -> None:
+        """Go `delta` steps forward or back."""
+        if self.lesson is None:
+            return
+        index = self.step_index + delta
+        if 0 <= index < len(self.lesson.steps):
+            self.step_index = index
+            self.apply(replay=delta < 0)
+        elif index >= len(self.lesson.steps):
+            self.app.notify("end of the lesson: L for the list, esc to leave", timeout=3)
+
+    def leave(self) -> None:
+        """Close the lesson; what it set stays, so the learner can keep exploring."""
+        self.lesson = self.quiz = None
+        self.app.pane("lesson").close()
+
+    def apply(self, replay: bool = False) -> None:
+        """Put the app in the state the current step describes. `replay` (opening a lesson mid-way,
+        going back) applies the earlier steps' state too, as if walked to here."""
+        app, lesson = self.app, self.lesson
+        assert lesson is not None
+        step = lesson.steps[self.step_index]
+        state = lesson.state_at(self.step_index) if replay else step.state
+        score = self.progress.score(self.language, lesson.id)
+        app.pane("lesson").show_step(lesson, self.step_index, self.language, score)
+        self.progress.record(self.language, lesson.id, self.step_index)
+        if state.text is not None:
+            app.replace_text(state.text)
+        if state.head is not None:
+            app.pane("attention").head = state.head
+        if state.key is not None:
+            app.pane("attention").highlight_key(state.key)
+        if state.one_hot is not None:
+            app.pane("embeddings").one_hot = state.one_hot
+        if state.position_plot is not None:
+            app.pane("positions").kind = state.position_plot
+        if state.window():
+            app.pane("windows").set_params(**state.window())
+        if state.pane is not None:
+            app.show_pane(state.pane, focus=True)
+        app.update_settings(selected=state.select, **state.settings_changes())
+        self._open_quiz()
+
+    # The step's question
+
+    def quiz_keys_active(self) -> bool:
+        """True while a question waits for an answer and a key press would not be typed text."""
+        app = self.app
+        return (
+            self.quiz is not None
+            and self.quiz.is_open
+            and len(app.screen_stack) == 1  # no dialog or command palette on top
+            and not isinstance(app.focused, (Input, TextArea))
+        )
+
+    def answer(self, number: int | None) -> None:
+        """Answer the open question with choice `number` (1-4); None reveals it (not scored)."""
+        quiz = self.quiz
+        if quiz is None or not quiz.is_open:
+            return
+        if number is not None and quiz.offered is not None and not 1 <= number <= len(quiz.offered):
+            self.app.notify(f"choose 1 to {len(quiz.offered)}", timeout=2)
+            return
+        quiz.answer(None if number is None else number - 1, self.app.result, self.language)
+        self._quiz_changed()
+
+    def on_result(self, result: PipelineResult) -> None:
+        """A result of the step (or of the learner's edits) is on screen."""
+        if self.quiz is not None and self.quiz.on_result(result, self.language):
+            self._quiz_changed()
+
+    def _open_quiz(self) -> None:
+        assert self.lesson is not None
+        step = self.lesson.steps[self.step_index]
+        self.quiz = None
+        if step.quiz is not None:
+            from tui.lessons.quiz import QuizSession
+
+            earlier = self.progress.outcome(self.language, self.lesson.id, self.step_index)
+            self.quiz = QuizSession(step.quiz, step.state, earlier)
+            self._quiz_changed()
+        self.app.refresh_bindings()
+
+    def _quiz_changed(self) -> None:
+        quiz = self.quiz
+        assert quiz is not None and self.lesson is not None
+        if quiz.outcome in ("right", "wrong", "revealed"):
+            # Only the first outcome of a question is kept, so this is a no-op on a revisit.
+            self.progress.record_outcome(self.language, self.lesson.id, self.step_index, quiz.outcome)
+        if quiz.revealed is not None and not quiz.pointed:
+            quiz.pointed = True
+            self._point_at_answer()
+        score = self.progress.score(self.language, self.lesson.id)
+        self.app.pane("lesson").show_quiz(quiz, score, self.language)
+        self.app.refresh_bindings()
+
+    def _point_at_answer(self) -> None:
+        """Put the cursor on what the answer is about: the attention cell, or the token."""
+        assert self.quiz is not None and self.quiz.revealed is not None
+        revealed = self.quiz.revealed
+        if revealed.cell is not None:
+            query, key = revealed.cell
+            self.app.pane("attention").highlight_key(key)
+            self.app.select_token(query)
+        elif revealed.token is not None:
+            self.app.select_token(revealed.token)

@@ -1,0 +1,123 @@
+"""`StepState`: the app state one lesson step sets, typed and validated once, when the file loads.
+
+A step's `[steps.state]` table names only what the step changes; every other field stays None
+("leave as it is"). `over` lays a step's state over the earlier steps' when a lesson is resumed
+or walked back, and the lesson driver applies the result through the panes' public methods.
+No Textual here: the CLI lists lessons too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import UserError
+from engine.tokenize.registry import ENCODINGS
+from tui.panes.registry import PANES
+
+FOCUSABLE_PANES = tuple(spec.name for spec in PANES if spec.name not in ("bytes", "space"))
+"""Panes a step may focus (`pane = "..."`)."""
+
+
+class LessonError(UserError):
+    """A lesson file is missing, malformed or sets a state the app does not have."""
+
+
+@dataclass(frozen=True)
+class StepState:
+    """What a step sets; None: the step leaves it as it is.
+
+    Attributes:
+        text: the text in the text box.
+        pane: the pane (tab) shown and focused.
+        select: the selected token; key: the attention key column highlighted with it.
+        head: the attention head shown; one_hot: the embeddings pane's one-hot view.
+        position_plot: "learned" or "sinusoidal", the positions pane's plot.
+        max_length, stride, batch_size: the windows pane's sliding window.
+        encoding, allow_special, causal, scaled, positions, dim, heads: pipeline settings; setting
+            `dim` or `heads` switches to random weights of that size.
+    """
+
+    text: str | None = None
+    encoding: str | None = None
+    pane: str | None = None
+    select: int | None = None
+    key: int | None = None
+    head: int | None = None
+    causal: bool | None = None
+    scaled: bool | None = None
+    one_hot: bool | None = None
+    positions: str | None = None
+    position_plot: str | None = None
+    dim: int | None = None
+    heads: int | None = None
+    allow_special: bool | None = None
+    max_length: int | None = None
+    stride: int | None = None
+    batch_size: int | None = None
+
+    SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions")
+    """The fields that are pipeline settings (`engine.settings.Settings` has the same names)."""
+    WINDOW = ("max_length", "stride", "batch_size")
+
+    @classmethod
+    def from_table(cls, table: Any, where: str) -> StepState:
+        """Check a `[steps.state]` table; a mistake is a LessonError naming `where`."""
+        if not isinstance(table, dict):
+            raise LessonError(f"{where}: 'state' must be a table")
+        types = {field.name: _FIELD_TYPES[field.type] for field in dataclasses.fields(cls)}
+        for key, value in table.items():
+            if key not in types:
+                raise LessonError(f"{where}: unknown state key {key!r} (known: {', '.join(types)})")
+            expected = types[key]
+            # bool is an int in Python; an integer key must not accept true/false.
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise LessonError(f"{where}: state key {key!r} must be {expected.__name__}, not {value!r}")
+        allowed = {
+            "pane": FOCUSABLE_PANES,
+            "encoding": ENCODINGS,
+            "positions": ("learned", "sinusoidal"),
+            "position_plot": ("learned", "sinusoidal"),
+        }
+        for key, choices in allowed.items():
+            if key in table and table[key] not in choices:
+                raise LessonError(f"{where}: {key} {table[key]!r} is not one of {', '.join(choices)}")
+        for key in ("select", "key", "head"):
+            if key in table and table[key] < 0:
+                raise LessonError(f"{where}: {key} must not be negative")
+        for key in ("dim", "heads", "max_length", "stride", "batch_size"):
+            if key in table and table[key] < 1:
+                raise LessonError(f"{where}: {key} must be at least 1")
+        return cls(**table)
+
+    def has(self, name: str) -> bool:
+        """Whether the state sets field `name`."""
+        return getattr(self, name) is not None
+
+    def over(self, earlier: StepState) -> StepState:
+        """This state laid over `earlier`: what this one sets wins, the rest is `earlier`'s."""
+        return dataclasses.replace(earlier, **self.fields_set())
+
+    def fields_set(self) -> dict[str, Any]:
+        """{name: value} of every field the state sets."""
+        return {
+            field.name: getattr(self, field.name)
+            for field in dataclasses.fields(self)
+            if self.has(field.name)
+        }
+
+    def settings_changes(self) -> dict[str, Any]:
+        """The pipeline settings the state sets; a size (`dim`, `heads`) also means random weights."""
+        changes = {name: getattr(self, name) for name in self.SETTINGS if self.has(name)}
+        if self.has("dim") or self.has("heads"):
+            changes["weights"] = None
+        return changes
+
+    def window(self) -> dict[str, int]:
+        """The sliding-window parameters the state sets."""
+        return {name: getattr(self, name) for name in self.WINDOW if self.has(name)}
+
+
+_FIELD_TYPES: dict[str, type] = {"str | None": str, "int | None": int, "bool | None": bool}
+"""A field's annotation (a string: `from __future__ import annotations`) -> the type its value must have."""

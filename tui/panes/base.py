@@ -1,0 +1,120 @@
+"""`Pane`: the contract every widget that shows a pipeline result follows, and what they share.
+
+The app talks to panes through this class alone: it offers each result and each selection to
+every pane with `offer_result` / `offer_selection`, and the pane decides when to draw. A pane in
+a hidden tab only remembers what it was offered (drawing eight tabs on every keystroke cost more
+than the pipeline itself) and catches up when Textual tells it that it is shown again.
+
+Subclasses are Textual widgets (`class TokenTable(Pane, RowCursorView)`) and implement
+`show_result` and `show_message`; the other hooks have sensible defaults.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events
+from textual.message import Message
+
+from tui.messages import TokenSelected
+
+if TYPE_CHECKING:
+    from engine.pipeline.results import PipelineResult
+
+
+class Pane:
+    """A view of pipeline results; mixed in before a Textual widget class.
+
+    Attributes:
+        draws_whitespace: True for panes that draw whitespace themselves and follow the app's
+            `w` toggle (`set_whitespace`).
+    """
+
+    draws_whitespace: ClassVar[bool] = False
+
+    class Updated(Message):
+        """A pane finished work of its own (a comparison in its worker) and drew it.
+
+        The app listens, so that "idle: the latest result is on screen" waits for it too.
+        """
+
+    _pending: PipelineResult | None = None  # a result offered while hidden
+    _stale = False  # something was offered while hidden
+    _selection: int | None = None  # the latest selection offered
+
+    # What subclasses implement
+
+    def show_result(self, result: PipelineResult) -> None:
+        """Draw `result` now."""
+        raise NotImplementedError
+
+    def show_message(self, message: str) -> None:
+        """Drop any result and show `message` (loading, an error, nothing to show)."""
+        raise NotImplementedError
+
+    def select_token(self, index: int | None) -> None:
+        """Highlight token `index` (None: nothing) because another pane or the text selected it.
+
+        Posts nothing: only a move by the user posts `TokenSelected`.
+        """
+
+    def set_palette(self, palette_name: str, mono: bool) -> None:
+        """Use heatmap palette `palette_name`; `mono`: text styles instead of colours."""
+
+    def set_whitespace(self, marks: bool) -> None:
+        """Show whitespace as ·/↵/→ marks (True) or as plain spaces (False)."""
+
+    def announce_selection(self, index: int) -> None:
+        """The user moved this pane's cursor to token `index`: tell the app (and so every pane)."""
+        self.post_message(TokenSelected(index, pane=self))
+
+    @property
+    def busy(self) -> bool:
+        """True while the pane computes something of its own (its `Updated` follows)."""
+        return False
+
+    # What the app calls
+
+    def offer_result(self, result: PipelineResult, selected: int | None) -> None:
+        """A new result and the selection that goes with it: drawn now, or when shown again."""
+        self._selection = selected
+        if self.in_hidden_tab:
+            self._pending, self._stale = result, True
+            return
+        self._pending, self._stale = None, False
+        self.show_result(result)
+        self.select_token(selected)
+
+    def offer_selection(self, index: int | None) -> None:
+        """Another pane selected token `index`: highlighted now, or when shown again."""
+        self._selection = index
+        if self.in_hidden_tab or self._stale:
+            # Hidden, or shown a moment ago and not caught up yet: the catch-up selects it.
+            self._stale = True
+            if not self.in_hidden_tab:
+                self.catch_up()
+            return
+        self.select_token(index)
+
+    @property
+    def in_hidden_tab(self) -> bool:
+        """Whether the pane sits in a tab that is not shown (a hidden ancestor)."""
+        node = self
+        while node is not None:
+            if not getattr(node, "display", True):
+                return True
+            node = node.parent
+        return False
+
+    def catch_up(self) -> None:
+        """Draw what was offered while hidden: the latest result, then the latest selection."""
+        if not self._stale:
+            return
+        result, self._pending, self._stale = self._pending, None, False
+        if result is not None:
+            self.show_result(result)
+        self.select_token(self._selection)
+
+    def _on_show(self, event: events.Show) -> None:
+        # Textual sends Show when a widget becomes visible, e.g. when its tab is activated.
+        self.catch_up()

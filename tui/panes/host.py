@@ -1,0 +1,99 @@
+"""`PaneSet`: the app's panes once mounted: where each one is, and every call that goes to all.
+
+The app builds one after its first frame (`mount`), then talks to its panes only through it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tui.panes.registry import PANE_IDS, PANES, TABS, build_panes
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+    from textual.widget import Widget
+    from textual.widgets import TabbedContent
+
+    from engine.pipeline.results import PipelineResult
+    from tui.panes.base import Pane
+
+
+class PaneSet:
+    """Every pane, the tabs that hold them, and the lesson panel."""
+
+    def __init__(self, widgets: dict[str, Widget], tabs: TabbedContent, lesson: Widget) -> None:
+        self._widgets = widgets
+        self.tabs = tabs
+        self.lesson = lesson
+
+    @classmethod
+    async def mount(cls, top: Widget, placeholder: Widget) -> PaneSet:
+        """Build every pane: the spans into `top` (beside the text), the tabs in place of
+        `placeholder`, then the lesson panel and the footer."""
+        from textual.widgets import Footer, TabbedContent, TabPane
+
+        from tui.lessons.panel import LessonPanel
+
+        widgets = build_panes()
+        await top.query_one("#spans").remove()
+        await top.mount(widgets["spans"])
+        tabs = TabbedContent(id="panes")
+        for tab, title in TABS:
+            beside = [widgets[spec.name] for spec in PANES if spec.tab == tab]
+            tabs.compose_add_child(TabPane(title, widgets[tab], *beside, id=tab))
+        # The placeholder's screen, which need not be the current one (F1 may have opened help).
+        screen: Screen = placeholder.screen
+        await screen.mount(tabs, after=placeholder)
+        await placeholder.remove()
+        lesson = LessonPanel(id="lesson-panel")
+        await screen.mount(lesson, Footer())
+        return cls(widgets, tabs, lesson)
+
+    def get(self, name: str) -> Any:
+        """Pane `name` (a name of `tui.panes.registry.PANES`), or the panel for "lesson"."""
+        return self.lesson if name == "lesson" else self._widgets.get(name)
+
+    @property
+    def panes(self) -> list[Pane]:
+        return list(self._widgets.values())  # type: ignore[arg-type]
+
+    def busy(self) -> list[str]:
+        """Names of the panes still computing something of their own."""
+        return [name for name, pane in self._widgets.items() if pane.busy]  # type: ignore[attr-defined]
+
+    def show_message(self, message: str) -> None:
+        for pane in self.panes:
+            pane.show_message(message)
+
+    def offer_result(self, result: PipelineResult, selected: int | None) -> None:
+        for pane in self.panes:
+            pane.offer_result(result, selected)
+
+    def offer_selection(self, index: int, source: object) -> None:
+        """Every pane but `source` selects token `index`."""
+        for pane in self.panes:
+            if pane is not source:
+                pane.offer_selection(index)
+
+    def set_palette(self, palette_name: str, mono: bool) -> None:
+        for pane in self.panes:
+            pane.set_palette(palette_name, mono)
+
+    def set_whitespace(self, marks: bool) -> None:
+        for pane in self.panes:
+            if pane.draws_whitespace:
+                pane.set_whitespace(marks)
+
+    def show(self, name: str, focus: bool = False) -> None:
+        """Show the tab of pane `name` ("spans" is always shown), and focus the pane if asked."""
+        spec = next(spec for spec in PANES if spec.name == name)
+        if spec.home is not None:
+            self.tabs.active = spec.home
+        if focus:
+            widget = self._widgets[name]
+            # The attention pane's keys live on its heatmap; the other panes take focus themselves.
+            target = widget.heatmap if name == "attention" else widget
+            widget.call_after_refresh(target.focus)
+
+    def next_tab(self) -> None:
+        self.tabs.active = PANE_IDS[(PANE_IDS.index(self.tabs.active) + 1) % len(PANE_IDS)]
