@@ -132,6 +132,14 @@ PALETTES: dict[str, Palette] = {
 }
 
 
+def palette_named(name: str) -> Palette:
+    """The palette called `name`; a ValueError naming the choices if there is none."""
+    try:
+        return PALETTES[name]
+    except KeyError:
+        raise ValueError(f"unknown palette {name!r}; choose one of {', '.join(sorted(PALETTES))}") from None
+
+
 def shade(t: float) -> str:
     """The shade character for position ``t``, for terminals that cannot show colour.
 

@@ -70,7 +70,7 @@ def resolve_weights(spec: str) -> Path:
 
 @dataclass(frozen=True)
 class CachedModel:
-    loaded: object  # engine.nn.checkpoints.LoadedModel
+    loaded: object  # engine.nn.loaded_model.LoadedModel
     token_table: np.ndarray
     position_table: np.ndarray
     table_ids: np.ndarray | None
@@ -104,5 +104,5 @@ def _load_model(path: str, modified: int, device: str) -> CachedModel:
 
 
 def load_model(spec: str, device: str = "cpu"):
-    """The `engine.nn.checkpoints.LoadedModel` named by `spec` (a path, "gpt2" or "tiny"), cached."""
+    """The `engine.nn.loaded_model.LoadedModel` named by `spec` (a path, "gpt2" or "tiny"), cached."""
     return cached_model(spec, device).loaded

@@ -4,7 +4,7 @@ As in the book's chapter 5, the token ids are split once: the first 90% train, t
 measure (the validation loss shows when the model starts to memorise rather than generalise).
 Input/target pairs are cut by `engine.training.windows`; targets are inputs shifted by one token.
 
-By default the model gets a compact vocabulary (`engine.nn.checkpoints.IdMap`): one row per distinct id
+By default the model gets a compact vocabulary (`engine.nn.loaded_model.IdMap`): one row per distinct id
 in the corpus plus <|unk|>, instead of GPT-2's 50,257 rows. On the 158-token sample text that is
 88 rows instead of 50,257: the model shrinks from 7.2M to 0.8M parameters, and since the output
 head scores 88 ids instead of 50,257 per position, a step is about 10× faster (200 steps take
@@ -24,7 +24,8 @@ import torch
 from torch.nn import functional as F
 
 from engine.errors import CorpusError, SettingsError
-from engine.nn.checkpoints import IdMap, save_checkpoint
+from engine.nn.checkpoints import save_checkpoint
+from engine.nn.loaded_model import IdMap
 from engine.nn.model import GPT, GPTConfig
 from engine.training.windows import make_loader, sliding_windows
 

@@ -12,12 +12,11 @@ from safetensors.torch import save_file
 from engine.errors import UserError, WeightsError
 from engine.locations import find_hf_cache_gpt2
 from engine.nn.checkpoints import (
-    UNKNOWN_TOKENIZER_ID,
-    IdMap,
     gpt2_name,
     load_weights,
     save_checkpoint,
 )
+from engine.nn.loaded_model import UNKNOWN_TOKENIZER_ID, IdMap
 from engine.nn.model import GPT, GPTConfig
 from engine.sampling.distribution import next_token_distribution
 

@@ -27,7 +27,7 @@ def histogram_payload(loaded, tokenizer, ids: list[int], args: argparse.Namespac
     """Draw `args.histogram` next tokens after `ids` and describe them as JSON-ready records.
 
     Args:
-        loaded: the `engine.nn.checkpoints.LoadedModel`.
+        loaded: the `engine.nn.loaded_model.LoadedModel`.
         tokenizer: the tokenizer of the model's encoding.
         ids: the prompt's tokenizer ids (at least one).
         args: the generate command's options (histogram, temperature, top_k, top_p, seed).

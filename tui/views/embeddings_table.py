@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from themes.palettes import PALETTES, shade, text_color_on
+from themes.palettes import PALETTES, palette_named, shade, text_color_on
 from tui.formatting.pieces import visible_piece
 from tui.views.cursor_view import RowCursorView
 from tui.views.text_wrap import fit_left
@@ -268,11 +268,7 @@ class EmbeddingsTable(RowCursorView):
         Raises:
             ValueError: If there is no palette by that name.
         """
-        try:
-            palette = PALETTES[palette_name]
-        except KeyError:
-            names = ", ".join(sorted(PALETTES))
-            raise ValueError(f"unknown palette {palette_name!r}; choose one of {names}") from None
+        palette = palette_named(palette_name)
         if palette.kind != "diverging":
             palette = PALETTES["rdbu"]
         self._mono = mono

@@ -19,7 +19,7 @@ from rich.style import Style
 from textual.binding import BindingType
 from textual.strip import Strip
 
-from themes.palettes import PALETTES, shade, text_color_on
+from themes.palettes import palette_named, shade, text_color_on
 from tui.views.cursor_view import CellCursorView
 from tui.views.text_wrap import fit_right
 
@@ -188,11 +188,7 @@ class AttentionHeatmap(CellCursorView):
         Raises:
             ValueError: If there is no palette by that name.
         """
-        try:
-            palette = PALETTES[palette_name]
-        except KeyError:
-            names = ", ".join(sorted(PALETTES))
-            raise ValueError(f"unknown palette {palette_name!r}; choose one of {names}") from None
+        palette = palette_named(palette_name)
         self._mono = mono
         steps = [level / (LEVELS - 1) for level in range(LEVELS)]
         self._fills = [shade(t) * CELL for t in steps]
