@@ -15,7 +15,7 @@ from functools import reduce
 
 import numpy as np
 
-from engine.errors import UserError
+from engine.errors import Hint, UserError
 from engine.settings import Settings
 from engine.tokenize.registry import BPE_ENCODINGS, tokenizer_for
 from engine.tokenize.tokens import TokenizedText, char_byte_offsets
@@ -33,7 +33,8 @@ class EncodedRow:
     Attributes:
         encoding: the encoding's name.
         tokens: the tokenized text; None when the encoding refused the text.
-        error: why it refused (e.g. a special token typed without --allow-special); None if it did not.
+        error: why it refused (e.g. a special token it does not allow); None if it did not.
+        hints: what would let it through (worded by the caller: a flag in the CLI, a key in the app).
         boundaries: sorted character offsets, strictly inside the text, where a token starts or ends.
         split_chars: sorted indices of characters a token boundary cuts through (byte-level BPE).
     """
@@ -43,6 +44,7 @@ class EncodedRow:
     error: str | None = None
     boundaries: np.ndarray = dataclasses.field(default_factory=lambda: _EMPTY)
     split_chars: np.ndarray = dataclasses.field(default_factory=lambda: _EMPTY)
+    hints: tuple[Hint, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -135,7 +137,7 @@ def encode_row(text: str, settings: Settings, encoding: str) -> EncodedRow:
     try:
         tokens = tokenizer_for(dataclasses.replace(settings, encoding=encoding)).tokenize(text)
     except UserError as error:
-        return EncodedRow(encoding, None, str(error))
+        return EncodedRow(encoding, None, str(error), hints=error.hints)
     boundaries, split_chars = boundaries_of(tokens)
     return EncodedRow(encoding, tokens, None, boundaries, split_chars)
 

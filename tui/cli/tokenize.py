@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tui.cli.args import read_text, settings_from_args
+from tui.cli.hints import cli_hint
 from tui.cli.output import print_json
 
 
@@ -13,7 +14,7 @@ def run(args: argparse.Namespace) -> None:
         from engine.tokenize.compare import compare
         from tui.formatting.comparison import print_comparison
 
-        print_comparison(compare(read_text(args), settings_from_args(args)), args.json)
+        print_comparison(compare(read_text(args), settings_from_args(args)), args.json, cli_hint)
         return
     if args.count or not args.json:
         # A table or a count needs no more than one chunk in memory: a 200 MB file is streamed.

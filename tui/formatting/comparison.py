@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tui.formatting.pieces import visible_piece
 
 if TYPE_CHECKING:
-    from engine.tokenize.compare import Comparison
+    from engine.errors import Hint
+    from engine.tokenize.compare import Comparison, EncodedRow
+
+HintWords = Callable[[tuple["Hint", ...]], str]
+"""Words an error's hints for where it is shown: `tui.cli.hints.cli_hint` or `tui.hints.app_hint`."""
 
 OFFSETS_LISTED = 8
 """Differing boundaries named in the summary line (the JSON lists them all)."""
@@ -25,9 +30,16 @@ def label_cells(comparison: Comparison) -> int:
     return max((len(row.encoding) for row in comparison.rows), default=0) + 1
 
 
-def summary_lines(comparison: Comparison) -> list[str]:
+def row_error(row: EncodedRow, hint_words: HintWords | None) -> str:
+    """An encoding's error, and what would let the text through, in the caller's words."""
+    if hint_words is None or not row.hints:
+        return row.error or ""
+    return f"{row.error}; {hint_words(row.hints)}"
+
+
+def summary_lines(comparison: Comparison, hint_words: HintWords | None = None) -> list[str]:
     """A header, one line per encoding (tokens, characters per token, split characters, or its
-    error), then the boundaries line."""
+    error with its hint worded by `hint_words`), then the boundaries line."""
     label = label_cells(comparison)
     lines = [f"{'encoding':<{label}} {'tokens':>9} {'chars/token':>11} {'split chars':>11}"]
     for row in comparison.rows:
@@ -37,7 +49,7 @@ def summary_lines(comparison: Comparison) -> list[str]:
                 f"{len(row.split_chars):>11,}"
             )
         else:
-            lines.append(f"{row.encoding:<{label}} ✗ {row.error}")
+            lines.append(f"{row.encoding:<{label}} ✗ {row_error(row, hint_words)}")
     lines.append(boundaries_line(comparison))
     return lines
 
@@ -59,7 +71,7 @@ def boundaries_line(comparison: Comparison) -> str:
     return f"boundaries shared by {who}: {len(comparison.shared_boundaries):,} · differing: {where}"
 
 
-def comparison_json(comparison: Comparison) -> dict[str, Any]:
+def comparison_json(comparison: Comparison, hint_words: HintWords | None = None) -> dict[str, Any]:
     """The comparison as `{"text_chars", "encodings", "n_shared_boundaries", "differing_boundaries"}`.
 
     Each encoding is `{"encoding", "ids", "pieces", "n_tokens", "chars_per_token", "boundaries",
@@ -69,7 +81,7 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
     encodings: list[dict[str, Any]] = []
     for row in comparison.rows:
         if not row.ok:
-            encodings.append({"encoding": row.encoding, "error": row.error})
+            encodings.append({"encoding": row.encoding, "error": row_error(row, hint_words)})
             continue
         encodings.append(
             {
@@ -90,14 +102,14 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
     }
 
 
-def print_comparison(comparison: Comparison, as_json: bool) -> None:
+def print_comparison(comparison: Comparison, as_json: bool, hint_words: HintWords | None = None) -> None:
     """Print the summary, then each encoding's pieces separated by │ (whitespace made visible)."""
     if as_json:
-        json.dump(comparison_json(comparison), sys.stdout, ensure_ascii=False)
+        json.dump(comparison_json(comparison, hint_words), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return
     print(f"{len(comparison.text):,} characters")
-    for line in summary_lines(comparison):
+    for line in summary_lines(comparison, hint_words):
         print(line)
     label = label_cells(comparison)
     print()

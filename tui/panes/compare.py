@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from engine.tokenize.compare import COMPARED, Comparison, EncodedRow, compare
 from tui.formatting.comparison import BOUNDARY_MARK, summary_lines
+from tui.hints import app_hint
 from tui.latest_run import LatestRun
 from tui.panes.base import Pane
 from tui.views.line_view import LineView
@@ -342,7 +343,7 @@ class ComparePane(Pane, LineView):
 
     def _render_summary(self, line: int, width: int) -> Strip:
         assert self.comparison is not None
-        lines = summary_lines(self.comparison)
+        lines = summary_lines(self.comparison, app_hint)
         get = self.get_component_rich_style
         if line >= len(lines):
             return Strip.blank(width, self.rich_style)
