@@ -2,7 +2,8 @@
 
 The CLI and the app catch `UserError` at their edge and show `str(error)`, followed by the
 error's `hints` in their own words: the CLI names a flag (`--encoding regex-unk`), the app a key
-(`F2: encoding`). The message itself never spells a flag, so both edges can show it as it is.
+(`F2: encoding`). A message does not spell the flag that fixes it (that is the hint's job); a few
+name the flag at fault (`--dim must be a multiple of --heads`), which reads right in both places.
 Anything else is a programming error and may crash a test.
 """
 

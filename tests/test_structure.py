@@ -135,28 +135,38 @@ def _widget_classes() -> list[type]:
     return classes
 
 
+def _assigned_to_self(cls: type) -> set[str]:
+    """Names `cls`'s own methods assign as `self.<name> = ...`."""
+    source = inspect.getsource(cls)
+    tree = ast.parse(inspect.cleandoc("\n" + source) if source[0] == " " else source)
+    return {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.ctx, ast.Store)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    }
+
+
 def test_no_widget_attribute_hides_a_textual_one():
     """`AttentionPane.query = 0` hid `Widget.query`, and a triple click (select-all calls it)
-    ended the app: no attribute a widget sets may shadow a name Textual's base classes define."""
+    ended the app: no attribute a widget sets may shadow a name Textual's base classes define.
+    The project's own bases and mixins (`Pane`, `LineView`, ...) are checked with each widget."""
     from textual.reactive import Reactive
 
     classes = _widget_classes()
     assert len(classes) > 15
-    problems = []
+    problems = set()
     for cls in classes:
         textual_bases = [base for base in cls.__mro__ if base.__module__.startswith("textual.")]
         textual_names = {name for base in textual_bases for name in vars(base)}
-        source = inspect.getsource(cls)
-        assigned = {
-            node.attr
-            for node in ast.walk(ast.parse(inspect.cleandoc("\n" + source) if source[0] == " " else source))
-            if isinstance(node, ast.Attribute)
-            and isinstance(node.ctx, ast.Store)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == "self"
-        }
-        # Names declared on the class itself are its own; a reactive of a Textual base is meant to be set.
+        own_classes = [base for base in cls.__mro__ if base.__module__.split(".")[0] == "tui"]
+        # A reactive of a Textual base is meant to be set; a name the project's classes declare
+        # (a property, a method they override on purpose) is theirs.
         reactives = {name for name in textual_names if isinstance(getattr(cls, name, None), Reactive)}
-        hidden = assigned & textual_names - set(vars(cls)) - reactives
-        problems += [f"{cls.__module__}.{cls.__name__}.{name}" for name in sorted(hidden)]
-    assert not problems, "widget attributes that hide Textual's: " + ", ".join(problems)
+        declared = {name for base in own_classes for name in vars(base)}
+        for base in own_classes:
+            hidden = _assigned_to_self(base) & textual_names - declared - reactives
+            problems.update(f"{base.__module__}.{base.__name__}.{name}" for name in hidden)
+    assert not problems, "widget attributes that hide Textual's: " + ", ".join(sorted(problems))

@@ -1,10 +1,7 @@
 """The llm-tui app: type text, watch every step of a GPT recompute.
 
-This module wires things together: the panes and their registry live in `tui/panes/`, the line
-views they draw with in `tui/views/`, dialogs in `tui/screens/`, lessons in `tui/lessons/`, and
-all computation in `engine/` (run in a thread worker, imported there so the first frame never
-waits for torch).
-
+This module wires things together (docs/architecture.md has the map); all computation is in
+`engine/`, run in a thread worker and imported there, so the first frame never waits for torch.
 Public hooks for tests and the benchmark: `first_frame_at` / `wait_for_first_frame`, and
 `wait_until_idle` (no run in flight, no pane busy, the latest result painted).
 """
@@ -116,6 +113,7 @@ class LlmTuiApp(App[None]):
         # One run in flight, at most one waiting: typing never queues a run per key.
         self._runs: LatestRun[tuple[str, Settings]] = LatestRun(self._start_run)
         self._outcome_shown = False  # a result or an error of the latest run is on screen
+        self._run_text: str | None = None  # the text the latest run was started on
         self._frames = FrameClock(self.call_after_refresh)
         self._panes: PaneSet | None = None  # after the first frame
         self._frozen_for: object = ()  # the weights in memory when long-lived objects were last frozen
@@ -160,6 +158,8 @@ class LlmTuiApp(App[None]):
             and self._outcome_shown
             and not self._panes.busy()
             and self._frames.up_to_date
+            # Last: an edit whose TextArea.Changed has not been handled yet has started no run.
+            and self._run_text == self.query_one("#text", TextArea).text
         )
 
     async def wait_for_first_frame(self, timeout: float) -> float:
@@ -192,6 +192,8 @@ class LlmTuiApp(App[None]):
             return f"pane(s) {', '.join(busy)} still computing"
         if not self._outcome_shown:
             return "no result or error shown yet"
+        if self._run_text != self.query_one("#text", TextArea).text:
+            return "the text changed and its run has not started yet"
         return "the latest result is not painted yet"
 
     # Starting up
@@ -228,6 +230,7 @@ class LlmTuiApp(App[None]):
     async def _mount_panes(self) -> None:
         placeholder = self.query_one("#panes-loading")
         self._panes = await PaneSet.mount(self.query_one("#top"), placeholder)
+        self._panes.on_update(self._frames.shown)
         self._apply_palette()
         self._apply_whitespace()
         self._panes.show_message("loading the engine (torch) in the background…")
@@ -262,7 +265,8 @@ class LlmTuiApp(App[None]):
         self._runs.request(None)
 
     def _start_run(self, _request: None, number: int) -> None:
-        self._compute(self.query_one("#text", TextArea).text, self.settings, number)
+        self._run_text = self.query_one("#text", TextArea).text
+        self._compute(self._run_text, self.settings, number)
 
     @work(thread=True, exit_on_error=False, group="pipeline", description="run the pipeline")
     def _compute(self, text: str, settings: Settings, number: int) -> None:
@@ -292,6 +296,7 @@ class LlmTuiApp(App[None]):
         self._freeze_long_lived(result.settings.weights)
         self.query_one("#error", Static).set_class(False, "-shown")
         self.selected = min(self.selected, max(result.n_used - 1, 0))
+        assert self._panes is not None  # mounted before the first run starts
         self._panes.offer_result(result, self.selected if result.n_used else None)
         # Fixed-size lines: repaint only, no layout pass over the whole screen (it cost ~100 ms).
         self.query_one("#status", Static).update(Content(status_line(result, self.corpus_path)), layout=False)
@@ -310,24 +315,21 @@ class LlmTuiApp(App[None]):
     def _show_error(self, message: PipelineFailed) -> None:
         if not self._runs.finished(message.number):
             return
-        if self.result is None:
+        if self.result is None and self._panes is not None:
             # Nothing computed yet (a bad --device, a missing model): the panes must not keep
             # saying that the engine is loading.
             self._panes.show_message(f"nothing to show: {message.error}")
             self.query_one("#status", Static).update(Content("nothing computed yet: see the message below"))
-        self._show_error_text(message.error)
+        error = self.query_one("#error", Static)
+        error.update(Content(f"⚠ {message.error}"))  # plain text: it may quote "[/x]" the user typed
+        error.set_class(True, "-shown")
         self._outcome_shown = True
         self._frames.shown()
 
-    def _show_error_text(self, text: str) -> None:
-        error = self.query_one("#error", Static)
-        error.update(Content(f"⚠ {text}"))  # plain text: the message may quote "[/x]" the user typed
-        error.set_class(True, "-shown")
-
-    @on(Pane.Updated)
-    def _pane_updated(self, message: Pane.Updated) -> None:
-        """A pane drew work of its own (the Compare tab's comparison)."""
-        self._frames.shown()
+    def on_tabbed_content_tab_activated(self) -> None:
+        """A tab was shown (a key, a click): its panes catch up before the next frame."""
+        if self._panes is not None:
+            self._panes.catch_up_shown()
 
     # Keeping the selected token in step across panes
 
@@ -348,7 +350,8 @@ class LlmTuiApp(App[None]):
         """Select token `index` in every pane but `source` (the pane or text box it was picked in),
         and put the text cursor on it unless the user is typing."""
         self.selected = index
-        self._panes.offer_selection(index, source)
+        if self._panes is not None:
+            self._panes.offer_selection(index, source)
         text_area = self.query_one("#text", TextArea)
         if self.result is not None and not text_area.has_focus:
             # Show the token in the text too: a cursor move, never a selection, which typing

@@ -226,6 +226,7 @@ def test_the_text_is_unchanged_after_every_error(tmp_path, monkeypatch):
             await pilot.pause()
             message = str(app.screen.query_one("#corpus-error", Label).render())
             assert "not UTF-8 text (invalid byte 0xE9 at byte offset 3)" in message
+            assert "--latin1" in message  # the way out: the dialog has no Latin-1 switch of its own
             await pilot.press("escape")
             await pilot.pause()
             assert text_area.text == "Hello again" and app.is_running

@@ -81,8 +81,8 @@ class LessonDriver:
             app.replace_text(state.text)
         if state.head is not None:
             app.pane("attention").head = state.head
-        if state.key is not None:
-            app.pane("attention").highlight_key(state.key)
+        # Every step: a key a step highlights must not carry over to the next one.
+        app.pane("attention").highlight_key(state.key)
         if state.one_hot is not None:
             app.pane("embeddings").one_hot = state.one_hot
         if state.position_plot is not None:
@@ -153,7 +153,9 @@ class LessonDriver:
         revealed = self.quiz.revealed
         if revealed.cell is not None:
             query, key = revealed.cell
-            self.app.pane("attention").highlight_key(key)
+            # The key column first: the selection that follows puts the cursor on (query, key),
+            # now or, if the tab is hidden, when it is shown.
+            self.app.pane("attention").key = key
             self.app.select_token(query)
         elif revealed.token is not None:
             self.app.select_token(revealed.token)

@@ -17,6 +17,7 @@ from engine.errors import UserError
 from engine.tokenize.registry import get_tokenizer
 from engine.training.windows import sliding_windows
 from tui.formatting.pieces import visible_piece
+from tui.hints import app_message
 from tui.lessons.catalog import Quiz
 
 if TYPE_CHECKING:
@@ -254,7 +255,7 @@ class QuizSession:
             try:
                 self.offered = choices(self.quiz, self.state, result)
             except UserError as error:  # e.g. no tokens
-                self.problem = str(error)
+                self.problem = app_message(error)
                 return True
             self.problem, changed = None, True
         if self._waiting is not None:
@@ -296,6 +297,6 @@ class QuizSession:
         try:
             self.revealed = reveal(self.quiz, self.state, result, self.offered or (), language)
         except UserError as error:  # e.g. a special token the other encoding refuses
-            self.problem = str(error)
+            self.problem = app_message(error)
             return False
         return True

@@ -113,6 +113,8 @@ class AttentionPane(Pane, Vertical):
         if result.n_used == 0:
             self.show_message("no tokens: type some text")
             return
+        if self._pending_key is not None:
+            self.key, self._pending_key = self._pending_key, None
         self.query_index = min(self.query_index, result.n_used - 1)
         self.key = min(self.key, result.n_used - 1)
         self._draw_matrix()
@@ -126,22 +128,19 @@ class AttentionPane(Pane, Vertical):
         self._describe()
 
     def select_token(self, index: int | None) -> None:
-        if self._pending_key is not None and self.result is not None and self.result.n_used:
-            self.key = min(self._pending_key, self.result.n_used - 1)
-            self._pending_key = None
         if self.result is None or index is None or index >= self.result.n_used:
             return
         self.query_index = index
         self.heatmap.cursor = (index, self.key)
 
-    def highlight_key(self, key: int) -> None:
-        """With the next token selected, put the cell cursor on key column `key` too (a lesson
-        shows a masked cell, or the key its question is about)."""
+    def highlight_key(self, key: int | None) -> None:
+        """With the next result, put the cell cursor on key column `key` (a lesson step shows a
+        masked cell); None: the key column stays where it is."""
         self._pending_key = key
 
     def select_cell(self, query: int, key: int) -> None:
-        """Put the cell cursor on (query, key)."""
-        self.highlight_key(key)
+        """Put the cell cursor on (query, key) of the result on show."""
+        self.key = key
         self.select_token(query)
 
     @on(AttentionHeatmap.CellSelected)

@@ -11,6 +11,7 @@ Subclasses are Textual widgets (`class TokenTable(Pane, RowCursorView)`) and imp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
@@ -33,14 +34,12 @@ class Pane:
     draws_whitespace: ClassVar[bool] = False
 
     class Updated(Message):
-        """A pane finished work of its own (a comparison in its worker) and drew it.
-
-        The app listens, so that "idle: the latest result is on screen" waits for it too.
-        """
+        """A pane finished work of its own (a comparison in its worker) and drew it."""
 
     _pending: PipelineResult | None = None  # a result offered while hidden
     _stale = False  # something was offered while hidden
     _selection: int | None = None  # the latest selection offered
+    _update_hook: Callable[[], None] | None = None  # see `on_update`
 
     # What subclasses implement
 
@@ -70,8 +69,25 @@ class Pane:
 
     @property
     def busy(self) -> bool:
-        """True while the pane computes something of its own (its `Updated` follows)."""
+        """True while the pane computes something of its own (`announce_update` follows)."""
         return False
+
+    @property
+    def behind(self) -> bool:
+        """True while the pane is on screen but has not drawn what it was offered yet."""
+        return self._stale and not self.in_hidden_tab
+
+    def on_update(self, hook: Callable[[], None]) -> None:
+        """Call `hook` each time the pane draws work of its own (the app's frame clock: "idle"
+        must wait for the frame that shows it)."""
+        self._update_hook = hook
+
+    def announce_update(self) -> None:
+        """The pane drew work of its own: tell the app at once, then post `Updated`. At once, so
+        that no moment passes in which the pane is not busy and the app does not know of it."""
+        if self._update_hook is not None:
+            self._update_hook()
+        self.post_message(self.Updated())
 
     # What the app calls
 

@@ -197,7 +197,7 @@ class ComparePane(Pane, LineView):
             self.show_message("the comparison failed (an internal error; see the log)")
         elif self._request is not None:  # else a message replaced the comparison meanwhile
             self._show_comparison(message.comparison)
-        self.post_message(Pane.Updated())
+        self.announce_update()
 
     def _show_comparison(self, comparison: Comparison) -> None:
         self.comparison = comparison

@@ -5,6 +5,7 @@ The app builds one after its first frame (`mount`), then talks to its panes only
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tui.panes.registry import PANE_IDS, PANES, TABS, build_panes
@@ -25,6 +26,11 @@ class PaneSet:
         self._widgets = widgets
         self.tabs = tabs
         self.lesson = lesson
+
+    def on_update(self, hook: Callable[[], None]) -> None:
+        """Call `hook` whenever a pane draws work of its own (see `Pane.on_update`)."""
+        for pane in self.panes:
+            pane.on_update(hook)
 
     @classmethod
     async def mount(cls, top: Widget, placeholder: Widget) -> PaneSet:
@@ -58,8 +64,15 @@ class PaneSet:
         return list(self._widgets.values())  # type: ignore[arg-type]
 
     def busy(self) -> list[str]:
-        """Names of the panes still computing something of their own."""
-        return [name for name, pane in self._widgets.items() if pane.busy]  # type: ignore[attr-defined]
+        """Names of the panes still computing something of their own, or on screen and not yet
+        caught up with what they were offered."""
+        return [name for name, pane in self._widgets.items() if pane.busy or pane.behind]  # type: ignore[attr-defined]
+
+    def catch_up_shown(self) -> None:
+        """Panes just shown draw what they were offered while hidden, before the next frame."""
+        for pane in self.panes:
+            if not pane.in_hidden_tab:
+                pane.catch_up()
 
     def show_message(self, message: str) -> None:
         for pane in self.panes:
@@ -89,6 +102,7 @@ class PaneSet:
         spec = next(spec for spec in PANES if spec.name == name)
         if spec.home is not None:
             self.tabs.active = spec.home
+            self.catch_up_shown()
         if focus:
             widget = self._widgets[name]
             # The attention pane's keys live on its heatmap; the other panes take focus themselves.
@@ -97,3 +111,4 @@ class PaneSet:
 
     def next_tab(self) -> None:
         self.tabs.active = PANE_IDS[(PANE_IDS.index(self.tabs.active) + 1) % len(PANE_IDS)]
+        self.catch_up_shown()

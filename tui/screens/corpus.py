@@ -12,6 +12,7 @@ from textual.widgets import Input, Label
 
 from engine.errors import UserError
 from engine.inputs import read_corpus_file
+from tui.hints import app_message
 
 
 class CorpusScreen(ModalScreen[tuple[str, str] | None]):
@@ -53,7 +54,8 @@ class CorpusScreen(ModalScreen[tuple[str, str] | None]):
         try:
             text = read_corpus_file(path)
         except UserError as error:
-            self.query_one("#corpus-error", Label).update(Content(str(error)))  # a path may hold "[...]"
+            # Content, not markup: a path may hold "[...]".
+            self.query_one("#corpus-error", Label).update(Content(app_message(error)))
             return
         self.dismiss((path, text))
 

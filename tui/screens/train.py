@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from textual_plotext import PlotextPlot
 
 from engine.errors import UserError
+from tui.hints import app_message
 
 if TYPE_CHECKING:
     from engine.nn.model import GPTConfig
@@ -280,7 +281,8 @@ class TrainScreen(ModalScreen[Path | None]):
                 self.out_path or default_tiny_checkpoint(), metadata={"corpus": self.corpus_name}
             )
         except (UserError, OSError) as error:
-            self.post_message(self.Failed(str(error)))
+            message = app_message(error) if isinstance(error, UserError) else str(error)
+            self.post_message(self.Failed(message))
             return
         summary = (
             f"saved to {path} · loss {result.initial_train_loss:.2f} → {result.final_train_loss:.2f} "
