@@ -1,0 +1,272 @@
+"""Load an open decoder model (Llama, Qwen2, Qwen3, Mistral) from a Hugging Face model folder.
+
+`load_decoder(folder, device)` reads `config.json`, picks the family by its `architectures` entry,
+checks every tensor's name, shape and dtype against the config before reading a byte of weights
+(the first problem is named, as `engine.nn.checkpoints` does for GPT-2), and builds a `DecoderLM`.
+
+Precision: on an accelerator the checkpoint's own precision is kept (Llama 3.2 ships bf16); on the
+CPU the weights become float32, unless float32 would not fit in the memory free now, then bf16
+(`LoadedDecoder.precision_note` says so). What is handed out (logits, attention, hidden states,
+the token and output tables) is float32 either way.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+
+from engine.errors import Hint, WeightsError
+from engine.nn.decoder import DecoderLM
+from engine.nn.decoder_config import DecoderConfig
+from engine.nn.device import format_bytes, free_memory
+from engine.nn.families.registry import BY_ARCHITECTURE, decoder_config
+from engine.nn.hf_folder import ModelFolder, read_model_folder
+
+HEAD = "lm_head.weight"  # the output head's name; absent from tied checkpoints
+_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}  # safetensors -> torch
+_NAMED_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+# Old Llama checkpoints carry the rotary frequencies as a buffer; they are computed, not loaded.
+_IGNORED = re.compile(r"model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq")
+
+
+@dataclass(frozen=True)
+class LoadedDecoder:
+    """An open decoder model ready to run, and what the pipeline needs around it.
+
+    Attributes:
+        model: the network, in eval mode, on `device`; `model(ids, capture_attention=...)` returns a
+            `ModelOutput` like GPT's (float32 logits, hidden states, attention weights and scores).
+        config: its sizes and switches.
+        family: "llama", "qwen2", "qwen3" or "mistral".
+        architecture: the config.json `architectures` entry that picked the family: "LlamaForCausalLM".
+        name: short, for status lines: "llama 16L·2048d · 1.2B".
+        source: `name` and the folder: "llama 16L·2048d · 1.2B from /models/Llama-3.2-1B".
+        path: the model folder.
+        files: the safetensors files read (one, or the shards).
+        parameters: number of parameters, a tied output head counted once.
+        dtype: the precision the weights are held in (torch.bfloat16, torch.float32, ...).
+        device: the torch device string the model is on.
+        token_table: (V, C) float32, read-only: the input embedding of every token id.
+        output_table: (V, C) float32, read-only: the output head (logits = hidden @ output_tableᵀ);
+            the very same array as `token_table` when the model ties them.
+        precision_note: why the precision is not the usual one for the device (bf16 on the CPU), else None.
+    """
+
+    model: DecoderLM
+    config: DecoderConfig
+    family: str
+    architecture: str
+    name: str
+    source: str
+    path: Path
+    files: tuple[Path, ...]
+    parameters: int
+    dtype: torch.dtype
+    device: str
+    token_table: np.ndarray
+    output_table: np.ndarray
+    precision_note: str | None = None
+
+
+def checkpoint_name(engine_name: str) -> str:
+    """`layers.0.self_attn.q_proj.weight` -> `model.layers.0.self_attn.q_proj.weight`; lm_head as it is."""
+    return engine_name if engine_name.startswith("lm_head.") else f"model.{engine_name}"
+
+
+def expected_tensors(config: DecoderConfig) -> dict[str, tuple[int, ...]]:
+    """Checkpoint name -> shape of every parameter a model with `config` has."""
+    state = DecoderLM(config, device="meta").state_dict()
+    return {checkpoint_name(name): tuple(tensor.shape) for name, tensor in state.items()}
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _summary(config: DecoderConfig) -> str:
+    return (
+        f"{config.layers} layers, dim {config.dim}, {config.heads} heads ({config.kv_heads} key/value) "
+        f"of {config.head_dim}, MLP {config.mlp_dim}, vocab {config.vocab_size}"
+    )
+
+
+def check_tensors(folder: ModelFolder, config: DecoderConfig) -> dict[str, tuple[int, ...]]:
+    """Compare every stored tensor with what `config` needs; one WeightsError naming the first problem.
+
+    Returns the expected names and shapes. A tied model may still store lm_head.weight (it is then
+    not used, as transformers does not use it either).
+    """
+    expected = expected_tensors(config)
+    optional = {HEAD: (config.vocab_size, config.dim)} if config.tied else {}
+    problems = [f"{name} is missing" for name in expected if name not in folder.tensors]
+    for name, stored in folder.tensors.items():
+        shape = expected.get(name, optional.get(name))
+        where = f"{name} (in {stored.file.name})"
+        if shape is None:
+            if not _IGNORED.fullmatch(name):
+                problems.append(f"{where} is not part of this model")
+        elif stored.shape != shape:
+            problems.append(f"{where} has shape {_shape(stored.shape)} but the config needs {_shape(shape)}")
+        elif stored.dtype not in _DTYPES:
+            problems.append(f"{where} holds {stored.dtype} values, not float32, float16 or bfloat16")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise WeightsError(
+            f"{folder.path}: {problems[0]}{more}; {folder.config_path.name} describes a {config.family} "
+            f"model with {_summary(config)}"
+        )
+    return expected
+
+
+def _stored_dtype(folder: ModelFolder, expected: dict[str, tuple[int, ...]]) -> torch.dtype:
+    """The precision most of the parameters are stored in."""
+    elements: dict[str, int] = {}
+    for name, shape in expected.items():
+        kind = folder.tensors[name].dtype
+        elements[kind] = elements.get(kind, 0) + math.prod(shape)
+    return _DTYPES[max(elements, key=elements.__getitem__)]
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def _choose_dtype(
+    requested: torch.dtype | str | None,
+    stored: torch.dtype,
+    device: str,
+    parameters: int,
+    tables: int,
+    where: Path,
+) -> tuple[torch.dtype, str | None]:
+    """The precision to hold the weights in, and a note when it is not the device's usual one.
+
+    `tables` is the bytes of the float32 token and output tables handed out beside the model (views
+    of the weights, costing nothing more, when the model is float32 on the CPU).
+    """
+    if isinstance(requested, str):
+        if requested not in _NAMED_DTYPES:
+            raise WeightsError(f"unknown precision {requested!r} (choose from {', '.join(_NAMED_DTYPES)})")
+        requested = _NAMED_DTYPES[requested]
+    if requested is not None or device != "cpu":
+        chosen = requested or stored
+        _check_fits(parameters * chosen.itemsize, _copied(tables, chosen, device), device, where)
+        return chosen, None
+    free = free_memory("cpu")
+    full = parameters * 4
+    if free is None or full <= free:
+        return torch.float32, None
+    _check_fits(parameters * 2, tables, device, where)
+    note = (
+        f"bfloat16 on the CPU: float32 weights would need {format_bytes(full)}, {format_bytes(free)} is free"
+    )
+    return torch.bfloat16, note
+
+
+def _copied(tables: int, dtype: torch.dtype, device: str) -> int:
+    """Bytes the float32 tables add: none when they are views of float32 weights on the CPU."""
+    return 0 if device == "cpu" and dtype == torch.float32 else tables
+
+
+def _check_fits(weights: int, tables: int, device: str, where: Path) -> None:
+    """Refuse, before reading a byte of it, a model whose weights do not fit in free memory."""
+    size = f"{where}: the model's weights need {format_bytes(weights)}"
+    if device != "cpu":
+        free = free_memory(device)
+        if free is not None and weights > free:
+            raise WeightsError(
+                f"{size} but {device} has {format_bytes(free)} free",
+                (
+                    Hint(setting="device", value="cpu"),
+                    Hint(setting="weights", purpose="with a smaller model"),
+                ),
+            )
+        weights = 0  # only the float32 tables stay in RAM
+    free = free_memory("cpu")
+    tables_part = f", and {format_bytes(tables)} for the float32 token tables," if tables else ""
+    if free is not None and weights + tables > free:
+        raise WeightsError(
+            f"{size}{tables_part} but only {format_bytes(free)} of memory is available; close other "
+            "programs or choose a smaller model",
+            Hint(setting="weights", purpose="with a smaller model"),
+        )
+
+
+def _read_state(
+    folder: ModelFolder, expected: dict[str, tuple[int, ...]], dtype: torch.dtype, device: str
+) -> dict[str, torch.Tensor]:
+    """Engine name -> tensor in `dtype` on `device`, one file open at a time."""
+    by_file: dict[Path, list[str]] = {}
+    for name in expected:
+        by_file.setdefault(folder.tensors[name].file, []).append(name)
+    state = {}
+    for file, names in by_file.items():
+        try:
+            with safe_open(file, framework="pt") as handle:
+                for name in names:
+                    engine_name = name if name == HEAD else name.removeprefix("model.")
+                    state[engine_name] = handle.get_tensor(name).to(device=device, dtype=dtype)
+        except (SafetensorError, OSError, ValueError) as error:
+            raise WeightsError(f"{file} is damaged: {error}") from None
+    return state
+
+
+def _float32_table(weight: torch.Tensor) -> np.ndarray:
+    """A read-only float32 numpy view (on the CPU in float32) or copy of a (V, C) weight."""
+    table = weight.detach().to("cpu", torch.float32).numpy()
+    table.flags.writeable = False
+    return table
+
+
+def load_decoder(
+    folder: str | Path, device: torch.device | str = "cpu", dtype: torch.dtype | str | None = None
+) -> LoadedDecoder:
+    """Load the Llama, Qwen2, Qwen3 or Mistral model in a Hugging Face folder (see the module docstring).
+
+    Args:
+        folder: holds config.json and model.safetensors, or model.safetensors.index.json and its shards.
+        device: where the model runs.
+        dtype: the precision to hold the weights in (torch.float32, "bfloat16", ...); None picks it:
+            the checkpoint's own on an accelerator, float32 on the CPU (bf16 if float32 does not fit).
+
+    Raises:
+        WeightsError: one line naming the file, key or tensor that is wrong.
+    """
+    device = str(torch.device(device))
+    contents = read_model_folder(folder)
+    config = decoder_config(contents.config, contents.config_path)
+    expected = check_tensors(contents, config)
+    parameters = sum(math.prod(shape) for shape in expected.values())
+    tables = (1 if config.tied else 2) * config.vocab_size * config.dim * 4
+    stored = _stored_dtype(contents, expected)
+    chosen, note = _choose_dtype(dtype, stored, device, parameters, tables, contents.path)
+
+    model = DecoderLM(config, device="meta")
+    model.load_state_dict(_read_state(contents, expected, chosen, device), strict=True, assign=True)
+    model.to(device).eval()  # moves the rotary frequencies, which are not in the checkpoint
+    token_table = _float32_table(model.embed_tokens.weight)
+    output_table = token_table if config.tied else _float32_table(model.lm_head.weight)
+    name = model.describe()
+    named = [entry for entry in contents.config.get("architectures") or () if entry in BY_ARCHITECTURE]
+    return LoadedDecoder(
+        model=model,
+        config=config,
+        family=config.family,
+        architecture=named[0] if named else f"{config.family} (by model_type)",
+        name=name,
+        source=f"{name} from {contents.path}",
+        path=contents.path,
+        files=contents.files,
+        parameters=parameters,
+        dtype=chosen,
+        device=device,
+        token_table=token_table,
+        output_table=output_table,
+        precision_note=note,
+    )

@@ -1,0 +1,135 @@
+"""Reading a Hugging Face model folder's table of contents without loading a tensor.
+
+A folder holds `config.json` and the weights as `model.safetensors`, or as shards listed in
+`model.safetensors.index.json` (`weight_map`: tensor name -> file). Only safetensors are read
+(raw tensors behind a JSON header); PyTorch pickles (`pytorch_model.bin`, `.pt`) are refused,
+since unpickling a file can run any code inside it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from safetensors import SafetensorError, safe_open
+
+from engine.errors import WeightsError
+from engine.nn.checkpoints import PICKLE_SUFFIXES
+
+SINGLE_FILE = "model.safetensors"
+INDEX_FILE = "model.safetensors.index.json"
+
+
+@dataclass(frozen=True)
+class StoredTensor:
+    """Where one tensor is and what it holds, from a safetensors header."""
+
+    file: Path
+    shape: tuple[int, ...]
+    dtype: str  # safetensors' spelling: "BF16", "F16", "F32", ...
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """A model folder's config and the table of contents of its safetensors files."""
+
+    path: Path
+    config_path: Path
+    config: dict
+    tensors: dict[str, StoredTensor]  # stored name -> where it is
+    files: tuple[Path, ...]  # the safetensors files, in the order they were read
+
+
+def refuse_pickle(path: Path) -> WeightsError:
+    return WeightsError(
+        f"{path} is a PyTorch pickle file; llm-tui never unpickles weights (loading one can run any code "
+        "inside it). Convert it to .safetensors first, e.g. with transformers: "
+        "model.save_pretrained(folder, safe_serialization=True)"
+    )
+
+
+def read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WeightsError(f"cannot read {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise WeightsError(f"{path} does not hold a JSON object")
+    return data
+
+
+def _weight_files(folder: Path) -> tuple[tuple[Path, ...], dict[str, str] | None]:
+    """The safetensors files to read, and the index's weight_map when the model is sharded."""
+    single = folder / SINGLE_FILE
+    if single.is_file():
+        return (single,), None
+    index = folder / INDEX_FILE
+    if index.is_file():
+        weight_map = read_json(index).get("weight_map")
+        if not isinstance(weight_map, dict) or not all(isinstance(f, str) for f in weight_map.values()):
+            raise WeightsError(f"{index} has no weight_map of tensor names to file names")
+        files = []
+        for name in sorted(set(weight_map.values())):
+            shard = folder / name
+            if Path(name).name != name:
+                raise WeightsError(f"{index} names the shard {name!r}, which is not a file in {folder}")
+            if not shard.is_file():
+                raise WeightsError(f"{index} lists the shard {name}, which is not in {folder}")
+            files.append(shard)
+        return tuple(files), weight_map
+    pickled = sorted(p.name for p in folder.iterdir() if p.name.lower().endswith(PICKLE_SUFFIXES))
+    if pickled:
+        raise refuse_pickle(folder / pickled[0])
+    raise WeightsError(f"the folder {folder} has neither {SINGLE_FILE} nor {INDEX_FILE}")
+
+
+def _read_header(path: Path) -> dict[str, StoredTensor]:
+    try:
+        with safe_open(path, framework="pt") as handle:
+            slices = {name: handle.get_slice(name) for name in handle.keys()}
+            return {
+                name: StoredTensor(path, tuple(piece.get_shape()), piece.get_dtype())
+                for name, piece in slices.items()
+            }
+    except (SafetensorError, OSError, ValueError) as error:
+        try:
+            with open(path, "rb") as file:
+                start = file.read(2)
+        except OSError:
+            start = b""
+        if start[:1] == b"\x80" or start == b"PK":  # a pickle, or torch.save's zip of pickles
+            raise refuse_pickle(path) from None
+        raise WeightsError(
+            f"{path} is not a readable safetensors file (truncated or corrupt?): {error}"
+        ) from None
+
+
+def read_model_folder(path: str | Path) -> ModelFolder:
+    """The config and tensor table of contents of a Hugging Face model folder.
+
+    Raises:
+        WeightsError: naming the missing, pickled or damaged file.
+    """
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise WeightsError(f"no such model folder: {folder}")
+    if not folder.is_dir():
+        if folder.name.lower().endswith(PICKLE_SUFFIXES):
+            raise refuse_pickle(folder)
+        raise WeightsError(f"{folder} is a file; name the model folder (config.json and {SINGLE_FILE})")
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise WeightsError(f"the folder {folder} has no config.json")
+    config = read_json(config_path)
+    files, weight_map = _weight_files(folder)
+    tensors: dict[str, StoredTensor] = {}
+    for file in files:
+        for name, stored in _read_header(file).items():
+            if name in tensors:
+                raise WeightsError(f"{folder}: {name} is in both {tensors[name].file.name} and {file.name}")
+            tensors[name] = stored
+    for name, file_name in (weight_map or {}).items():
+        if name not in tensors or tensors[name].file.name != file_name:
+            raise WeightsError(f"{folder / INDEX_FILE} puts {name} in {file_name}, which does not hold it")
+    return ModelFolder(folder, config_path, config, tensors, files)
