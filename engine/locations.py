@@ -6,39 +6,19 @@ trained model exists, before its first frame, when nothing heavy may be imported
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 
-def _hf_hub_cache() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
-    cache_home = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-    return Path(cache_home).expanduser() / "huggingface" / "hub"
-
-
 def find_hf_cache_gpt2() -> Path | None:
-    """A folder of GPT-2 small (config.json + model.safetensors) already in the Hugging Face cache.
+    """A complete GPT-2 small snapshot (config.json + model.safetensors) already in the Hugging Face cache.
 
-    Looks under `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`, for
-    `models--gpt2` or `models--openai-community--gpt2`, preferring the snapshot `refs/main` names.
-    Never downloads anything; returns None when there is no usable snapshot.
+    Asks huggingface_hub (`engine.hub.find_cached`) for `gpt2` or `openai-community/gpt2` at the
+    revision `refs/main` names, in `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else
+    `~/.cache/huggingface/hub`. Never downloads; returns None when there is no complete snapshot.
     """
-    hub = _hf_hub_cache()
-    for repo in ("models--gpt2", "models--openai-community--gpt2"):
-        snapshots = hub / repo / "snapshots"
-        if not snapshots.is_dir():
-            continue
-        candidates = sorted(snapshots.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-        main = hub / repo / "refs" / "main"
-        if main.is_file():
-            candidates.insert(0, snapshots / main.read_text(encoding="utf-8").strip())
-        for snapshot in candidates:
-            if (snapshot / "config.json").is_file() and (snapshot / "model.safetensors").is_file():
-                return snapshot
-    return None
+    from engine.hub import find_cached  # huggingface_hub takes ~0.2 s to import: not before the first frame
+
+    return find_cached("gpt2")
 
 
 def default_tiny_checkpoint() -> Path:

@@ -42,6 +42,11 @@ def test_tokenizing_needs_no_torch():
     )
 
 
+def test_open_model_tokenizers_and_the_hub_need_neither_torch_nor_textual():
+    loaded = _modules_after_import("engine.tokenize.hf", "engine.tokenize.chat", "engine.hub")
+    assert not {"torch", "textual", "transformers"} & {name.split(".")[0] for name in loaded}
+
+
 def test_app_modules_do_not_import_torch_at_module_level():
     assert "torch" not in _modules_after_import("tui.cli", "tui.cli.launch", "tui.app", "themes")
 

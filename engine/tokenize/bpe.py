@@ -19,7 +19,7 @@ import numpy as np
 import tiktoken
 
 from engine.errors import SpecialTokenError, VocabError
-from engine.tokenize.tokens import TokenizedText, spans_from_byte_lengths
+from engine.tokenize.tokens import TokenizedText, replace_lone_surrogates, spans_from_byte_lengths
 
 VOCAB_DIR = Path(__file__).parents[1] / "vocab"
 
@@ -162,11 +162,7 @@ class BpeTokenizer:
         return re.compile("|".join(re.escape(s) for s in self.encoding.special_tokens_set))
 
     def tokenize(self, text: str) -> TokenizedText:
-        notes: tuple[str, ...] = ()
-        cleaned = text
-        if _LONE_SURROGATE.search(text):
-            cleaned = _LONE_SURROGATE.sub("\ufffd", text)
-            notes = ("lone surrogate code points were replaced by U+FFFD",)
+        cleaned, notes = replace_lone_surrogates(text)
         # Straight to numpy (a list of 250,000 ints cost ~15% of tokenizing 1 MB), and tiktoken's
         # own check refuses special tokens, as tiktoken does; we only locate the one it found.
         try:
@@ -197,7 +193,3 @@ class BpeTokenizer:
 
     def token_bytes(self, token_id: int) -> bytes:
         return self.encoding.decode_single_token_bytes(token_id)
-
-
-# UTF-8 cannot carry lone surrogates; each is replaced (one character for one) so spans align.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -1,7 +1,8 @@
 """One entry point for every tokenizer llm-tui teaches with.
 
 Tokenizers share a small interface (`name`, `vocab_size`, `tokenize`, `encode`, `decode`,
-`token_bytes`); `get_tokenizer` picks one by encoding or model name.
+`token_bytes`); `get_tokenizer` picks one by encoding or model name, `tokenizer_from_folder` hands
+out a loaded model's own tokenizer.
 """
 
 from __future__ import annotations
@@ -83,6 +84,22 @@ def get_tokenizer(name: str, corpus: str | None = None, allow_special: bool = Fa
     return _bpe_tokenizer(encoding, allow_special)
 
 
+def tokenizer_from_folder(
+    path: str | Path, allow_special: bool = False, chat: bool = False, name: str | None = None
+) -> Tokenizer:
+    """The tokenizer of the model in folder `path` (its `tokenizer.json`), loaded once per folder.
+
+    Args:
+        path: the model folder (or a file in it); see `engine.hub.resolve_weights`.
+        allow_special: encode special tokens typed in the text as their ids.
+        chat: wrap the text in the model's chat template first (`engine.tokenize.chat`).
+        name: what results call the encoding (default: the folder's name; a hub snapshot's is a
+            commit hash, so pass the repo id).
+    """
+    folder = Path(path).expanduser().resolve()
+    return _folder_tokenizer(str(folder.parent if folder.is_file() else folder), allow_special, chat, name)
+
+
 def tokenizer_for(settings: Settings) -> Tokenizer:
     """The tokenizer `settings` describe: its encoding, corpus and special-token switch."""
     return get_tokenizer(settings.encoding, settings.corpus, settings.allow_special)
@@ -100,3 +117,14 @@ def _bpe_tokenizer(encoding: str, allow_special: bool) -> Tokenizer:
     from engine.tokenize.bpe import BpeTokenizer
 
     return BpeTokenizer(encoding, allow_special)
+
+
+@cache
+def _folder_tokenizer(folder: str, allow_special: bool, chat: bool, name: str | None) -> Tokenizer:
+    if chat:  # the same loaded tokenizer, behind the model's chat template
+        from engine.tokenize.chat import chat_tokenizer
+
+        return chat_tokenizer(_folder_tokenizer(folder, allow_special, False, name))
+    from engine.tokenize.hf import HfTokenizer
+
+    return HfTokenizer(folder, name, allow_special)

@@ -8,6 +8,7 @@ stray bytes as `<0xNN>`, never as a replacement character.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -109,6 +110,17 @@ def bytes_to_display(raw: bytes) -> str:
         out.append(f"<0x{raw[i]:02X}>")
         i += 1
     return "".join(out)
+
+
+# UTF-8 cannot carry lone surrogates; each is replaced (one character for one) so spans align.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(text: str) -> tuple[str, tuple[str, ...]]:
+    """`text` with each lone surrogate code point replaced by U+FFFD, and the note that says so (if any)."""
+    if not _LONE_SURROGATE.search(text):
+        return text, ()
+    return _LONE_SURROGATE.sub("\ufffd", text), ("lone surrogate code points were replaced by U+FFFD",)
 
 
 def id_piece(token_bytes: Callable[[int], bytes], token_id: int) -> str:
