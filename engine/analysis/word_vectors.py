@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.errors import UserError
-from engine.tokenize.registry import BPE_ENCODINGS, tokenizer_for
 from engine.tokenize.words import UNKNOWN
 
 if TYPE_CHECKING:
@@ -49,8 +48,10 @@ def word_vectors(words: Sequence[str], result: PipelineResult) -> WordSpace:
         words: the words, without spaces.
         result: a pipeline result; its encoding, corpus and table are used.
     """
-    tokenizer = tokenizer_for(result.settings)
-    prefix = " " if result.tokens.encoding in BPE_ENCODINGS else ""
+    tokenizer = result.tokenizer
+    # Byte-level BPE (the BPE encodings, and models' own tokenizers) read a word after a space as
+    # one piece (" king"); the word tokenizers of the first lesson drop whitespace.
+    prefix = "" if result.tokens.encoding.startswith("regex") else " "
     table = result.embedded.token_table
     found: list[str] = []
     vectors: list[np.ndarray] = []

@@ -68,6 +68,78 @@ def resolve_weights(spec: str) -> Path:
     return Path(spec).expanduser()
 
 
+def is_repo_id(spec: str) -> bool:
+    """Whether `--weights spec` names a Hugging Face repo (ORG/NAME) rather than a path."""
+    return (
+        spec.count("/") == 1
+        and not spec.startswith((".", "/", "~"))
+        and not spec.endswith((".safetensors", ".json"))
+        and not Path(spec).expanduser().exists()
+    )
+
+
+@dataclass(frozen=True)
+class OpenModel:
+    """An open decoder model (Llama, Qwen, Mistral) and where it came from.
+
+    Attributes:
+        loaded: the model, its config and tables (`engine.nn.decoder_loader.LoadedDecoder`).
+        folder: its folder, which holds the tokenizer too.
+        name: how results name it: the repo id, else the folder's name.
+    """
+
+    loaded: object
+    folder: Path
+    name: str
+
+
+def _open_family(folder: Path) -> bool:
+    """Whether the folder's config.json names an open decoder family (else it is GPT-2)."""
+    import json
+
+    from engine.nn.families.registry import BY_ARCHITECTURE
+
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    architectures = config.get("architectures") or []
+    return any(name in BY_ARCHITECTURE for name in architectures) or (
+        bool(architectures) and architectures[0] not in ("GPT2LMHeadModel", "GPT2Model")
+    )
+
+
+def open_model(spec: str, device: str) -> CachedModel | OpenModel:
+    """The model `--weights spec` names, loaded once: "tiny", "gpt2", a path, or a repo id in the
+    local Hugging Face cache. GPT-2 checkpoints become a `CachedModel`, open families an `OpenModel`;
+    an architecture llm-tui does not know is a WeightsError naming the ones it does."""
+    name = spec
+    if is_repo_id(spec):
+        from engine.hub import resolve_weights as resolve_repo
+
+        resolved = resolve_repo(spec)
+        path, name = resolved.folder, resolved.name
+    else:
+        path = resolve_weights(spec)
+    if path.is_dir() and _open_family(path):
+        return _load_open(str(path), _modified(path / "config.json"), device, name)
+    return cached_model(spec if not is_repo_id(spec) else str(path), device)
+
+
+def _modified(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0  # let the loader report the missing file
+
+
+@lru_cache(maxsize=2)
+def _load_open(folder: str, modified: int, device: str, name: str) -> OpenModel:
+    from engine.nn.decoder_loader import load_decoder
+
+    return OpenModel(load_decoder(folder, device), Path(folder), name)
+
+
 @dataclass(frozen=True)
 class CachedModel:
     loaded: object  # engine.nn.loaded_model.LoadedModel

@@ -6,6 +6,7 @@ No torch here: the app reads results (and type-checks against them) without load
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,16 @@ class Embedded:
     positions: str
     token_table: np.ndarray = field(repr=False)
     table_ids: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def added_positions(self) -> np.ndarray:
+        """(T, dim) the position vectors added to the token vectors: learned, sinusoidal, or zeros
+        for a rotary model, whose positions act inside attention instead."""
+        if self.positions == "learned":
+            return self.learned_positions
+        if self.positions == "sinusoidal":
+            return self.sinusoidal_positions
+        return np.zeros_like(self.token_vectors)
 
     def row_of(self, token_id: int) -> int | None:
         """The table row of tokenizer id `token_id`, or None if the table has no row for it."""
@@ -81,8 +92,11 @@ class ModelInfo:
     Attributes:
         name: e.g. "gpt2 124M" or "tiny 4L·128d · 0.8M".
         source: where it was loaded from, e.g. "gpt2 124M from /models/gpt2".
-        kind: "gpt2" or "tiny"; steps: training steps of a tiny model.
-        layers, heads, dim, context: its sizes.
+        kind: "gpt2", "tiny", or an open family ("llama", "qwen2", "qwen3", "mistral");
+            steps: training steps of a tiny model.
+        layers, heads, dim, context: its sizes; kv_heads: key/value heads (grouped-query
+            attention shares each among heads // kv_heads query heads), None when every head has its own.
+        dtype: the precision its weights are held in ("float32", "bfloat16", ...).
     """
 
     name: str
@@ -93,12 +107,16 @@ class ModelInfo:
     heads: int
     dim: int
     context: int
+    kv_heads: int | None = None
+    dtype: str = "float32"
 
     def status(self) -> str:
         """One line for the status bar."""
         if self.kind == "tiny" and self.steps is not None:
             return f"{self.name} trained {self.steps} steps"
-        return self.source
+        if self.kind in ("gpt2", "tiny"):
+            return self.source
+        return f"{self.source} · {self.dtype}"
 
 
 @dataclass(frozen=True)
@@ -142,6 +160,8 @@ class PipelineResult:
         notes: things the user should know (truncation, unknown words, ...).
         model: the loaded model, or None for random weights.
         next_token: predictions after each used position (models only).
+        tokenizer: the tokenizer the text was read with (an `engine.tokenize.registry.Tokenizer`:
+            a model's own, or the one `settings` name), to encode words and decode predictions.
     """
 
     settings: Settings
@@ -153,6 +173,7 @@ class PipelineResult:
     notes: tuple[str, ...] = ()
     model: ModelInfo | None = None
     next_token: NextToken | None = None
+    tokenizer: Any = field(default=None, repr=False, compare=False)
 
     @property
     def truncated(self) -> bool:

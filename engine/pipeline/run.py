@@ -4,7 +4,8 @@ function.
 `run(text, settings)` is what the app, the CLI, the benchmarks and the tests call. It computes
 on the chosen device and converts to numpy once at the end, so callers never touch torch.
 Without a model the weights are random (seeded) and there is one attention layer; with
-`settings.weights` a GPT-2-architecture model runs and the result also says what comes next.
+`settings.weights` a GPT-2 or an open model (`engine.pipeline.run_open`) runs, and the result
+also says what comes next.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from engine.nn.attention import causal_mask
 from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.nn.embeddings import embed_tokens
 from engine.nn.positions import sinusoidal_positions
-from engine.pipeline.caches import cached_model, random_weights
+from engine.pipeline.caches import OpenModel, open_model, random_weights
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
+from engine.pipeline.run_open import run_open_model
 from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_for
 from engine.tokenize.streaming import TextNotes
@@ -153,12 +155,16 @@ def _run_random(text: str, settings: Settings, device: DeviceInfo) -> PipelineRe
         ),
         device=device.description,
         notes=tuple(tokens.notes) + tuple(_truncation_note(n_used, len(tokens), settings.context)),
+        tokenizer=tokenizer_for(settings),
     )
 
 
 def _run_model(text: str, settings: Settings, device: DeviceInfo) -> PipelineResult:
-    """The same steps through a loaded GPT: its tokenizer, tables and attention, plus predictions."""
-    model = cached_model(settings.weights, device.name)
+    """The same steps through a loaded GPT: its tokenizer, tables and attention, plus predictions;
+    an open family (Llama, Qwen, Mistral) runs through `engine.pipeline.run_open`."""
+    model = open_model(settings.weights, device.name)
+    if isinstance(model, OpenModel):
+        return run_open_model(text, settings, device, model)
     loaded = model.loaded
     config = loaded.config
     notes: list[str] = []
@@ -233,4 +239,5 @@ def _run_model(text: str, settings: Settings, device: DeviceInfo) -> PipelineRes
             table_ids=model.table_ids,
             suppressed=loaded.suppressed_ids,
         ),
+        tokenizer=tokenizer_for(settings),
     )

@@ -37,17 +37,13 @@ def run(args: argparse.Namespace) -> None:
                 "pieces": list(result.tokens.pieces),
                 "shapes": {
                     "token_vectors": list(result.embedded.token_vectors.shape),
-                    "position_vectors": list(result.embedded.learned_positions.shape),
+                    "position_vectors": list(result.embedded.added_positions.shape),
                     "input_vectors": list(result.embedded.input_vectors.shape),
                     "attention_weights": list(result.attention.weights.shape),
                 },
                 "positions": result.embedded.positions,
                 "token_vectors": result.embedded.token_vectors.tolist(),
-                "position_vectors": (
-                    result.embedded.learned_positions
-                    if result.embedded.positions == "learned"
-                    else result.embedded.sinusoidal_positions
-                ).tolist(),
+                "position_vectors": result.embedded.added_positions.tolist(),
                 "input_vectors": result.embedded.input_vectors.tolist(),
                 "model": _model_json(result),
                 "next": _top_next(result, args.topk),
@@ -104,7 +100,6 @@ def _top_next(result, k: int) -> list[dict[str, Any]]:
     import numpy as np
 
     from engine.sampling.distribution import next_token_distribution
-    from engine.tokenize.registry import tokenizer_for
     from engine.tokenize.tokens import id_piece
 
     if result.next_token is None or result.n_used == 0:
@@ -116,7 +111,7 @@ def _top_next(result, k: int) -> list[dict[str, Any]]:
         prediction.logits_at(result.n_used - 1), suppressed=prediction.suppressed
     )
     order = np.argsort(-distribution.probs, kind="stable")[:k]
-    tokenizer = tokenizer_for(result.settings)
+    tokenizer = result.tokenizer
     records = []
     for row in order:
         token_id = prediction.token_id(int(row))

@@ -182,9 +182,7 @@ def _compute(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[int,
         if max(a, b) >= result.n_used:
             raise QuizUnavailable(f"the question compares tokens {a} and {b}: the text is too short")
         embedded = result.embedded
-        positions = (
-            embedded.learned_positions if embedded.positions == "learned" else embedded.sinusoidal_positions
-        )
+        positions = embedded.added_positions
 
         def differing(vectors: np.ndarray) -> int:
             return int(np.count_nonzero(vectors[a] != vectors[b]))

@@ -151,9 +151,7 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         self.draw += 1
 
     def _tokenizer(self):
-        from engine.tokenize.registry import tokenizer_for
-
-        return tokenizer_for(self.result.settings)
+        return self.result.tokenizer
 
     def _distribution(self, position: int):
         from engine.sampling.distribution import next_token_distribution

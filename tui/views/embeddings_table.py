@@ -223,11 +223,8 @@ class EmbeddingsTable(RowCursorView):
             result: What the pipeline computed.
         """
         embedded = result.embedded
-        positions = (
-            embedded.learned_positions if embedded.positions == "learned" else embedded.sinusoidal_positions
-        )
         self._result = result
-        self._blocks = (embedded.token_vectors, positions, embedded.input_vectors)
+        self._blocks = (embedded.token_vectors, embedded.added_positions, embedded.input_vectors)
         self._scales = tuple(self._level_scale(block) for block in self._blocks)
         self.clamp_cursor()
         self.set_message("" if result.n_used else "no tokens: type some text")
@@ -348,6 +345,11 @@ class EmbeddingsTable(RowCursorView):
         full = f"token vectors {shape}   +   {kind} positions {shape}   =   input vectors {shape}"
         short = f"token {shape} + {kind} {shape} = input {shape}"
         tiny = f"token + {kind} = input, each {shape}"
+        if kind == "rotary":  # nothing is added: say so instead of showing "+ rotary positions"
+            full = f"token vectors {shape} = input vectors {shape}: a rotary model adds no position vector"
+            short = f"token {shape} = input {shape}: no position vector (rotary)"
+            tiny = f"token = input, each {shape}"
+            suffix = "; positions rotate queries and keys inside attention"
         candidates = [full + suffix, full, short + suffix, short, tiny + suffix, tiny]
         title = next((text for text in candidates if cell_len(text) <= width), tiny)
         style = self.get_component_rich_style("embeddings-table--title")

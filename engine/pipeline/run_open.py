@@ -1,0 +1,120 @@
+"""One pipeline run through an open decoder model (Llama, Qwen2, Qwen3, Mistral).
+
+The same steps as GPT-2's (`engine.pipeline.run`), with what differs said plainly: the text is
+tokenized with the model's own `tokenizer.json` (special tokens its post-processor adds, such as
+Llama 3's `<|begin_of_text|>`, included); no position vector is added to the token vectors, since
+rotary positions act inside attention by rotating queries and keys; a sliding window (Mistral)
+hides keys too far back as well as the future; and the output head may differ from the input table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+from engine.errors import SettingsError
+from engine.nn.device import DeviceInfo
+from engine.nn.gqa import blocked_mask
+from engine.nn.positions import sinusoidal_positions
+from engine.pipeline.caches import OpenModel
+from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
+from engine.settings import Settings
+from engine.tokenize.registry import tokenizer_from_folder
+from engine.tokenize.streaming import TextNotes
+from engine.tokenize.tokens import TokenizedText
+
+
+def _numpy(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().to("cpu", torch.float32).numpy()
+
+
+def open_tokenizer(settings: Settings, model: OpenModel):
+    """The model's own tokenizer (its folder's tokenizer.json), with the special-token switch."""
+    return tokenizer_from_folder(model.folder, settings.allow_special, name=model.name)
+
+
+def tokenize_open(text: str, settings: Settings, model: OpenModel) -> TokenizedText:
+    """The text in the model's own tokens, with the notes about the text itself."""
+    tokens = open_tokenizer(settings, model).tokenize(text)
+    gathered = TextNotes()
+    gathered.add(text, tokens)
+    notes = gathered.notes()
+    return tokens if notes == tokens.notes else replace(tokens, notes=notes)
+
+
+def run_open_model(text: str, settings: Settings, device: DeviceInfo, model: OpenModel) -> PipelineResult:
+    """Tokenize with the model's tokenizer, run the model over the first `settings.context` tokens
+    (it could read far more, but every attention map shown is T × T), and keep layer
+    `settings.layer`'s attention and every position's next-token prediction."""
+    loaded = model.loaded
+    config = loaded.config
+    if not 0 <= settings.layer < config.layers:
+        raise SettingsError(f"layer {settings.layer}: the model has layers 0 to {config.layers - 1}")
+    notes: list[str] = []
+    if not (settings.causal and settings.scaled):
+        notes.append(
+            "a trained model always masks the future and scales by √d; the switches apply to random weights"
+        )
+    tokens = tokenize_open(text, settings, model)
+    context = min(config.context, settings.context)
+    n_used = min(len(tokens), context)
+    if n_used < len(tokens):
+        notes.append(
+            f"showing the first {n_used:,} of {len(tokens):,} tokens (the context shown is {context:,})"
+        )
+    settings = replace(
+        settings,
+        encoding=tokens.encoding,
+        dim=config.dim,
+        heads=config.heads,
+        causal=True,
+        scaled=True,
+        positions="rotary",
+    )
+    ids = tokens.ids[:n_used]
+    output = loaded.model(torch.from_numpy(ids).to(device.name)[None], capture_attention={settings.layer})
+    token_vectors = loaded.token_table[ids]
+    return PipelineResult(
+        settings=settings,
+        tokens=tokens,
+        n_used=n_used,
+        embedded=Embedded(
+            token_vectors=token_vectors,
+            learned_positions=np.zeros_like(token_vectors),  # a rotary model learns no position table
+            sinusoidal_positions=_numpy(sinusoidal_positions(n_used, config.dim)),
+            input_vectors=token_vectors,  # nothing is added: positions act inside attention
+            positions="rotary",
+            token_table=loaded.token_table,
+        ),
+        attention=Attention(
+            scores=_numpy(output.scores[settings.layer][0]),
+            mask=blocked_mask(n_used, config.window(settings.layer)).numpy(),
+            weights=_numpy(output.attentions[settings.layer][0]),
+            context=None,
+            output=None,
+            causal=True,
+            scaled=True,
+            layer=settings.layer,
+            layers=config.layers,
+        ),
+        device=device.description,
+        notes=tuple(tokens.notes)
+        + tuple(notes)
+        + ((loaded.precision_note,) if loaded.precision_note else ()),
+        model=ModelInfo(
+            name=model.name,
+            source=f"{model.name} · {loaded.name}",
+            kind=loaded.family,
+            steps=None,
+            layers=config.layers,
+            heads=config.heads,
+            dim=config.dim,
+            context=config.context,
+            kv_heads=config.kv_heads,
+            dtype=str(loaded.dtype).removeprefix("torch."),
+        ),
+        next_token=NextToken(hidden=_numpy(output.hidden[0]), head=loaded.output_table),
+        tokenizer=open_tokenizer(settings, model),
+    )
