@@ -15,6 +15,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from huggingface_hub import scan_cache_dir, snapshot_download
@@ -352,3 +353,38 @@ def download(repo_id: str) -> Path:
         raise WeightsError(f"cannot download {repo_id}: {_first_line(error)}") from None
     check_folder(folder, f"the download of {repo_id}", repo_id)
     return folder
+
+
+OPEN_ARCHITECTURES_EXCLUDED = ("GPT2LMHeadModel", "GPT2Model")
+"""Architectures that run as GPT-2 checkpoints, with llm-tui's own BPE, not their tokenizer.json."""
+
+
+@lru_cache(maxsize=16)
+def _open_model_folder(spec: str, cache: str) -> tuple[Path, str] | None:
+    path = Path(spec).expanduser()
+    if path.exists():
+        folder, name = (path if path.is_dir() else path.parent), path.name
+    elif "/" in spec and not spec.startswith((".", "/", "~")):
+        try:
+            resolved = resolve_weights(spec)
+        except WeightsError:
+            return None  # the pipeline reports it when it loads the model
+        folder, name = resolved.folder, resolved.name
+    else:
+        return None
+    try:
+        architectures = _read_config(folder).get("architectures") or []
+    except WeightsError:
+        return None
+    if not architectures or architectures[0] in OPEN_ARCHITECTURES_EXCLUDED:
+        return None
+    if not (folder / "tokenizer.json").is_file():
+        return None
+    return folder, name
+
+
+def open_model_folder(spec: str) -> tuple[Path, str] | None:
+    """(folder, name) of the open model (Llama, Qwen, Mistral, ...) `--weights spec` names, whose
+    tokenizer.json reads the text; None for GPT-2, tiny models and what cannot be resolved. Looked
+    up once per spec and cache folder: tokenizing a keystroke must not search the cache again."""
+    return _open_model_folder(spec, str(hub_cache_dir()))

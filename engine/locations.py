@@ -26,3 +26,13 @@ def default_tiny_checkpoint() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("llm-tui", appauthor=False)) / "tiny-gpt.safetensors"
+
+
+def is_repo_id(spec: str) -> bool:
+    """Whether `--weights spec` names a Hugging Face repo (ORG/NAME) rather than a path."""
+    return (
+        spec.count("/") == 1
+        and not spec.startswith((".", "/", "~"))
+        and not spec.endswith((".safetensors", ".json"))
+        and not Path(spec).expanduser().exists()
+    )

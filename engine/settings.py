@@ -32,10 +32,13 @@ class Settings:
             or "sinusoidal" (the original Transformer).
         causal: hide keys after each query.
         scaled: divide scores by √(head size).
-        weights: a model to run instead of random weights: a GPT-2 safetensors file or Hugging Face
-            folder, "gpt2" (found in the Hugging Face cache) or "tiny" (the checkpoint `llm-tui
-            train` wrote). With a model, dim/heads/context come from it.
+        weights: a model to run instead of random weights: a Hugging Face repo id found in the local
+            cache (`meta-llama/Llama-3.2-1B-Instruct`, `gpt2`), a model folder or `.safetensors`
+            file, or "tiny" (the checkpoint `llm-tui train` wrote). With a model, dim/heads come
+            from it.
         layer: which layer's attention to capture and show (models only).
+        chat: wrap the text in the model's own chat template first, as an instruct model receives
+            it (open models with a template only).
     """
 
     encoding: str = "gpt2"
@@ -51,6 +54,7 @@ class Settings:
     scaled: bool = True
     weights: str | None = None
     layer: int = 0
+    chat: bool = False
 
     def validate(self) -> None:
         if self.dim < 1 or self.heads < 1 or self.context < 1:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.locations import is_repo_id
 from engine.nn.attention import MultiHeadAttention
 from engine.nn.embeddings import normal_table
 from engine.nn.positions import learned_positions, sinusoidal_positions
@@ -66,16 +67,6 @@ def resolve_weights(spec: str) -> Path:
             raise WeightsError(f"the 'tiny' weights: no trained model at {path}", Hint(command="train"))
         return path
     return Path(spec).expanduser()
-
-
-def is_repo_id(spec: str) -> bool:
-    """Whether `--weights spec` names a Hugging Face repo (ORG/NAME) rather than a path."""
-    return (
-        spec.count("/") == 1
-        and not spec.startswith((".", "/", "~"))
-        and not spec.endswith((".safetensors", ".json"))
-        and not Path(spec).expanduser().exists()
-    )
 
 
 @dataclass(frozen=True)

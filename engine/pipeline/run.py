@@ -95,9 +95,14 @@ def run(text: str, settings: Settings, device: DeviceInfo | None = None) -> Pipe
     settings.validate()
     device = device or pick_device(settings.device)
     if settings.weights:
-        return _run_model(text, settings, device)
-    with _one_cpu_thread():
-        return _run_random(text, settings, device)
+        result = _run_model(text, settings, device)
+    else:
+        with _one_cpu_thread():
+            result = _run_random(text, settings, device)
+    if settings.chat and (result.model is None or result.model.kind in ("gpt2", "tiny")):
+        note = "chat templates come with open models (--weights ORG/NAME); the text is used as it is"
+        result = replace(result, notes=(*result.notes, note))
+    return result
 
 
 @contextmanager

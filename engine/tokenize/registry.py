@@ -101,7 +101,15 @@ def tokenizer_from_folder(
 
 
 def tokenizer_for(settings: Settings) -> Tokenizer:
-    """The tokenizer `settings` describe: its encoding, corpus and special-token switch."""
+    """The tokenizer `settings` describe: an open model's own (when `settings.weights` names one,
+    with the chat template if `settings.chat`), else their encoding, corpus and special-token switch."""
+    if settings.weights:
+        from engine.hub import open_model_folder  # huggingface_hub: only when a model is named
+
+        found = open_model_folder(settings.weights)
+        if found is not None:
+            folder, name = found
+            return tokenizer_from_folder(folder, settings.allow_special, chat=settings.chat, name=name)
     return get_tokenizer(settings.encoding, settings.corpus, settings.allow_special)
 
 

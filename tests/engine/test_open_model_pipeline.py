@@ -15,11 +15,11 @@ import torch
 from engine.nn.device import DeviceInfo
 from engine.pipeline.run import run
 from engine.settings import Settings
-from tests.engine.hf_folders import LLAMA_BOS, llama_style_folder
+from tests.engine.hf_folders import LLAMA_BOS
+from tests.open_models import REPO, build_tiny_llama_cache
 
 transformers = pytest.importorskip("transformers")
 
-REPO = "test-org/tiny-llama"
 TEXT = "You are a pirate chatbot who always responds in pirate speak! User: Who are you? Assistant:"
 CPU = DeviceInfo("cpu", "cpu · test device")
 
@@ -28,33 +28,7 @@ CPU = DeviceInfo("cpu", "cpu · test device")
 def hub(tmp_path_factory):
     """(cache folder, the transformers model, its tokenizer) with REPO cached as a snapshot."""
     cache = tmp_path_factory.mktemp("hub")
-    snapshot = cache / "models--test-org--tiny-llama" / "snapshots" / "0123456789abcdef"
-    llama_style_folder(snapshot)
-    tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_file=str(snapshot / "tokenizer.json"))
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        rope_scaling={
-            "rope_type": "llama3",
-            "factor": 32.0,
-            "low_freq_factor": 1.0,
-            "high_freq_factor": 4.0,
-            "original_max_position_embeddings": 64,
-        },
-        rope_theta=500000.0,
-        tie_word_embeddings=True,
-        attn_implementation="eager",
-    )
-    torch.manual_seed(0)
-    model = transformers.LlamaForCausalLM(config).eval()
-    model.save_pretrained(snapshot, safe_serialization=True)
-    (cache / "models--test-org--tiny-llama" / "refs").mkdir()
-    (cache / "models--test-org--tiny-llama" / "refs" / "main").write_text("0123456789abcdef")
+    model, tokenizer = build_tiny_llama_cache(cache)
     return cache, model, tokenizer
 
 

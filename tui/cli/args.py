@@ -70,6 +70,7 @@ def settings_from_args(args: argparse.Namespace):
         scaled=getattr(args, "scaled", True),
         weights=args.weights,
         layer=getattr(args, "layer", 0),
+        chat=getattr(args, "chat", False),
     )
     settings.validate()
     return settings

@@ -23,7 +23,17 @@ EXIT_USAGE = 2
 # Each subcommand's module, imported only when it runs: each has `run(args)`.
 COMMANDS = {
     name: f"tui.cli.{name}"
-    for name in ("tokenize", "inspect", "windows", "lessons", "generate", "train", "bench")
+    for name in (
+        "tokenize",
+        "inspect",
+        "windows",
+        "lessons",
+        "generate",
+        "train",
+        "bench",
+        "models",
+        "download",
+    )
 }
 
 

@@ -91,8 +91,15 @@ def _add_shared_options(parser: argparse.ArgumentParser, defaults: bool) -> dict
         "--weights",
         metavar="PATH",
         default=default(None),
-        help="run a model: a GPT-2 .safetensors file or Hugging Face folder, 'gpt2' (from the Hugging "
-        "Face cache) or 'tiny' (the model `llm-tui train` wrote); default: random weights",
+        help="run a model: a Hugging Face repo id in the local cache (meta-llama/Llama-3.2-1B-Instruct, "
+        "Qwen/Qwen2.5-0.5B, gpt2; see `llm-tui models`), a model folder or .safetensors file, or "
+        "'tiny' (the model `llm-tui train` wrote); default: random weights",
+    )
+    add(
+        "--chat",
+        action="store_true",
+        default=default(False),
+        help="wrap the text in the model's own chat template, as an instruct model receives it",
     )
     add(
         "--positions",
@@ -199,6 +206,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--device", choices=("auto", "cpu", "cuda", "mps"), default="auto", help="device for the model rows"
     )
     bench.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+
+    models = commands.add_parser(
+        "models",
+        help="List the models llm-tui can open.",
+        description="List the models in the local Hugging Face cache, and the tiny trained model.",
+    )
+    models.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    download = commands.add_parser(
+        "download",
+        help="Download a model from the Hugging Face Hub.",
+        description="Download a model's config, tokenizer and safetensors weights into the Hugging Face "
+        "cache (the only command that uses the network). Gated models such as Llama need their licence "
+        "accepted on huggingface.co and your token (`hf auth login` or $HF_TOKEN).",
+    )
+    download.add_argument("repo_id", metavar="REPO_ID", help="e.g. meta-llama/Llama-3.2-1B-Instruct")
+    download.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
     lessons = commands.add_parser("lessons", help="List the lessons.", description="List the lessons.")
     lessons.add_argument("--lang", choices=("en", "ja"), default=None, help="one language (default: all)")

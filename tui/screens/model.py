@@ -1,4 +1,5 @@
-"""Pick the model the panes run: random weights, a trained tiny model, GPT-2 weights on disk."""
+"""Pick the model the panes run: random weights, a trained tiny model, a model of the Hugging Face
+cache (the list `llm-tui models` prints), or a folder, file or repo id typed in."""
 
 from __future__ import annotations
 
@@ -36,21 +37,27 @@ class ModelScreen(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        from engine.locations import default_tiny_checkpoint, find_hf_cache_gpt2
+        from tui.formatting.model_listing import listing
 
         options = [Option("Random weights (seeded): the mechanics, no knowledge", id=RANDOM)]
-        tiny = default_tiny_checkpoint()
-        if tiny.exists():
-            options.append(Option(f"The tiny model you trained ({tiny})", id="tiny"))
-        gpt2 = find_hf_cache_gpt2()
-        if gpt2 is not None:
-            options.append(Option(f"GPT-2 from the Hugging Face cache ({gpt2})", id="gpt2"))
+        for record in listing():  # config files and safetensors headers only: nothing is loaded
+            name = record["weights"]
+            if name == "tiny":
+                options.append(Option(f"The tiny model you trained ({record['path']})", id="tiny"))
+                continue
+            size = f"{record['parameters'] / 1e9:.2f}B" if record["parameters"] else "?"
+            about = f"{record['family'] or '?'} · {size} params · {record['dtype'] or '?'}"
+            if record["complete"] and record["supported"]:
+                options.append(Option(f"{name}  ({about})", id=name))
+            else:
+                why = record["problem"] or f"{record['architecture']} is not supported"
+                options.append(Option(f"{name}  ({why})", id=name, disabled=True))
         options.append(Option("Train a tiny model now on the corpus (about a minute)…", id=TRAIN))
         with Vertical():
             yield Label(Content(f"Model (now: {self.current or 'random weights'})"))  # a path, not markup
             yield VimOptionList(*options, id="model-options")
-            yield Label("or a GPT-2 .safetensors file / Hugging Face folder (enter to load):")
-            yield Input(placeholder="path/to/gpt2", id="model-path")
+            yield Label("or a Hugging Face repo id, a model folder or a .safetensors file (enter to load):")
+            yield Input(placeholder="Qwen/Qwen2.5-0.5B or path/to/model", id="model-path")
             yield Label("", id="model-error")
 
     @on(OptionList.OptionSelected)
@@ -61,11 +68,16 @@ class ModelScreen(ModalScreen[str | None]):
     def _path(self, event: Input.Submitted) -> None:
         from pathlib import Path
 
-        path = Path(event.value.strip()).expanduser()
-        if not event.value.strip() or not path.exists():
-            self.query_one("#model-error", Label).update(Content(f"{str(path)!r} does not exist"))
+        from engine.locations import is_repo_id
+
+        spec = event.value.strip()
+        if spec and (is_repo_id(spec) or Path(spec).expanduser().exists()):
+            # A repo id missing from the cache is said by the pipeline, with how to download it.
+            self.dismiss(spec if is_repo_id(spec) else str(Path(spec).expanduser()))
             return
-        self.dismiss(str(path))
+        self.query_one("#model-error", Label).update(
+            Content(f"{spec!r} is neither a file, a folder nor ORG/NAME")
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)
