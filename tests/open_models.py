@@ -19,10 +19,51 @@ REPO = "test-org/tiny-llama"
 COMMIT = "0123456789abcdef"
 
 
-def build_tiny_llama_cache(cache: Path):
-    """Write the model into hub cache `cache`; returns (the transformers model, its tokenizer)."""
+FAMILIES = ("llama", "qwen2", "qwen3", "mistral")
+SMALL = dict(
+    hidden_size=32,
+    intermediate_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=256,
+    attn_implementation="eager",
+)
+LLAMA3_ROPE = {
+    "rope_type": "llama3",
+    "factor": 32.0,
+    "low_freq_factor": 1.0,
+    "high_freq_factor": 4.0,
+    "original_max_position_embeddings": 64,
+}
+
+
+def _config(transformers, family: str, vocab_size: int):
+    """A tiny config of `family` that exercises what is special about it."""
+    if family == "llama":  # llama3 RoPE scaling, GQA, tied head
+        return transformers.LlamaConfig(
+            vocab_size=vocab_size,
+            rope_scaling=LLAMA3_ROPE,
+            rope_theta=500000.0,
+            tie_word_embeddings=True,
+            **SMALL,
+        )
+    if family == "qwen2":  # QKV biases (made non-zero below), a separate output head
+        return transformers.Qwen2Config(vocab_size=vocab_size, tie_word_embeddings=False, **SMALL)
+    if family == "qwen3":  # per-head q/k RMSNorm, an explicit head_dim
+        return transformers.Qwen3Config(vocab_size=vocab_size, head_dim=8, tie_word_embeddings=True, **SMALL)
+    # Mistral: a sliding window shorter than the texts, so keys too far back are hidden
+    return transformers.MistralConfig(
+        vocab_size=vocab_size, sliding_window=4, tie_word_embeddings=False, **SMALL
+    )
+
+
+def build_cache(cache: Path, family: str):
+    """Write a tiny random `family` model as `test-org/tiny-<family>` into hub cache `cache`;
+    returns (repo id, the transformers model, its tokenizer)."""
     transformers = pytest.importorskip("transformers")
-    repo = cache / "models--test-org--tiny-llama"
+    repo_id = f"test-org/tiny-{family}"
+    repo = cache / f"models--test-org--tiny-{family}"
     snapshot = repo / "snapshots" / COMMIT
     tokenizer_config = {
         "bos_token": "<|begin_of_text|>",
@@ -31,28 +72,21 @@ def build_tiny_llama_cache(cache: Path):
     }
     make_folder(snapshot, "cl100k_base", LLAMA_SPECIALS, "<|begin_of_text|>", tokenizer_config)
     tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_file=str(snapshot / "tokenizer.json"))
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        rope_scaling={
-            "rope_type": "llama3",
-            "factor": 32.0,
-            "low_freq_factor": 1.0,
-            "high_freq_factor": 4.0,
-            "original_max_position_embeddings": 64,
-        },
-        rope_theta=500000.0,
-        tie_word_embeddings=True,
-        attn_implementation="eager",
-    )
     torch.manual_seed(0)
-    model = transformers.LlamaForCausalLM(config).eval()
+    model = transformers.AutoModelForCausalLM.from_config(
+        _config(transformers, family, len(tokenizer))
+    ).eval()
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name.endswith("_proj.bias"):
+                parameter.normal_(0, 0.5)  # zero biases would hide a missing bias
     model.save_pretrained(snapshot, safe_serialization=True)
     (repo / "refs").mkdir(exist_ok=True)
     (repo / "refs" / "main").write_text(COMMIT)
+    return repo_id, model, tokenizer
+
+
+def build_tiny_llama_cache(cache: Path):
+    """`build_cache(cache, "llama")` without the repo id (it is REPO)."""
+    _repo_id, model, tokenizer = build_cache(cache, "llama")
     return model, tokenizer

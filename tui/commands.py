@@ -19,6 +19,11 @@ def _toggle_sampling_lab(app) -> None:
         pane.focus()
 
 
+def _toggle_chat(app) -> None:
+    app.update_settings(chat=not app.settings.chat)
+    app.notify(f"chat template {'on' if app.settings.chat else 'off'}", timeout=2)
+
+
 class LlmCommands(Provider):
     """Every app action, searchable by name."""
 
@@ -43,7 +48,12 @@ class LlmCommands(Provider):
             ),
             ("Save screenshot (SVG)", app.action_save_screenshot, "Save into the current directory"),
             ("Help: keys", app.action_help, "List every key"),
-            ("Model: choose weights…", app.action_pick_model, "Random, a trained tiny model, or GPT-2"),
+            ("Model: choose weights…", app.action_pick_model, "Random, a trained tiny model, or the cache's"),
+            (
+                f"Model: chat template {'off' if app.settings.chat else 'on'}",
+                partial(_toggle_chat, app),
+                "Wrap the text as an instruct model receives it (open models with a template)",
+            ),
             ("Model: train a tiny GPT…", app.action_train, "About a minute on the corpus"),
             ("Lessons…", app.action_lessons, "Step-by-step lessons"),
             (

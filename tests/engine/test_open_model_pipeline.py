@@ -16,7 +16,7 @@ from engine.nn.device import DeviceInfo
 from engine.pipeline.run import run
 from engine.settings import Settings
 from tests.engine.hf_folders import LLAMA_BOS
-from tests.open_models import REPO, build_tiny_llama_cache
+from tests.open_models import FAMILIES, REPO, build_cache, build_tiny_llama_cache
 
 transformers = pytest.importorskip("transformers")
 
@@ -85,3 +85,30 @@ def test_a_repo_that_is_not_cached_says_how_to_download_it(offline_cache, tmp_pa
         run("hi", Settings(weights="nobody/nothing-here"), CPU)
     assert "nobody/nothing-here" in str(caught.value)
     assert any(hint.command and "download" in hint.command for hint in caught.value.hints)
+
+
+@pytest.fixture(scope="module")
+def family_cache(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("families")
+    return cache, {family: build_cache(cache, family) for family in FAMILIES if family != "llama"}
+
+
+@pytest.mark.parametrize("family", [family for family in FAMILIES if family != "llama"])
+def test_every_family_runs_through_the_pipeline_as_transformers_does(family_cache, monkeypatch, family):
+    cache, built = family_cache
+    repo_id, model, tokenizer = built[family]
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = run(TEXT, Settings(weights=repo_id, layer=1), CPU)
+    ids = tokenizer(TEXT)["input_ids"]
+    assert result.tokens.ids.tolist() == ids and result.model.kind == family
+    with torch.no_grad():
+        reference = model(torch.tensor([ids]), output_attentions=True)
+    logits = np.stack([result.next_token.logits_at(p) for p in range(result.n_used)])
+    np.testing.assert_allclose(logits, reference.logits[0].numpy(), atol=1e-4)
+    np.testing.assert_allclose(result.attention.weights, reference.attentions[1][0].numpy(), atol=1e-5)
+    top = torch.topk(reference.logits[0, -1], 10).indices.tolist()
+    assert np.argsort(-logits[-1], kind="stable")[:10].tolist() == top
+    if family == "mistral":  # the band: keys 4 or more positions back are masked, and weigh nothing
+        assert result.attention.mask[10, 6] and not result.attention.mask[10, 7]
+        assert (result.attention.weights[:, 10, :7] == 0).all()
