@@ -86,6 +86,30 @@ class Attention:
 
 
 @dataclass(frozen=True)
+class RopeInfo:
+    """A rotary model's position settings and the frequencies they give (numpy, float32).
+
+    Attributes:
+        kind: the rope_type, "default" or "llama3".
+        theta: rope_theta, the base of the wavelengths.
+        factor, low_freq_factor, high_freq_factor, original_context: the llama3 scaling settings.
+        head_dim: D, the size of the rotated query and key heads.
+        inv_freq: (D/2,) radians pair i turns per position, as the model uses them.
+        unscaled_inv_freq: (D/2,) the same without the llama3 scaling (`theta**(-2i/D)`).
+    """
+
+    kind: str
+    theta: float
+    factor: float
+    low_freq_factor: float
+    high_freq_factor: float
+    original_context: int
+    head_dim: int
+    inv_freq: np.ndarray = field(repr=False)
+    unscaled_inv_freq: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     """The model a result came from.
 
@@ -97,6 +121,7 @@ class ModelInfo:
         layers, heads, dim, context: its sizes; kv_heads: key/value heads (grouped-query
             attention shares each among heads // kv_heads query heads), None when every head has its own.
         dtype: the precision its weights are held in ("float32", "bfloat16", ...).
+        rope: a rotary model's position settings and frequencies; None for GPT-2 and tiny models.
     """
 
     name: str
@@ -109,6 +134,7 @@ class ModelInfo:
     context: int
     kv_heads: int | None = None
     dtype: str = "float32"
+    rope: RopeInfo | None = field(default=None, repr=False, compare=False)
 
     def status(self) -> str:
         """One line for the status bar."""

@@ -15,11 +15,13 @@ import numpy as np
 import torch
 
 from engine.errors import SettingsError
+from engine.nn.decoder_config import DecoderConfig
 from engine.nn.device import DeviceInfo
 from engine.nn.gqa import blocked_mask
 from engine.nn.positions import sinusoidal_positions
+from engine.nn.rope import inverse_frequencies
 from engine.pipeline.caches import OpenModel
-from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
+from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult, RopeInfo
 from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_from_folder
 from engine.tokenize.streaming import TextNotes
@@ -30,9 +32,25 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().to("cpu", torch.float32).numpy()
 
 
+def rope_info(config: DecoderConfig) -> RopeInfo:
+    """The model's rotary settings and inverse frequencies, with and without the llama3 scaling."""
+    rope = config.rope
+    return RopeInfo(
+        kind=rope.kind,
+        theta=rope.theta,
+        factor=rope.factor,
+        low_freq_factor=rope.low_freq_factor,
+        high_freq_factor=rope.high_freq_factor,
+        original_context=rope.original_context,
+        head_dim=config.head_dim,
+        inv_freq=inverse_frequencies(config.head_dim, rope).numpy(),
+        unscaled_inv_freq=inverse_frequencies(config.head_dim, replace(rope, kind="default")).numpy(),
+    )
+
+
 def open_tokenizer(settings: Settings, model: OpenModel):
     """The model's own tokenizer (its folder's tokenizer.json), with the special-token switch."""
-    return tokenizer_from_folder(model.folder, settings.allow_special, name=model.name)
+    return tokenizer_from_folder(model.folder, settings.allow_special, chat=settings.chat, name=model.name)
 
 
 def tokenize_open(text: str, settings: Settings, model: OpenModel) -> TokenizedText:
@@ -114,6 +132,7 @@ def run_open_model(text: str, settings: Settings, device: DeviceInfo, model: Ope
             context=config.context,
             kv_heads=config.kv_heads,
             dtype=str(loaded.dtype).removeprefix("torch."),
+            rope=rope_info(config),
         ),
         next_token=NextToken(hidden=_numpy(output.hidden[0]), head=loaded.output_table),
         tokenizer=open_tokenizer(settings, model),
