@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from textual.widgets import TabbedContent, TextArea
+from textual.widgets import Markdown, TabbedContent, TextArea
 
 from engine.nn.device import DeviceInfo
 from engine.settings import Settings
@@ -18,6 +18,7 @@ from tui.cli import main
 from tui.lessons.catalog import LANGUAGES, LessonError, default_language, load_lesson, load_lessons
 from tui.lessons.panel import LessonPanel
 from tui.lessons.quiz import reveal
+from tui.lessons.state import StepState
 from tui.panes.attention import AttentionPane
 from tui.panes.embeddings import EmbeddingsPane
 from tui.panes.positions import PositionsPane
@@ -33,6 +34,7 @@ FOCUS_OWNERS = {
     "attention": "AttentionHeatmap",
     "positions": "PositionsPane",
     "next": "NextTokenPane",
+    "space": "EmbeddingSpacePane",
 }
 
 
@@ -51,10 +53,11 @@ def _app(tmp_path: Path, language: str, lesson: str | None = None) -> LlmTuiApp:
 
 def test_both_languages_have_the_same_lessons_and_states():
     english, japanese = load_lessons("en"), load_lessons("ja")
-    assert len(english) == 10
+    assert len(english) == 11
     assert [lesson.id for lesson in english] == [lesson.id for lesson in japanese]
     for en, ja in zip(english, japanese, strict=True):
         assert len(en.steps) == len(ja.steps), en.id
+        assert en.needs_model == ja.needs_model, en.id
         assert [step.state for step in en.steps] == [step.state for step in ja.steps], en.id
         # Same questions in both languages: only the wording may differ.
         asked = [
@@ -183,6 +186,11 @@ def test_default_language_follows_locale():
     assert default_language({"LANG": "C"}) == "en"
 
 
+def lesson_body(app) -> str:
+    """The Markdown the lesson panel shows now."""
+    return app.query_one("#lesson-body", Markdown).source
+
+
 def _expected_focus(app) -> str:
     return type(app.focused).__name__ if app.focused else ""
 
@@ -204,8 +212,14 @@ def test_every_step_of_every_lesson_applies_its_state(tmp_path, language):
                     state = step.state.fields_set()
                     assert app.lesson_driver.step_index == index, where
                     assert app.query_one(LessonPanel).has_class("-active"), where
+                    if lesson.needs_model:
+                        # Random weights: the step sets nothing and says which model to load.
+                        assert app.lesson_driver.waiting == "missing", where
+                        assert app.lesson_driver.quiz is None, where
+                        assert "llm-tui --weights" in lesson_body(app), where
+                        continue
                     settings = app.settings
-                    for key in ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions"):
+                    for key in StepState.SETTINGS:
                         if key in state:
                             assert getattr(settings, key) == state[key], f"{where}: {key}"
                     if "text" in state:

@@ -4,7 +4,8 @@ A lesson is a TOML file with an `id`, a `title`, an `order` and `[[steps]]`. Eac
 `title`, a Markdown `body` and a `[steps.state]` table: the app state the step sets. The numbers
 a step talks about are never written in the file; the panes compute them from that state. A step
 may also ask a question first (`[steps.quiz]`): the file lists the choices, and the right one is
-computed from the pipeline result when the learner answers.
+computed from the pipeline result when the learner answers. A lesson about a trained model says
+so with `needs_model = true`; the driver then explains which model to load while none is.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ QUIZ_KINDS: dict[str, tuple[str, ...]] = {
     "table_rows": (),  # rows of the token embedding table
     "differing_inputs": (),  # numbers in which the input vectors of tokens `rows` differ
     "n_predictions": (),  # next-token distributions the model computes for the text
+    "first_token": (),  # which token the model receives first (a BOS the tokenizer adds, or the text's)
 }
+LIVE_CHOICES = ("most_attended", "first_token")
+"""Kinds whose choices come from the live result (tokens of the text), not from the file."""
 QUIZ_KEYS = ("question", "kind", "choices", "encoding", "rows")
 MAX_CHOICES = 4  # answered with keys 1-4 or a-d
 
@@ -45,8 +49,8 @@ class Quiz:
     Attributes:
         question: what is asked (Markdown).
         kind: what is computed from the result to answer it (a key of `QUIZ_KINDS`).
-        choices: candidate numbers; empty for "most_attended", whose choices are the query's
-            strongest keys in the live result.
+        choices: candidate numbers; empty for the kinds of `LIVE_CHOICES`, whose choices are
+            tokens of the live result (the query's strongest keys, the text's first tokens).
         encoding: for "token_count", count with this encoding instead of the one on screen.
         rows: for "differing_inputs", the two token positions compared.
     """
@@ -77,6 +81,9 @@ class Lesson:
     order: int
     steps: tuple[Step, ...]
     path: Path
+    needs_model: bool = False
+    """True when the lesson is about a trained open model (`needs_model = true` in the file): with
+    random weights the lesson says which model to load instead of showing noise as if it were one."""
 
     def state_at(self, index: int) -> StepState:
         """The state the lesson is in at step `index` when walked from its start: each step's state
@@ -125,10 +132,10 @@ def _check_quiz(quiz: Any, state: StepState, where: str) -> Quiz:
         if not state.has(key):
             raise LessonError(f"{where}: a {kind!r} question needs the step's state to set {key!r}")
     choices = quiz.get("choices")
-    if kind == "most_attended":
+    if kind in LIVE_CHOICES:
         if choices is not None:
             raise LessonError(
-                f"{where}: a 'most_attended' question takes no choices (the strongest keys are offered)"
+                f"{where}: a {kind!r} question takes no choices (tokens of the live result are offered)"
             )
         choices = []
     elif (
@@ -163,9 +170,11 @@ def load_lesson(path: Path) -> Lesson:
         raise LessonError(f"{path}: cannot read: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise LessonError(f"{path}: not valid TOML: {error}") from None
-    unknown = set(data) - {"id", "title", "order", "steps"}
+    unknown = set(data) - {"id", "title", "order", "steps", "needs_model"}
     if unknown:
         raise LessonError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+    if not isinstance(data.get("needs_model", False), bool):
+        raise LessonError(f"{path}: 'needs_model' must be true or false")
     for key, kind in (("id", str), ("title", str), ("order", int)):
         if not isinstance(data.get(key), kind):
             raise LessonError(f"{path}: needs {key!r} ({kind.__name__})")
@@ -185,7 +194,9 @@ def load_lesson(path: Path) -> Lesson:
         state = StepState.from_table(raw.get("state", {}), where)
         quiz = _check_quiz(raw["quiz"], state, where) if "quiz" in raw else None
         steps.append(Step(raw["title"], raw["body"].strip(), state, quiz))
-    return Lesson(data["id"], data["title"], data["order"], tuple(steps), path)
+    return Lesson(
+        data["id"], data["title"], data["order"], tuple(steps), path, data.get("needs_model", False)
+    )
 
 
 def load_lessons(language: str, folder: Path = LESSONS_DIR) -> list[Lesson]:

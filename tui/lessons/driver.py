@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input, TextArea
 
 from tui.lessons.catalog import Lesson, find_lesson
+from tui.lessons.panel import needs_model_text
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
@@ -36,6 +37,7 @@ class LessonDriver:
         self.lesson: Lesson | None = None
         self.step_index = 0
         self.quiz: QuizSession | None = None
+        self.waiting: str | None = None  # why the lesson's steps cannot be applied now (see model_missing)
 
     @property
     def language(self) -> str:
@@ -64,19 +66,45 @@ class LessonDriver:
 
     def leave(self) -> None:
         """Close the lesson; what it set stays, so the learner can keep exploring."""
-        self.lesson = self.quiz = None
+        self.lesson = self.quiz = self.waiting = None
         self.app.pane("lesson").close()
+
+    def model_missing(self) -> str | None:
+        """For a lesson that `needs_model`: "loading" while the chosen model's first result is still
+        to come, "missing" when the result on screen is not an open model's (random weights, GPT-2,
+        the tiny model); None when the lesson can run."""
+        lesson, app = self.lesson, self.app
+        if lesson is None or not lesson.needs_model:
+            return None
+        result, weights = app.result, app.settings.weights
+        if result is None or result.settings.weights != weights:
+            return "loading" if weights is not None else "missing"
+        if result.model is None or result.model.kind in ("gpt2", "tiny"):
+            return "missing"
+        return None
 
     def apply(self, replay: bool = False) -> None:
         """Put the app in the state the current step describes. `replay` (opening a lesson mid-way,
-        going back) applies the earlier steps' state too, as if walked to here."""
+        going back) applies the earlier steps' state too, as if walked to here. A lesson that needs
+        a model sets nothing while none is loaded: it says which model to load."""
         app, lesson = self.app, self.lesson
         assert lesson is not None
         step = lesson.steps[self.step_index]
         state = lesson.state_at(self.step_index) if replay else step.state
         score = self.progress.score(self.language, lesson.id)
-        app.pane("lesson").show_step(lesson, self.step_index, self.language, score)
+        self.waiting = self.model_missing()
+        notice = None
+        if self.waiting is not None:
+            loading = app.settings.weights if self.waiting == "loading" else None
+            notice = needs_model_text(self.language, loading)
+        app.pane("lesson").show_step(lesson, self.step_index, self.language, score, notice)
         self.progress.record(self.language, lesson.id, self.step_index)
+        if self.waiting is not None:
+            # Nothing to set yet: the lesson panel takes the keys, so n and p still step.
+            self.quiz = None
+            app.pane("lesson").focus()
+            app.refresh_bindings()
+            return
         if state.text is not None:
             app.replace_text(state.text)
         if state.head is not None:
@@ -87,6 +115,8 @@ class LessonDriver:
             app.pane("embeddings").one_hot = state.one_hot
         if state.position_plot is not None:
             app.pane("positions").kind = state.position_plot
+        if state.words is not None:
+            app.pane("space").set_words(state.words)
         if state.window():
             app.pane("windows").set_params(**state.window())
         if state.pane is not None:
@@ -118,7 +148,11 @@ class LessonDriver:
         self._quiz_changed()
 
     def on_result(self, result: PipelineResult) -> None:
-        """A result of the step (or of the learner's edits) is on screen."""
+        """A result of the step (or of the learner's edits) is on screen. For a lesson that needs a
+        model, a model arriving (or going) applies the step again, as if walked to here."""
+        if self.lesson is not None and self.model_missing() != self.waiting:
+            self.apply(replay=True)
+            return
         if self.quiz is not None and self.quiz.on_result(result, self.language):
             self._quiz_changed()
 

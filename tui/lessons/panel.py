@@ -55,6 +55,32 @@ WORDS = {
     },
 }
 CHOICE_KEYS = "abcd"
+LECTURE_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
+"""The model the lecture loads, and the one a lesson that needs a model asks for."""
+NEEDS_MODEL = {
+    "en": "> **This lesson needs a trained model.** Its numbers come from a real LLM; random weights "
+    "would only show noise. Load the lecture's model:\n>\n"
+    "> - start the app with `llm-tui --weights {model}`, or\n"
+    "> - press `F6` and choose it.\n>\n"
+    "> Not on this machine yet? Run `llm-tui download {model}` first. The lesson sets its text and "
+    "panes as soon as the model's first result is on screen.",
+    "ja": "> **このレッスンには学習済みのモデルが必要です。** 数値は本物の LLM から計算します。"
+    "ランダムな重みではノイズしか見えません。講義と同じモデルを読み込んでください：\n>\n"
+    "> - `llm-tui --weights {model}` でアプリを起動する、または\n"
+    "> - `F6` を押してモデルを選ぶ。\n>\n"
+    "> まだこのマシンにない場合は、先に `llm-tui download {model}` を実行してください。"
+    "モデルの最初の結果が画面に出たところで、レッスンがテキストとペインを設定します。",
+}
+WAITING_FOR_MODEL = {
+    "en": "> *Waiting for `{weights}`: the lesson goes on once its first result is on screen.*\n\n",
+    "ja": "> *`{weights}` を待っています。最初の結果が画面に出たらレッスンを続けます。*\n\n",
+}
+
+
+def needs_model_text(language: str, loading: str | None = None) -> str:
+    """The notice of a lesson that needs a model (Markdown); `loading`: the model on its way."""
+    waiting = WAITING_FOR_MODEL[language].format(weights=loading) if loading else ""
+    return waiting + NEEDS_MODEL[language].format(model=LECTURE_MODEL)
 
 
 def quiz_text(session: QuizSession, score: tuple[int, int], language: str) -> Text:
@@ -130,15 +156,27 @@ class LessonPanel(VerticalScroll, can_focus=True):
         yield Static("", id="lesson-quiz")
         yield Static("", id="lesson-hints")
 
-    def show_step(self, lesson: Lesson, index: int, language: str, score: tuple[int, int] = (0, 0)) -> None:
+    def show_step(
+        self,
+        lesson: Lesson,
+        index: int,
+        language: str,
+        score: tuple[int, int] = (0, 0),
+        notice: str | None = None,
+    ) -> None:
+        """Show step `index`; with a `notice` (Markdown: what the step is waiting for), the notice
+        comes first and the step's question is not asked."""
         step = lesson.steps[index]
         self._heading = f"{lesson.order}. {lesson.title} · {index + 1}/{len(lesson.steps)}"
         self._show_heading(score, language)
         body = f"## {step.title}\n\n{step.body}"
-        if step.quiz is not None:
+        asks = step.quiz is not None and notice is None
+        if asks:
             body += f"\n\n**{WORDS[language]['question']}:** {step.quiz.question}"
+        if notice is not None:
+            body = f"{notice}\n\n{body}"
         self.query_one("#lesson-body", Markdown).update(body)
-        self.query_one("#lesson-quiz", Static).set_class(step.quiz is not None, "-shown")
+        self.query_one("#lesson-quiz", Static).set_class(asks, "-shown")
         self.show_hints(language, quiz_open=False)
         self.scroll_home(animate=False)
         self.add_class("-active")

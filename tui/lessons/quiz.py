@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 MOST_ATTENDED_CHOICES = 4
 """How many keys a "most_attended" question offers: the query's strongest visible ones."""
+FIRST_TOKEN_CHOICES = 4
+"""How many tokens a "first_token" question offers: the text's first ones, ordered by id."""
 
 # One line per kind saying how the answer was computed; {names} come from `_compute`.
 DETAILS: dict[str, dict[str, str]] = {
@@ -47,6 +49,11 @@ DETAILS: dict[str, dict[str, str]] = {
         "position vectors in {position_diff}, so their inputs differ in {answer} of {dim}.",
         "n_predictions": "{answer} positions, {answer} predictions: every position predicts the token "
         "after it. Training scores all of them; generation only needs the last.",
+        "first_token": "Position 0 holds {piece} (id {id}), which is not in the text: the tokenizer "
+        "adds it ({characters} characters wide) to mark where a text begins. The text's own first "
+        "token, {next_piece} (id {next_id}), comes after it.",
+        "first_token_text": "Position 0 holds {piece} (id {id}), the start of the text itself: this "
+        "tokenizer adds no token in front of it.",
     },
     "ja": {
         "token_count": "{encoding} はこのテキスト（{chars:,} 文字）を {answer:,} 個のトークンに分けます。",
@@ -66,6 +73,11 @@ DETAILS: dict[str, dict[str, str]] = {
         "位置ベクトルの違いは {position_diff} 個です。そのため入力は {dim} 個中 {answer} 個が異なります。",
         "n_predictions": "位置が {answer} 個あるので、予測も {answer} 個です。"
         "どの位置も次のトークンを予測します。学習ではすべてを使い、生成では最後の 1 つだけを使います。",
+        "first_token": "位置 0 にあるのは {piece}（id {id}）で、テキストにはありません。テキストの"
+        "始まりを示すためにトークナイザーが加えたもの（幅 {characters} 文字）です。テキスト自身の"
+        "最初のトークン {next_piece}（id {next_id}）はその後に来ます。",
+        "first_token_text": "位置 0 にあるのは {piece}（id {id}）で、テキストそのものの始まりです。"
+        "このトークナイザーは前にトークンを加えません。",
     },
 }
 
@@ -137,6 +149,15 @@ def choices(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[Choic
         visible = np.flatnonzero(row >= 0)
         strongest = visible[np.argsort(-row[visible], kind="stable")[:MOST_ATTENDED_CHOICES]]
         return tuple(Choice(int(key), _token_label(result, int(key))) for key in sorted(strongest))
+    if quiz.kind == "first_token":
+        if result.n_used < 2:
+            raise QuizUnavailable("the question needs at least two tokens: type some text")
+        # Ordered by id, not by position: the order must not give the first one away.
+        ids = result.tokens.ids
+        first = sorted(range(min(FIRST_TOKEN_CHOICES, result.n_used)), key=lambda i: int(ids[i]))
+        return tuple(
+            Choice(i, f"{visible_piece(result.tokens.piece(i))} (id {int(ids[i]):,})") for i in first
+        )
     return tuple(Choice(value, f"{value:,}") for value in quiz.choices)
 
 
@@ -196,6 +217,17 @@ def _compute(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[int,
         }
     if kind == "n_predictions":
         return result.n_used, {}
+    if kind == "first_token":
+        if result.n_used < 2:
+            raise QuizUnavailable("the question needs at least two tokens: type some text")
+        start, end = (int(x) for x in tokens.char_spans[0])
+        return 0, {
+            "piece": visible_piece(tokens.piece(0)),
+            "id": int(tokens.ids[0]),
+            "characters": end - start,
+            "next_piece": visible_piece(tokens.piece(1)),
+            "next_id": int(tokens.ids[1]),
+        }
     raise QuizUnavailable(f"unknown question kind {kind!r}")
 
 
@@ -204,7 +236,11 @@ def reveal(
 ) -> Reveal:
     """Compute the answer from `result` and find it among the `offered` choices."""
     value, names = _compute(quiz, state, result)
-    template = "token_count_other" if quiz.kind == "token_count" and "shown" in names else quiz.kind
+    template = quiz.kind
+    if quiz.kind == "token_count" and "shown" in names:
+        template = "token_count_other"
+    elif quiz.kind == "first_token" and names["characters"]:
+        template = "first_token_text"
     detail = DETAILS[language][template].format(answer=value, **names)
     index = next((i for i, choice in enumerate(offered) if choice.value == value), None)
     if quiz.kind == "most_attended":
@@ -212,6 +248,8 @@ def reveal(
         return Reveal(value, _token_label(result, value), detail, index, cell=(query, value))
     if quiz.kind == "differing_inputs":
         return Reveal(value, f"{value:,}", detail, index, token=quiz.rows[1])
+    if quiz.kind == "first_token":
+        return Reveal(value, names["piece"], detail, index, token=value)
     return Reveal(value, f"{value:,}", detail, index)
 
 

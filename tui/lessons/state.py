@@ -16,7 +16,7 @@ from engine.errors import UserError
 from engine.tokenize.registry import ENCODINGS
 from tui.panes.registry import PANES
 
-FOCUSABLE_PANES = tuple(spec.name for spec in PANES if spec.name not in ("bytes", "space"))
+FOCUSABLE_PANES = tuple(spec.name for spec in PANES if spec.name != "bytes")
 """Panes a step may focus (`pane = "..."`)."""
 
 
@@ -35,8 +35,10 @@ class StepState:
         head: the attention head shown; one_hot: the embeddings pane's one-hot view.
         position_plot: "learned" or "sinusoidal", the positions pane's plot.
         max_length, stride, batch_size: the windows pane's sliding window.
-        encoding, allow_special, causal, scaled, positions, dim, heads: pipeline settings; setting
-            `dim` or `heads` switches to random weights of that size.
+        words: the words the Embedding space pane compares, separated by spaces.
+        encoding, allow_special, causal, scaled, positions, dim, heads, chat: pipeline settings;
+            setting `dim` or `heads` switches to random weights of that size; `chat` wraps the text
+            in a loaded model's chat template.
     """
 
     text: str | None = None
@@ -56,8 +58,10 @@ class StepState:
     max_length: int | None = None
     stride: int | None = None
     batch_size: int | None = None
+    words: str | None = None
+    chat: bool | None = None
 
-    SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions")
+    SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions", "chat")
     """The fields that are pipeline settings (`engine.settings.Settings` has the same names)."""
     WINDOW = ("max_length", "stride", "batch_size")
 
@@ -89,6 +93,8 @@ class StepState:
         for key in ("dim", "heads", "max_length", "stride", "batch_size"):
             if key in table and table[key] < 1:
                 raise LessonError(f"{where}: {key} must be at least 1")
+        if "words" in table and not table["words"].split():
+            raise LessonError(f"{where}: words must name at least one word")
         return cls(**table)
 
     def has(self, name: str) -> bool:

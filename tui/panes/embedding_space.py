@@ -71,14 +71,15 @@ def parse_words(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(text.split()))[:MAX_WORDS]
 
 
-class EmbeddingSpacePane(Pane, Vertical):
+class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
     """Cosine similarities and a PCA scatter of the vectors of words the user types.
 
     The words are read from the input when the user presses enter. The work is redone only when
     the words or the token table change: a new result for an edited text keeps the same table
     object, so typing in the main text box costs nothing here.
 
-    The pane has no token cursor, so it never posts `TokenSelected`.
+    The pane has no token cursor, so it never posts `TokenSelected`. It takes focus itself (a lesson
+    step that shows it focuses it), so the app's keys are not typed into the words input.
     """
 
     DEFAULT_CSS = """
@@ -226,6 +227,12 @@ class EmbeddingSpacePane(Pane, Vertical):
         self._scatter.plot.set_reactive(PlotextPlot.theme, self._theme)
         if self._space is not None:
             self._draw()
+
+    def set_words(self, words: str) -> None:
+        """Compare `words` (separated by spaces), as if typed into the input and submitted."""
+        self._input.value = words
+        self._words = parse_words(words)
+        self._refresh_space()
 
     @on(Input.Submitted, "#embedding-words")
     def _words_submitted(self, event: Input.Submitted) -> None:
