@@ -83,6 +83,24 @@ class OpenModel:
     folder: Path
     name: str
 
+    # What generation asks of a model, as `engine.nn.loaded_model.LoadedModel` answers it: an open
+    # model reads its tokenizer's ids as they are, and has no slot it must never produce.
+    suppressed_ids: tuple[int, ...] = ()
+
+    @property
+    def model(self):
+        return self.loaded.model
+
+    @property
+    def source(self) -> str:
+        return f"{self.name} · {self.loaded.name}"
+
+    def to_model_ids(self, ids) -> np.ndarray:
+        return np.asarray(ids, dtype=np.int64)
+
+    def to_tokenizer_ids(self, ids) -> np.ndarray:
+        return np.asarray(ids, dtype=np.int64)
+
 
 def _open_family(folder: Path) -> bool:
     """Whether the folder's config.json names an open decoder family (else it is GPT-2)."""

@@ -171,7 +171,7 @@ def _generate(
     suppressed: tuple[int, ...],
 ) -> Iterator[int]:
     model.eval()
-    device = model.token_embedding.weight.device
+    device = next(model.parameters()).device  # GPT and the open families alike
     context = model.config.context
     generator = np.random.default_rng(seed)
     for _ in range(max_new_tokens):

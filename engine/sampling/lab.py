@@ -111,7 +111,7 @@ def next_logits(model: GPT, ids: np.ndarray | torch.Tensor) -> np.ndarray:
     Runs the model on the last `context` ids, like `engine.sampling.distribution.generate`.
     """
     model.eval()
-    device = model.token_embedding.weight.device
+    device = next(model.parameters()).device  # GPT and the open families alike
     window = torch.as_tensor(ids, dtype=torch.long)[-model.config.context :].to(device)
     return model(window[None]).logits[0, -1].to("cpu", torch.float64).numpy()  # (1, T, V) -> (V,)
 

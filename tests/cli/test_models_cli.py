@@ -102,3 +102,30 @@ def test_the_model_picker_lists_the_cached_models(cache, tmp_path, monkeypatch):
             assert REPO in str(app.query_one("#status").render())
 
     asyncio.run(scenario())
+
+
+def test_greedy_generation_with_an_open_model_is_transformers_greedy(cache, tmp_path):
+    import torch
+
+    folder, tokenizer = cache
+    model, _tokenizer = build_tiny_llama_cache(tmp_path / "reference")  # the same seed: the same weights
+    done = _llm_tui(
+        folder,
+        "generate",
+        "--weights",
+        REPO,
+        "--temperature",
+        "0",
+        "--max-new-tokens",
+        "6",
+        "--json",
+        "Who are you?",
+        home=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    prompt = tokenizer("Who are you?")["input_ids"]
+    assert data["prompt_ids"] == prompt
+    with torch.no_grad():
+        expected = model.generate(torch.tensor([prompt]), max_new_tokens=6, do_sample=False)[0, len(prompt) :]
+    assert data["ids"] == expected.tolist()

@@ -29,14 +29,18 @@ def run(args: argparse.Namespace) -> None:
     import torch
 
     from engine.nn.device import pick_device
-    from engine.pipeline.caches import load_model
+    from engine.pipeline.caches import OpenModel, open_model
     from engine.sampling.distribution import generate
     from engine.tokenize.registry import tokenizer_for
 
     args.weights = _default_weights(args)
     settings = settings_from_args(args)
-    loaded = load_model(settings.weights, pick_device(settings.device).name)
-    tokenizer = tokenizer_for(dataclasses.replace(settings, encoding=loaded.encoding))
+    opened = open_model(settings.weights, pick_device(settings.device).name)
+    if isinstance(opened, OpenModel):
+        loaded, tokenizer = opened, tokenizer_for(settings)  # the model's own tokenizer
+    else:
+        loaded = opened.loaded
+        tokenizer = tokenizer_for(dataclasses.replace(settings, encoding=loaded.encoding))
     prompt = read_text(args)
     ids = tokenizer.encode(prompt)
     if not ids:

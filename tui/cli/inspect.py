@@ -59,10 +59,16 @@ def run(args: argparse.Namespace) -> None:
         return
     model = result.model.status() if result.model else "random weights"
     print(f"{result.tokens.encoding} · {len(result.tokens):,} tokens · {model} · device {result.device}")
-    print(
-        f"input vectors = token vectors + {result.embedded.positions} positions: "
-        f"shape {result.embedded.input_vectors.shape}"
-    )
+    if result.embedded.positions == "rotary":
+        print(
+            f"input vectors = token vectors (a rotary model adds no position vector: positions rotate "
+            f"queries and keys inside attention): shape {result.embedded.input_vectors.shape}"
+        )
+    else:
+        print(
+            f"input vectors = token vectors + {result.embedded.positions} positions: "
+            f"shape {result.embedded.input_vectors.shape}"
+        )
     shown = min(n, 12)
     for i in range(shown):
         vector = " ".join(f"{v:+.2f}" for v in result.embedded.input_vectors[i, :8])
