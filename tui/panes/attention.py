@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from engine.analysis.attention_stats import head_weights, top_keys
+from engine.analysis.head_groups import kv_group
 from tui.formatting.pieces import PieceLabels, visible_piece
 from tui.panes.base import Pane
 from tui.views.heatmap import AttentionHeatmap
@@ -194,6 +195,13 @@ class AttentionPane(Pane, Vertical):
         heads = (
             f"mean of {attention.heads} heads" if self.average else f"head {self.head + 1}/{attention.heads}"
         )
+        kv_heads = None if result.model is None else result.model.kv_heads
+        if not self.average and kv_heads is not None and kv_heads < attention.heads:
+            shared = kv_group(self.head, attention.heads, kv_heads)
+            heads += (
+                f" · shares K/V head {shared.kv_head + 1}/{kv_heads} "
+                f"with heads {shared.first + 1}–{shared.last + 1}"
+            )
         self.query_one("#attention-info", Static).update(
             f"layer {attention.layer + 1}/{attention.layers} · {heads} · causal mask "
             f"{'on' if attention.causal else 'off'} · {scaling} · {cell}",

@@ -86,6 +86,7 @@ class OneHotPanel(Widget):
         self._product = np.zeros(0)
         self._row = np.zeros(0)
         self._identical = False
+        self._rotary = False
         self._shown: tuple[object, int] | None = None
 
     @property
@@ -108,6 +109,7 @@ class OneHotPanel(Widget):
         lookup = one_hot_lookup(token_id, table)
         self._one_hot, self._product, self._row = lookup.one_hot, lookup.product, lookup.row
         self._identical = lookup.identical
+        self._rotary = result.embedded.positions == "rotary"
         self._index = index
         self._piece = visible_piece(result.tokens.piece(index))
         self._token_id = token_id
@@ -170,6 +172,8 @@ class OneHotPanel(Widget):
         if self.compact:
             product = product[product.plain.index("=") :]
             verdict.append(f" to table row {self._token_id} (np.array_equal)", label)
+            if self._rotary:
+                verdict.append(" · rotary: no position vector is added, this row is the input", label)
             one_hot = Text.assemble(
                 f"id {self._token_id} ",
                 (f"one-hot (1 × {vocab}) ", label),
@@ -179,6 +183,8 @@ class OneHotPanel(Widget):
             lines = [one_hot, product, verdict]
         else:
             verdict.append(" (np.array_equal of product and row)", label)
+            if self._rotary:
+                verdict.append(" · a rotary model adds no position vector: this row is the input", label)
             lines = [token, one_hot, table, product, row, verdict]
         for line in lines:
             line.truncate(max(self.size.width, 1), overflow="ellipsis")
@@ -187,6 +193,9 @@ class OneHotPanel(Widget):
 
 class EmbeddingsPane(Pane, Vertical):
     """Token vectors + position vectors = input vectors, with the one-hot lookup below.
+
+    A rotary model adds no position vector: the table and the panel say so, and its input vectors
+    are its token vectors.
 
     The table inside (`#embeddings-table`) holds the focus and the row cursor; when the user
     moves it, the pane posts `TokenSelected`. `o` shows or hides the one-hot panel.

@@ -8,6 +8,10 @@ Two plots side by side (stacked when the pane is narrow), drawn with plotext thr
    embeddings, which are random noise until a model is trained.
 2. The softmax over keys of the selected query's attention scores, with and without dividing by
    √(head size): without it the distribution is sharper, closer to one-hot.
+
+A rotary model (Llama, Qwen, Mistral) adds no position vector, so the first plot shows its rotation
+angles instead (`w`: its inverse frequencies, scaled and not), and a third plot below it shows that
+the score of a fixed query and key depends only on their distance (`tui.panes.rope_plots`).
 """
 
 from __future__ import annotations
@@ -24,15 +28,18 @@ from textual_plotext import PlotextPlot
 
 from engine.analysis.scaling import scaling_comparison
 from engine.analysis.sinusoids import extend_sinusoidal
+from tui.panes import rope_plots
 from tui.panes.base import Pane
 
 if TYPE_CHECKING:
     from textual_plotext.plot import Plot
 
-    from engine.pipeline.results import PipelineResult
+    from engine.pipeline.results import PipelineResult, RopeInfo
 
 POSITION_KINDS = ("sinusoidal", "learned")
 """The position vectors the first plot can show, in the order `w` cycles through them."""
+ROPE_VIEWS = ("waves", "frequencies")
+"""What the first plot shows for a rotary model, in the order `w` cycles through them."""
 WINDOW = 64
 """Positions shown at once: enough for several periods of the fast waves, few enough to see them."""
 LOW_DIMS = (0, 1, 2, 3)
@@ -167,11 +174,22 @@ class PositionsPane(Pane, Container, can_focus=True):
         }
         &.-message > .positions-pane--message { display: block; }
         &.-message > TitledPlot { display: none; }
+        & > .positions-pane--distance { display: none; }
+        &.-rotary {
+            layout: grid;
+            grid-size: 2 2;
+            & > .positions-pane--distance { display: block; }
+            & > .positions-pane--scaling { row-span: 2; }
+        }
+        &.-rotary.-narrow { layout: vertical; }
     }
     """
 
     kind: reactive[str] = reactive("sinusoidal")
     """Which position vectors the first plot shows: "sinusoidal" or "learned"."""
+
+    rope_view: reactive[str] = reactive("waves")
+    """What the first plot shows for a rotary model: "waves" (angles) or "frequencies"."""
 
     def __init__(
         self,
@@ -199,10 +217,12 @@ class PositionsPane(Pane, Container, can_focus=True):
         self._message = Static(message, classes="positions-pane--message", markup=False)
         self._encodings = TitledPlot(classes="positions-pane--encodings")
         self._scaling = TitledPlot(classes="positions-pane--scaling")
+        self._distance = TitledPlot(classes="positions-pane--distance")
         self._result: PipelineResult | None = None
         self._selected: int | None = None
         self._mono = False
         self._compact = False
+        self._height = 0
         self.set_class(True, "-message")
         self.set_palette(palette, mono)
 
@@ -211,6 +231,7 @@ class PositionsPane(Pane, Container, can_focus=True):
         yield self._message
         yield self._encodings
         yield self._scaling
+        yield self._distance
 
     @property
     def query_token(self) -> int | None:
@@ -230,6 +251,8 @@ class PositionsPane(Pane, Container, can_focus=True):
             return
         self._result = result
         self.set_class(False, "-message")
+        self.set_class(self._rope is not None, "-rotary")
+        self._compact = self._is_compact()
         self._draw()
 
     def show_message(self, message: str) -> None:
@@ -237,6 +260,7 @@ class PositionsPane(Pane, Container, can_focus=True):
         self._result = None
         self._message.update(message)
         self.set_class(True, "-message")
+        self.set_class(False, "-rotary")
 
     def select_token(self, index: int | None) -> None:
         """Mark token `index` and plot its attention; does not post `TokenSelected`."""
@@ -253,7 +277,7 @@ class PositionsPane(Pane, Container, can_focus=True):
         differ by marker character instead."""
         del palette_name
         self._mono = mono
-        for titled in (self._encodings, self._scaling):
+        for titled in (self._encodings, self._scaling, self._distance):
             titled.plot.set_reactive(PlotextPlot.theme, self._theme)
         if self._result is not None:
             self._draw()
@@ -269,19 +293,44 @@ class PositionsPane(Pane, Container, can_focus=True):
         if self._result is not None:
             self._draw_positions(self._result)
 
+    def validate_rope_view(self, view: str) -> str:
+        """Accept only the views in `ROPE_VIEWS`."""
+        if view not in ROPE_VIEWS:
+            raise ValueError(f"rotary view must be one of {', '.join(ROPE_VIEWS)}")
+        return view
+
+    def watch_rope_view(self) -> None:
+        """Redraw the rotary plot with the other view."""
+        if self._result is not None:
+            self._draw_positions(self._result)
+
     def on_resize(self, event: events.Resize) -> None:
         """Stack the plots when the pane is narrow; make them compact when they would be short."""
-        narrow = event.size.width < NARROW
-        self.set_class(narrow, "-narrow")
-        column = event.size.height // 2 if narrow else event.size.height
-        compact = column - 1 < COMPACT  # one line of each column is the title
+        self.set_class(event.size.width < NARROW, "-narrow")
+        self._height = event.size.height
+        compact = self._is_compact()
         if compact != self._compact:
             self._compact = compact
             if self._result is not None:
                 self._draw()
 
+    def _is_compact(self) -> bool:
+        """Whether the plots would be too short for a frame: one line of each is the title."""
+        rows = (2 if self.has_class("-narrow") else 1) + (self._rope is not None)
+        return self._height // rows - 1 < COMPACT
+
+    @property
+    def _rope(self) -> RopeInfo | None:
+        """The shown result's rotary settings, or None for a model with position vectors."""
+        model = None if self._result is None else self._result.model
+        return None if model is None else model.rope
+
     def action_toggle_kind(self) -> None:
-        """Switch between sinusoidal encodings and learned embeddings."""
+        """Switch between sinusoidal encodings and learned embeddings (a rotary model's angles and
+        frequencies)."""
+        if self._rope is not None:
+            self.rope_view = ROPE_VIEWS[(ROPE_VIEWS.index(self.rope_view) + 1) % len(ROPE_VIEWS)]
+            return
         index = POSITION_KINDS.index(self.kind)
         self.kind = POSITION_KINDS[(index + 1) % len(POSITION_KINDS)]
 
@@ -318,6 +367,8 @@ class PositionsPane(Pane, Container, can_focus=True):
         assert self._result is not None
         self._draw_positions(self._result)
         self._draw_scaling(self._result)
+        if self._rope is not None:
+            self._draw_distance(self._result, self._rope)
 
     @property
     def _theme(self) -> str:
@@ -355,6 +406,9 @@ class PositionsPane(Pane, Container, can_focus=True):
         query = self.query_token
         assert query is not None
         n_used, dim = result.n_used, result.settings.dim
+        if self._rope is not None:
+            self._draw_rope(self._rope, n_used, query)
+            return
         sinusoidal = self.kind == "sinusoidal"
         window = position_window(n_used, query, extend=sinusoidal)
         if sinusoidal:
@@ -380,6 +434,31 @@ class PositionsPane(Pane, Container, can_focus=True):
             title,
             f"position (text: 0–{n_used - 1}, marked: {query})",
             range(first_tick, window.stop, TICK_EVERY),
+        )
+
+    def _draw_rope(self, rope: RopeInfo, n_used: int, query: int) -> None:
+        """Plot a rotary model's angles over the positions around the query, or its frequencies."""
+        plt = self._clear(self._encodings)
+        if self.rope_view == "frequencies":
+            title = rope_plots.draw_frequencies(plt, rope, self._markers(2))
+            self._finish(self._encodings, title, f"pair i (channels i and i + {rope.head_dim // 2})")
+            return
+        window = position_window(n_used, query, extend=True)  # angles exist for every position
+        title, _pairs = rope_plots.draw_waves(plt, rope, window, query, self._markers(rope_plots.PAIRS))
+        first_tick = -(-window.start // TICK_EVERY) * TICK_EVERY
+        self._finish(
+            self._encodings,
+            title,
+            f"position (text: 0–{n_used - 1}, marked: {query})",
+            range(first_tick, window.stop, TICK_EVERY),
+        )
+
+    def _draw_distance(self, result: PipelineResult, rope: RopeInfo) -> None:
+        """Plot a fixed query and key's score by distance, at two pairs of positions."""
+        plt = self._clear(self._distance)
+        title = rope_plots.draw_distance(plt, rope, result.settings.seed, self._markers(2))
+        self._finish(
+            self._distance, title, f"distance m − n (fixed random q, k; D={rope.head_dim}): only m − n counts"
         )
 
     def _draw_scaling(self, result: PipelineResult) -> None:

@@ -40,6 +40,10 @@ OPERATORS = ("  ", " +", " =")
 """Drawn before each block in the side-by-side layout: token + positions = input."""
 TAGS = ("token ", "+ pos ", "= in  ")
 """Drawn before each line of a token in the stacked layout."""
+ROTARY_TAGS = ("token ", "+ none", "= in  ")
+"""The same for a rotary model, which adds no position vector (its middle block is zeros)."""
+ROTARY_BLOCK = "none (rotary)"
+"""The middle block's name for a rotary model, instead of "rotary" (which would read as a vector)."""
 SIDE_BY_SIDE_MIN = 4
 """Numbers per block below which the three blocks are stacked instead of side by side."""
 LEVELS = 129
@@ -370,7 +374,8 @@ class EmbeddingsTable(RowCursorView):
             text += "".join(f"d{dim}".rjust(CELL) for dim in dims)
         else:
             assert self._result is not None
-            names = ("token", self._result.embedded.positions, "input")
+            kind = self._result.embedded.positions
+            names = ("token", ROTARY_BLOCK if kind == "rotary" else kind, "input")
             for operator, name in zip(OPERATORS, names, strict=True):
                 label = f"{operator} {name} [{dims.start}:{dims.stop}]"
                 text += fit_left(label, layout.block_width)
@@ -393,7 +398,8 @@ class EmbeddingsTable(RowCursorView):
         segments = [Segment(label, label_style), Segment(" ", base)]
         operator = self.get_component_rich_style("embeddings-table--operator")
         if layout.stacked:
-            segments.append(Segment(TAGS[part], operator))
+            tags = ROTARY_TAGS if self._result.embedded.positions == "rotary" else TAGS
+            segments.append(Segment(tags[part], operator))
             segments.extend(self._block_segments(part, token, on_cursor))
         else:
             for block, sign in enumerate(OPERATORS):
