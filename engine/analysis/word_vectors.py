@@ -40,7 +40,8 @@ def word_vectors(words: Sequence[str], result: PipelineResult) -> WordSpace:
 
     BPE encodings are asked for `" " + word`, since inside a sentence most words carry the space
     before them (GPT-2's " king" is one token, "king" without it is another). A word that still
-    splits into several tokens gets the mean of its own tokens' rows. A word the tokenizer refuses,
+    splits into several tokens gets the mean of its own tokens' rows (not of a BOS the tokenizer
+    adds in front). A word the tokenizer refuses,
     maps to `<|unk|>`, or whose tokens the table has no row for (a tiny model's compact
     vocabulary) is listed as missing.
 
@@ -59,9 +60,14 @@ def word_vectors(words: Sequence[str], result: PipelineResult) -> WordSpace:
     missing: list[str] = []
     for word in words:
         try:
-            ids = tokenizer.encode(prefix + word)
+            tokens = tokenizer.tokenize(prefix + word)
         except UserError:
             ids = []
+        else:
+            # A model's tokenizer may add tokens of its own (Llama 3's <|begin_of_text|>): they cover
+            # no byte of the word, so they are no part of its vector.
+            spans = tokens.byte_spans
+            ids = [int(i) for i, (start, end) in zip(tokens.ids, spans, strict=True) if end > start]
         rows = [result.embedded.row_of(token_id) for token_id in ids]
         pieces = [tokenizer.token_bytes(token_id) for token_id in ids]
         if not ids or None in rows or _UNKNOWN_BYTES in pieces:

@@ -126,6 +126,10 @@ def test_the_lesson_walks_end_to_end_on_a_tiny_llama(hub, tmp_path, language):
                     space = app.query_one(EmbeddingSpacePane)
                     assert space.words == tuple(step.state.words.split()), where
                     assert space.space is not None and set(space.space.words) <= set(space.words), where
+                    # Each word is its own tokens (" king" is one), not the BOS the tokenizer adds.
+                    assert "king" in space.space.words and "king" not in space.space.splits, where
+                    pieces = [piece for split in space.space.splits.values() for piece in split]
+                    assert "<|begin_of_text|>" not in pieces, where
                 quiz = app.lesson_driver.quiz
                 if step.quiz is None:
                     assert quiz is None, where

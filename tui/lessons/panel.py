@@ -60,14 +60,14 @@ LECTURE_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
 NEEDS_MODEL = {
     "en": "> **This lesson needs a trained model.** Its numbers come from a real LLM; random weights "
     "would only show noise. Load the lecture's model:\n>\n"
-    "> - start the app with `llm-tui --weights {model}`, or\n"
-    "> - press `F6` and choose it.\n>\n"
+    "> - press `F6` and choose it, or\n"
+    "> - start the app with `llm-tui --weights {model}`\n>\n"
     "> Not on this machine yet? Run `llm-tui download {model}` first. The lesson sets its text and "
     "panes as soon as the model's first result is on screen.",
     "ja": "> **このレッスンには学習済みのモデルが必要です。** 数値は本物の LLM から計算します。"
     "ランダムな重みではノイズしか見えません。講義と同じモデルを読み込んでください：\n>\n"
-    "> - `llm-tui --weights {model}` でアプリを起動する、または\n"
-    "> - `F6` を押してモデルを選ぶ。\n>\n"
+    "> - `F6` を押してモデルを選ぶ、または\n"
+    "> - `llm-tui --weights {model}` でアプリを起動する\n>\n"
     "> まだこのマシンにない場合は、先に `llm-tui download {model}` を実行してください。"
     "モデルの最初の結果が画面に出たところで、レッスンがテキストとペインを設定します。",
 }
