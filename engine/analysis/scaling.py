@@ -29,6 +29,13 @@ class ScalingComparison:
     head_size: int
 
 
+def head_size(result: PipelineResult) -> int:
+    """d, the size of one head's queries and keys: a rotary model's own head_dim (Qwen3 0.6B: 128,
+    not its width 1024 / 16 heads), else the width divided among the heads."""
+    rope = None if result.model is None else result.model.rope
+    return rope.head_dim if rope is not None else result.settings.dim // result.settings.heads
+
+
 def scaling_comparison(result: PipelineResult, query: int, head: int = 0) -> ScalingComparison:
     """The attention of one query over its keys, without and with dividing the scores by √d.
 
@@ -56,7 +63,7 @@ def scaling_comparison(result: PipelineResult, query: int, head: int = 0) -> Sca
     scores = attention.scores[head, query].astype(np.float64)
     if attention.causal:
         scores = scores[: query + 1]
-    head_size = result.settings.dim // result.settings.heads
-    root = math.sqrt(head_size)
+    size = head_size(result)
+    root = math.sqrt(size)
     unscaled = scores * root if attention.scaled else scores
-    return ScalingComparison(softmax(unscaled), softmax(unscaled / root), head_size)
+    return ScalingComparison(softmax(unscaled), softmax(unscaled / root), size)

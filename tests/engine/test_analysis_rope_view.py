@@ -3,6 +3,8 @@ and against `transformers`' Llama rotary embedding on the tiny Llama's own confi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -17,6 +19,7 @@ from engine.analysis.rope_view import (
     stretching,
     wavelengths,
 )
+from engine.analysis.scaling import head_size, scaling_comparison
 from engine.nn.device import DeviceInfo
 from engine.pipeline.run import run
 from engine.settings import Settings
@@ -137,3 +140,11 @@ def test_the_tiny_llamas_frequencies_and_angles_match_transformers(tiny_llama) -
 def test_gpt2_style_results_have_no_rope_info() -> None:
     result = run("The robot lit the lamp.", Settings(device="cpu"), CPU)
     assert result.model is None and result.embedded.positions != "rotary"
+
+
+def test_the_scaling_comparison_divides_by_the_models_own_head_size(tiny_llama) -> None:
+    result, _model = tiny_llama
+    assert head_size(result) == 8 == scaling_comparison(result, 3).head_size
+    # A head wider than dim / heads (as Qwen3's): the rotary head_dim counts, not 32 / 4.
+    wide = replace(result, model=replace(result.model, rope=replace(result.model.rope, head_dim=16)))
+    assert head_size(wide) == 16 == scaling_comparison(wide, 3).head_size

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from engine.analysis.attention_stats import head_weights, top_keys
 from engine.analysis.head_groups import kv_group
+from engine.analysis.scaling import head_size
 from tui.formatting.pieces import PieceLabels, visible_piece
 from tui.panes.base import Pane
 from tui.views.heatmap import AttentionHeatmap
@@ -184,7 +185,7 @@ class AttentionPane(Pane, Vertical):
         if result is None or result.n_used == 0:
             return
         attention = result.attention
-        head_dim = result.settings.dim // result.settings.heads
+        head_dim = head_size(result)
         q, k = self.query_index, self.key
         piece = result.tokens.piece
         weight = float(self.shown_weights()[q, k])

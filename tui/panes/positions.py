@@ -142,7 +142,8 @@ class PositionsPane(Pane, Container, can_focus=True):
     previous or next token and post `TokenSelected`.
 
     Bindings:
-        w: Switch the position plot between sinusoidal encodings and learned embeddings.
+        w: Switch the position plot between sinusoidal encodings and learned embeddings (for a
+            rotary model: between its angles and its inverse frequencies).
         left, h: Select the previous token.
         right, l: Select the next token.
         home, g: Select the first token.
