@@ -14,7 +14,7 @@ from textual.widgets import Static
 from engine.analysis.rope_view import distance_scores, fixed_query_key
 from tests.open_models import REPO, build_tiny_llama_cache
 from tests.tui.helpers import lines_of, make_app, settle
-from tui.panes.positions import WINDOW, PositionsPane, TitledPlot
+from tui.panes.positions import MONO_MARKERS, WINDOW, PositionsPane, TitledPlot
 from tui.panes.rope_plots import DISTANCES, SHIFT
 
 transformers = pytest.importorskip("transformers")
@@ -94,6 +94,11 @@ def test_the_positions_pane_shows_rope_waves_and_the_score_by_distance(llama):
             await pilot.press("w")
             assert pane.rope_view == "waves"
             assert "RoPE cos" in str(waves.heading.content)
+            # Mono: the series differ by marker, in all three plots.
+            pane.set_palette("grays", mono=True)
+            await pilot.pause()
+            assert [m[0] for m in waves.plot.plt.monitor.marker] == list(MONO_MARKERS[:4])
+            assert [m[0] for m in plot(pane, "distance").plot.plt.monitor.marker] == list(MONO_MARKERS[:2])
 
     asyncio.run(scenario())
 
