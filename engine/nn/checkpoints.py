@@ -31,11 +31,11 @@ from safetensors.torch import save_file
 
 from engine.errors import Hint, WeightsError
 from engine.nn.device import format_bytes, free_memory
+from engine.nn.hf_folder import PICKLE_SUFFIXES, read_json, refuse_pickle
 from engine.nn.loaded_model import IdMap, LoadedModel
 from engine.nn.model import GPT, GPTConfig
 
 TINY_FORMAT = "llm-tui-tiny"  # the "format" metadata entry of a tiny checkpoint
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 _FLOAT_DTYPES = ("F64", "F32", "F16", "BF16")
 _HF_PREFIX = "transformer."
 _MASK_BUFFER = re.compile(r"h\.\d+\.attn\.(bias|masked_bias)")
@@ -103,14 +103,6 @@ def _summary(config: GPTConfig) -> str:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _refuse_pickle(path: Path) -> WeightsError:
-    return WeightsError(
-        f"{path} is a PyTorch pickle file; llm-tui never unpickles weights (loading one can run any code "
-        "inside it). Convert it to .safetensors first, e.g. with transformers: "
-        "model.save_pretrained(folder, safe_serialization=True)"
-    )
-
-
 def _locate(path: Path) -> Path:
     """The safetensors file to read for `path` (a file or a model folder)."""
     if not path.exists():
@@ -123,10 +115,10 @@ def _locate(path: Path) -> Path:
             raise WeightsError(f"{path} holds a sharded checkpoint, which llm-tui cannot read yet")
         pickled = sorted(p.name for p in path.iterdir() if p.suffix in PICKLE_SUFFIXES)
         if pickled:
-            raise _refuse_pickle(path / pickled[0])
+            raise refuse_pickle(path / pickled[0])
         raise WeightsError(f"the folder {path} has no model.safetensors")
     if path.suffix.lower() in PICKLE_SUFFIXES:
-        raise _refuse_pickle(path)
+        raise refuse_pickle(path)
     return path
 
 
@@ -143,7 +135,7 @@ def _read_header(path: Path) -> _Header:
         except OSError:
             start = b""
         if start[:1] == b"\x80" or start == b"PK":
-            raise _refuse_pickle(path) from None
+            raise refuse_pickle(path) from None
         raise WeightsError(
             f"{path} is not a readable safetensors file (truncated or corrupt?): {error}"
         ) from None
@@ -165,16 +157,6 @@ def _tensor_names(header: _Header, path: Path) -> tuple[dict[str, str], str | No
             raise WeightsError(f"{path} holds both {names[name]} and {stored}")
         names[name] = stored
     return names, head
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise WeightsError(f"cannot read {path}: {error}") from None
-    if not isinstance(data, dict):
-        raise WeightsError(f"{path} does not hold a JSON object")
-    return data
 
 
 def _config_from_hf(data: dict, where: Path) -> dict[str, object]:
@@ -251,7 +233,7 @@ def _gpt2_config(header: _Header, names: dict[str, str], path: Path) -> GPTConfi
     found = _config_from_shapes(header.shapes, names, path)
     config_json = path.parent / "config.json"
     if config_json.is_file():
-        declared = _config_from_hf(_read_json(config_json), config_json)
+        declared = _config_from_hf(read_json(config_json), config_json)
         _check_config_json(declared, found, header.shapes, names, config_json)
         found = {**found, **declared}
     elif "n_head" in header.metadata:

@@ -15,7 +15,9 @@ from pathlib import Path
 from safetensors import SafetensorError, safe_open
 
 from engine.errors import WeightsError
-from engine.nn.checkpoints import PICKLE_SUFFIXES
+
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+"""Files that hold pickled weights, which llm-tui refuses: unpickling can run any code."""
 
 SINGLE_FILE = "model.safetensors"
 INDEX_FILE = "model.safetensors.index.json"

@@ -24,7 +24,7 @@ from engine.nn.embeddings import embed_tokens
 from engine.nn.positions import sinusoidal_positions
 from engine.pipeline.caches import OpenModel, open_model, random_weights
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
-from engine.pipeline.run_open import run_open_model
+from engine.pipeline.run_open import captured_attention, run_open_model
 from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_for
 from engine.tokenize.streaming import TextNotes
@@ -213,17 +213,7 @@ def _run_model(text: str, settings: Settings, device: DeviceInfo) -> PipelineRes
             token_table=model.token_table,
             table_ids=model.table_ids,
         ),
-        attention=Attention(
-            scores=_numpy(output.scores[settings.layer][0]),
-            mask=causal_mask(n_used).numpy(),
-            weights=_numpy(output.attentions[settings.layer][0]),
-            context=None,
-            output=None,
-            causal=True,
-            scaled=True,
-            layer=settings.layer,
-            layers=config.layers,
-        ),
+        attention=captured_attention(output, settings.layer, config.layers, causal_mask(n_used)),
         device=device.description,
         notes=tuple(tokens.notes)
         + tuple(notes)

@@ -18,6 +18,7 @@ from engine.errors import SettingsError
 from engine.nn.decoder_config import DecoderConfig
 from engine.nn.device import DeviceInfo
 from engine.nn.gqa import blocked_mask
+from engine.nn.model import ModelOutput
 from engine.nn.positions import sinusoidal_positions
 from engine.nn.rope import inverse_frequencies
 from engine.pipeline.caches import OpenModel
@@ -45,6 +46,21 @@ def rope_info(config: DecoderConfig) -> RopeInfo:
         head_dim=config.head_dim,
         inv_freq=inverse_frequencies(config.head_dim, rope).numpy(),
         unscaled_inv_freq=inverse_frequencies(config.head_dim, replace(rope, kind="default")).numpy(),
+    )
+
+
+def captured_attention(output: ModelOutput, layer: int, layers: int, mask: torch.Tensor) -> Attention:
+    """Layer `layer`'s attention, as a trained model computed it (causal, scaled by √d), as numpy."""
+    return Attention(
+        scores=_numpy(output.scores[layer][0]),
+        mask=mask.numpy(),
+        weights=_numpy(output.attentions[layer][0]),
+        context=None,
+        output=None,
+        causal=True,
+        scaled=True,
+        layer=layer,
+        layers=layers,
     )
 
 
@@ -106,16 +122,8 @@ def run_open_model(text: str, settings: Settings, device: DeviceInfo, model: Ope
             positions="rotary",
             token_table=loaded.token_table,
         ),
-        attention=Attention(
-            scores=_numpy(output.scores[settings.layer][0]),
-            mask=blocked_mask(n_used, config.window(settings.layer)).numpy(),
-            weights=_numpy(output.attentions[settings.layer][0]),
-            context=None,
-            output=None,
-            causal=True,
-            scaled=True,
-            layer=settings.layer,
-            layers=config.layers,
+        attention=captured_attention(
+            output, settings.layer, config.layers, blocked_mask(n_used, config.window(settings.layer))
         ),
         device=device.description,
         notes=tuple(tokens.notes)
