@@ -56,6 +56,17 @@ def test_the_command_reaches_the_first_frame_without_numpy():
     assert "numpy" not in _modules_after_import("tui.cli", "tui.cli.launch")
 
 
+def test_the_panes_and_the_lesson_panel_load_after_the_first_frame():
+    # Markdown (the lesson panel) and plotext (the plots) cost ~100 ms of start-up, a bench target.
+    loaded = _modules_after_import("tui.cli", "tui.cli.launch")
+    assert "textual.widgets._markdown" not in loaded and "plotext" not in loaded
+    assert not any(name.startswith("tui.panes.") and name not in _LIGHT_PANE_MODULES for name in loaded)
+
+
+_LIGHT_PANE_MODULES = {"tui.panes.base", "tui.panes.host", "tui.panes.registry"}
+"""The parts of tui.panes the app needs before its first frame: the contract and the list of panes."""
+
+
 def test_launching_imports_neither_torch_nor_numpy_before_the_first_frame():
     # What `launch` runs before `app.run`: parsing, settings, "is there a trained model?".
     code = (

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input, TextArea
 
 from tui.lessons.catalog import Lesson, find_lesson
-from tui.lessons.panel import needs_model_text
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
@@ -96,6 +95,9 @@ class LessonDriver:
         notice = None
         if self.waiting is not None:
             loading = app.settings.weights if self.waiting == "loading" else None
+            # The panel module (Markdown) loads after the first frame; the app imports this one before.
+            from tui.lessons.panel import needs_model_text
+
             notice = needs_model_text(self.language, loading)
         app.pane("lesson").show_step(lesson, self.step_index, self.language, score, notice)
         self.progress.record(self.language, lesson.id, self.step_index)
