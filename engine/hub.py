@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from huggingface_hub import scan_cache_dir, snapshot_download
+from huggingface_hub import snapshot_download
 from huggingface_hub.errors import (
-    CacheNotFound,
+    CorruptedCacheException,
     GatedRepoError,
     HFValidationError,
     IncompleteSnapshotError,
@@ -28,6 +28,7 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
 )
 from huggingface_hub.utils import validate_repo_id
+from huggingface_hub.utils._cache_manager import _scan_cached_repo  # scan_cache_dir's, one repo
 
 from engine.errors import Hint, WeightsError
 
@@ -191,7 +192,18 @@ def cached_snapshot(repo_id: str) -> Path | None:
         ) from None
     except LocalEntryNotFoundError:
         return None
-    return Path(folder)
+    except (UnicodeDecodeError, OSError) as error:  # a damaged cache entry: refs/main not text, ...
+        raise WeightsError(
+            f"the cache entry of {repo_id} is damaged ({_first_line(error)}) in {hub_cache_dir()}",
+            _download_hint(repo_id),
+        ) from None
+    folder = Path(folder)
+    if not folder.is_dir():  # a snapshot that is a dangling link, or gone since refs/main named it
+        raise WeightsError(
+            f"the download of {repo_id} is damaged: its snapshot {folder} is missing",
+            _download_hint(repo_id),
+        )
+    return folder
 
 
 def _candidates(repo_id: str) -> tuple[str, ...]:
@@ -301,14 +313,45 @@ def _describe(repo_id: str, folder: Path, revision: str, size_on_disk: int) -> C
     )
 
 
+def _damaged(repo_path: Path, error: Exception) -> CachedModel:
+    repo_id = repo_path.name.removeprefix("models--").replace("--", "/")
+    return CachedModel(
+        repo_id=repo_id,
+        path=repo_path,
+        revision="",
+        architecture=None,
+        family=None,
+        parameters=None,
+        dtype=None,
+        size_on_disk=0,
+        complete=False,
+        problem=f"the cache entry of {repo_id} is damaged: {_first_line(error)}",
+    )
+
+
 def list_cached_models() -> list[CachedModel]:
-    """Every model repo in the Hugging Face cache, by repo id; reads files' headers, never downloads."""
+    """Every model repo in the Hugging Face cache, by repo id; reads files' headers, never downloads.
+
+    Scanned repo by repo, as `scan_cache_dir` does, so that one damaged entry (a dangling snapshot
+    link, a `refs/main` that is not text) is listed as damaged instead of ending the listing.
+    """
+    cache = hub_cache_dir()
     try:
-        info = scan_cache_dir(hub_cache_dir())
-    except CacheNotFound:
+        repo_paths = sorted(path for path in cache.iterdir() if path.name.startswith("models--"))
+    except OSError:
         return []
     models = []
-    for repo in info.repos:
+    for repo_path in repo_paths:
+        try:
+            repo = _scan_cached_repo(repo_path)
+        except CorruptedCacheException as error:
+            if "missing commit" in str(error) or not (repo_path / "snapshots").is_dir():
+                continue  # nothing usable downloaded: as scan_cache_dir, leave it out
+            models.append(_damaged(repo_path, error))
+            continue
+        except (OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
+            models.append(_damaged(repo_path, error))
+            continue
         if repo.repo_type != "model" or not repo.revisions:
             continue
         revision = repo.refs.get("main") or max(repo.revisions, key=lambda r: r.last_modified)
