@@ -29,6 +29,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from engine.atomic_files import write_with
 from engine.errors import Hint, WeightsError
 from engine.nn.device import format_bytes, free_memory
 from engine.nn.hf_folder import PICKLE_SUFFIXES, read_json, refuse_pickle
@@ -437,11 +438,9 @@ def save_checkpoint(
         tensor = tensor.detach().to("cpu", torch.float32)
         tensors[stored] = (tensor.t() if _is_conv1d(stored) else tensor).contiguous()
     path = Path(path).expanduser()
-    partial = path.with_name(path.name + ".partial")
-    try:
+    try:  # a unique temporary, fsync, rename under `path.lock`; a crashed writer's leftovers go
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_file(tensors, partial, metadata=entries)
-        os.replace(partial, path)
+        write_with(path, lambda temporary: save_file(tensors, temporary, metadata=entries))
     except (OSError, SafetensorError) as error:
         raise WeightsError(f"cannot write the checkpoint {path}: {error}") from None
     return path
