@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
@@ -32,7 +31,17 @@ from safetensors.torch import save_file
 from engine.atomic_files import write_with
 from engine.errors import Hint, WeightsError
 from engine.nn.device import format_bytes, free_memory
-from engine.nn.hf_folder import PICKLE_SUFFIXES, read_json, refuse_pickle
+from engine.nn.hf_folder import (
+    PICKLE_SUFFIXES,
+    brief,
+    finite,
+    id_map_from,
+    not_a_file,
+    positive_float,
+    read_json,
+    refuse_pickle,
+    whole_number,
+)
 from engine.nn.loaded_model import IdMap, LoadedModel
 from engine.nn.model import GPT, GPTConfig
 
@@ -112,12 +121,16 @@ def _locate(path: Path) -> Path:
         weights = path / "model.safetensors"
         if weights.is_file():
             return weights
+        if weights.exists():
+            raise not_a_file(weights)
         if (path / "model.safetensors.index.json").is_file():
             raise WeightsError(f"{path} holds a sharded checkpoint, which llm-tui cannot read yet")
         pickled = sorted(p.name for p in path.iterdir() if p.suffix in PICKLE_SUFFIXES)
         if pickled:
             raise refuse_pickle(path / pickled[0])
         raise WeightsError(f"the folder {path} has no model.safetensors")
+    if not path.is_file():  # a FIFO or a device would make the reader wait forever
+        raise not_a_file(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise refuse_pickle(path)
     return path
@@ -173,14 +186,12 @@ def _config_from_hf(data: dict, where: Path) -> dict[str, object]:
     keys = {"layers": "n_layer", "heads": "n_head", "dim": "n_embd", "vocab_size": "vocab_size"}
     values: dict[str, object] = {}
     for ours, theirs in keys.items():
-        if not isinstance(data.get(theirs), int):
-            raise WeightsError(f"{where} has no integer {theirs}")
-        values[ours] = data[theirs]
-    context = data.get("n_positions", data.get("n_ctx"))
-    if not isinstance(context, int):
-        raise WeightsError(f"{where} has no integer n_positions")
-    values["context"] = context
-    values["layer_norm_eps"] = float(data.get("layer_norm_epsilon", 1e-5))
+        values[ours] = whole_number(data.get(theirs), theirs, where)
+    context_key = "n_positions" if "n_positions" in data else "n_ctx"
+    values["context"] = whole_number(data.get(context_key), context_key, where)
+    values["layer_norm_eps"] = positive_float(
+        data.get("layer_norm_epsilon", 1e-5), "layer_norm_epsilon", where
+    )
     return values
 
 
@@ -196,12 +207,19 @@ def _config_from_shapes(
                 f"{path}: {names[needed]} has shape {_shape(shapes[names[needed]])}, not (rows, dim)"
             )
     vocab_size, dim = shapes[names["wte.weight"]]
-    blocks = [int(match.group(1)) for name in names if (match := _BLOCK.match(name))]
+    # Count the blocks the file holds; a name alone (h.100000.ln_1.weight) must not make 100,001 of them.
+    blocks = sorted({int(match.group(1)) for name in names if (match := _BLOCK.match(name))})
+    if blocks and blocks[-1] != len(blocks) - 1:
+        gap = next(index for index, block in enumerate(blocks) if index != block)
+        raise WeightsError(
+            f"{path}: it holds tensors of block h.{blocks[gap]} but none of h.{gap}: "
+            f"the {len(blocks)} blocks in the file are not numbered h.0 to h.{len(blocks) - 1}"
+        )
     return {
         "vocab_size": vocab_size,
         "dim": dim,
         "context": shapes[names["wpe.weight"]][0],
-        "layers": max(blocks) + 1 if blocks else 0,
+        "layers": len(blocks),
         "qkv_bias": "h.0.attn.c_attn.bias" in names or not blocks,
     }
 
@@ -233,7 +251,7 @@ def _gpt2_config(header: _Header, names: dict[str, str], path: Path) -> GPTConfi
     """The config of a GPT-2 checkpoint: sizes from the shapes, checked against config.json if any."""
     found = _config_from_shapes(header.shapes, names, path)
     config_json = path.parent / "config.json"
-    if config_json.is_file():
+    if config_json.exists():  # read_json refuses a FIFO or a folder there
         declared = _config_from_hf(read_json(config_json), config_json)
         _check_config_json(declared, found, header.shapes, names, config_json)
         found = {**found, **declared}
@@ -248,10 +266,21 @@ def _gpt2_config(header: _Header, names: dict[str, str], path: Path) -> GPTConfi
 
 
 def _make_config(values: Mapping[str, object], where: Path) -> GPTConfig:
-    known = {f.name for f in fields(GPTConfig)}
-    unknown = sorted(set(values) - known)
+    known = {f.name: f.default for f in fields(GPTConfig)}
+    unknown = sorted(set(values) - set(known))
     if unknown:
         raise WeightsError(f"{where}: unknown config fields {', '.join(unknown)}")
+    for key, value in values.items():  # 128.0 for a size, "abc" for an epsilon: named, not a crash later
+        default = known[key]
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise WeightsError(f"{where}: config field {key}={brief(value)} is not true or false")
+        elif isinstance(default, int):
+            whole_number(value, f"config field {key}", where)
+        elif key == "layer_norm_eps":
+            positive_float(value, f"config field {key}", where)
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise WeightsError(f"{where}: config field {key}={brief(value)} is not a finite number")
     try:
         config = GPTConfig(**values)
         config.validate()
@@ -263,28 +292,45 @@ def _make_config(values: Mapping[str, object], where: Path) -> GPTConfig:
 def _metadata_int(metadata: Mapping[str, str], key: str, where: Path) -> int:
     try:
         return int(metadata[key])
-    except ValueError:
+    except (ValueError, TypeError):
         raise WeightsError(f"{where}: metadata {key}={metadata[key]!r} is not an integer") from None
 
 
 def _tiny_details(header: _Header, path: Path) -> tuple[GPTConfig, int, str, IdMap | None]:
     """Config, steps, encoding and compact vocabulary from a tiny checkpoint's metadata."""
     metadata = header.metadata
-    try:
-        config_values = json.loads(metadata.get("config", ""))
-        id_map_values = json.loads(metadata["id_map"]) if "id_map" in metadata else None
-    except json.JSONDecodeError as error:
-        raise WeightsError(f"{path}: damaged checkpoint metadata: {error}") from None
+    config_values = _metadata_json(metadata, "config", path)
+    id_map_values = _metadata_json(metadata, "id_map", path) if "id_map" in metadata else None
     if not isinstance(config_values, dict):
         raise WeightsError(f"{path}: the checkpoint's config metadata is not a JSON object")
     config = _make_config(config_values, path)
-    id_map = IdMap(np.asarray(id_map_values, dtype=np.int64)) if id_map_values is not None else None
+    id_map = id_map_from(id_map_values, path) if id_map_values is not None else None
     if id_map is not None and id_map.size != config.vocab_size:
         raise WeightsError(
             f"{path}: the compact vocabulary has {id_map.size} ids but the model has {config.vocab_size} rows"
         )
     steps = _metadata_int(metadata, "steps", path) if "steps" in metadata else 0
     return config, steps, metadata.get("encoding", "gpt2"), id_map
+
+
+def _metadata_json(metadata: Mapping[str, str], key: str, path: Path) -> object:
+    try:
+        return json.loads(metadata.get(key, ""))
+    except json.JSONDecodeError as error:
+        raise WeightsError(f"{path}: damaged checkpoint metadata {key}: {error}") from None
+    except RecursionError:
+        raise WeightsError(f"{path}: checkpoint metadata {key} is nested too deeply to be real") from None
+
+
+def _check_declared_sizes(config: GPTConfig, header: _Header, names: dict[str, str], path: Path) -> None:
+    """Refuse a tiny checkpoint whose config metadata declares other layers than its tensors hold,
+    before a model of that size is built (10^8 layers would fill memory; other sizes cost nothing on
+    the meta device and are compared tensor by tensor)."""
+    layers = _config_from_shapes(header.shapes, names, path)["layers"]  # other sizes: _check_tensors
+    if config.layers != layers:
+        raise WeightsError(
+            f"{path}: the config metadata says layers={config.layers} but the file holds {layers} blocks"
+        )
 
 
 def _check_tensors(
@@ -353,6 +399,7 @@ def load_weights(path: str | Path, device: torch.device | str = "cpu") -> Loaded
     if header.metadata.get("format") == TINY_FORMAT:
         kind = "tiny"
         config, steps, encoding, id_map = _tiny_details(header, file)
+        _check_declared_sizes(config, header, names, file)
     else:
         kind, steps, encoding, id_map = "gpt2", None, "gpt2", None
         config = _gpt2_config(header, names, file)
@@ -363,9 +410,9 @@ def load_weights(path: str | Path, device: torch.device | str = "cpu") -> Loaded
     try:
         with safe_open(file, framework="pt") as handle:
             for name, (engine_name, _) in layout.items():
-                tensor = handle.get_tensor(names[name]).float()
+                tensor = finite(handle.get_tensor(names[name]).float(), names[name], file)
                 state[engine_name] = tensor.t().contiguous() if _is_conv1d(name) else tensor
-            head_weight = handle.get_tensor(head).float() if head else None
+            head_weight = finite(handle.get_tensor(head).float(), head, file) if head else None
     except (SafetensorError, OSError, ValueError) as error:
         raise WeightsError(f"{file} is damaged: {error}") from None
     if head_weight is not None and not torch.equal(head_weight, state["token_embedding.weight"]):

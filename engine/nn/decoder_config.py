@@ -9,6 +9,7 @@ transformers 4 wrote `rope_theta` and `rope_scaling` at the top level.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,8 @@ def read_int(data: Mapping[str, object], key: str, where: Path, default: int | N
     if value is None and default is not None:
         return default
     if not isinstance(value, int) or isinstance(value, bool):
-        problem = f"has no integer {key}" if value is None else f"has {key}={value!r}, not an integer"
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        problem = f"has no integer {key}" if value is None else f"has {key}={shown}, not an integer"
         raise WeightsError(f"{where} {problem}")
     return value
 
@@ -121,8 +123,9 @@ def read_float(data: Mapping[str, object], key: str, where: Path, default: float
     value = data.get(key)
     if value is None:
         return default
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise WeightsError(f"{where}: {key}={value!r} is not a number")
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        raise WeightsError(f"{where}: {key}={shown} is not a finite number")
     return float(value)
 
 

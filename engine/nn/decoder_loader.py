@@ -26,13 +26,14 @@ from engine.nn.decoder import DecoderLM
 from engine.nn.decoder_config import DecoderConfig
 from engine.nn.device import format_bytes, free_memory
 from engine.nn.families.registry import BY_ARCHITECTURE, decoder_config
-from engine.nn.hf_folder import ModelFolder, read_model_folder
+from engine.nn.hf_folder import ModelFolder, finite, read_model_folder
 
 HEAD = "lm_head.weight"  # the output head's name; absent from tied checkpoints
 _DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}  # safetensors -> torch
 _NAMED_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 # Old Llama checkpoints carry the rotary frequencies as a buffer; they are computed, not loaded.
 _IGNORED = re.compile(r"model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq")
+_LAYER = re.compile(r"model\.layers\.(\d+)\.")
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,23 @@ def _summary(config: DecoderConfig) -> str:
     )
 
 
+def check_declared_sizes(folder: ModelFolder, config: DecoderConfig) -> None:
+    """Refuse a config.json that declares other layers than the tensors hold, before a model of that
+    size is built (num_hidden_layers: 10^8 would fill memory; the other sizes cost nothing on the
+    meta device and are compared tensor by tensor)."""
+    layers = len({int(match.group(1)) for name in folder.tensors if (match := _LAYER.match(name))})
+    where = f"{folder.config_path} does not match the weights"
+    if config.layers != layers:
+        raise WeightsError(f"{where}: it says num_hidden_layers={config.layers} but the files hold {layers}")
+
+
 def check_tensors(folder: ModelFolder, config: DecoderConfig) -> dict[str, tuple[int, ...]]:
     """Compare every stored tensor with what `config` needs; one WeightsError naming the first problem.
 
     Returns the expected names and shapes. A tied model may still store lm_head.weight (it is then
     not used, as transformers does not use it either).
     """
+    check_declared_sizes(folder, config)
     expected = expected_tensors(config)
     optional = {HEAD: (config.vocab_size, config.dim)} if config.tied else {}
     problems = [f"{name} is missing" for name in expected if name not in folder.tensors]
@@ -211,7 +223,8 @@ def _read_state(
             with safe_open(file, framework="pt") as handle:
                 for name in names:
                     engine_name = name if name == HEAD else name.removeprefix("model.")
-                    state[engine_name] = handle.get_tensor(name).to(device=device, dtype=dtype)
+                    tensor = finite(handle.get_tensor(name), name, file)
+                    state[engine_name] = tensor.to(device=device, dtype=dtype)
         except (SafetensorError, OSError, ValueError) as error:
             raise WeightsError(f"{file} is damaged: {error}") from None
     return state

@@ -9,12 +9,19 @@ since unpickling a file can run any code inside it.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from safetensors import SafetensorError, safe_open
 
 from engine.errors import WeightsError
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from engine.nn.loaded_model import IdMap
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 """Files that hold pickled weights, which llm-tui refuses: unpickling can run any code."""
@@ -51,11 +58,20 @@ def refuse_pickle(path: Path) -> WeightsError:
     )
 
 
+def not_a_file(path: Path) -> WeightsError:
+    """The error for a path that is there but not a regular file: reading a FIFO or a device never ends."""
+    return WeightsError(f"{path} is not a regular file (a pipe, a device or a socket?); name a file")
+
+
 def read_json(path: Path) -> dict:
+    if path.exists() and not path.is_file():
+        raise not_a_file(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WeightsError(f"cannot read {path}: {error}") from None
+    except RecursionError:
+        raise WeightsError(f"cannot read {path}: its JSON is nested too deeply to be a model's") from None
     if not isinstance(data, dict):
         raise WeightsError(f"{path} does not hold a JSON object")
     return data
@@ -67,6 +83,9 @@ def _weight_files(folder: Path) -> tuple[tuple[Path, ...], dict[str, str] | None
     if single.is_file():
         return (single,), None
     index = folder / INDEX_FILE
+    for path in (single, index):
+        if path.exists() and not path.is_file():
+            raise not_a_file(path)
     if index.is_file():
         weight_map = read_json(index).get("weight_map")
         if not isinstance(weight_map, dict) or not all(isinstance(f, str) for f in weight_map.values()):
@@ -76,6 +95,8 @@ def _weight_files(folder: Path) -> tuple[tuple[Path, ...], dict[str, str] | None
             shard = folder / name
             if Path(name).name != name:
                 raise WeightsError(f"{index} names the shard {name!r}, which is not a file in {folder}")
+            if shard.exists() and not shard.is_file():
+                raise not_a_file(shard)
             if not shard.is_file():
                 raise WeightsError(f"{index} lists the shard {name}, which is not in {folder}")
             files.append(shard)
@@ -121,6 +142,8 @@ def read_model_folder(path: str | Path) -> ModelFolder:
             raise refuse_pickle(folder)
         raise WeightsError(f"{folder} is a file; name the model folder (config.json and {SINGLE_FILE})")
     config_path = folder / "config.json"
+    if config_path.exists() and not config_path.is_file():
+        raise not_a_file(config_path)
     if not config_path.is_file():
         raise WeightsError(f"the folder {folder} has no config.json")
     config = read_json(config_path)
@@ -135,3 +158,53 @@ def read_model_folder(path: str | Path) -> ModelFolder:
         if name not in tensors or tensors[name].file.name != file_name:
             raise WeightsError(f"{folder / INDEX_FILE} puts {name} in {file_name}, which does not hold it")
     return ModelFolder(folder, config_path, config, tensors, files)
+
+
+# --- checking values read from a weights file (shared with engine.nn.checkpoints) ----------------
+
+
+def whole_number(value: object, key: str, where: Path) -> int:
+    """`value` as an integer (not a bool, not 128.0), or a WeightsError naming `key`."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        problem = f"has no integer {key}" if value is None else f"has {key}={brief(value)}, not an integer"
+        raise WeightsError(f"{where} {problem}")
+    return value
+
+
+def positive_float(value: object, key: str, where: Path) -> float:
+    """A normalisation epsilon: a finite number above 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise WeightsError(f"{where}: {key}={brief(value)} is not a positive finite number")
+    return float(value)
+
+
+def brief(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def finite(tensor: Tensor, name: str, file: Path) -> Tensor:
+    """`tensor`, after making sure it holds no NaN or infinity (they would make every probability NaN)."""
+    if not bool(tensor.isfinite().all()):
+        raise WeightsError(f"{file}: {name} holds NaN or infinite values; the weights are damaged")
+    return tensor
+
+
+def id_map_from(values: object, path: Path) -> IdMap:
+    """The compact vocabulary: distinct tokenizer ids 0 or more, in ascending order (`IdMap.to_model`
+    searches them; an unsorted list would silently give the wrong tokens)."""
+    if not isinstance(values, list) or not all(
+        isinstance(value, int) and not isinstance(value, bool) for value in values
+    ):
+        raise WeightsError(f"{path}: checkpoint metadata id_map is not a list of whole token ids")
+    if not all(0 <= value < 2**31 for value in values):
+        bad = next(value for value in values if not 0 <= value < 2**31)
+        raise WeightsError(f"{path}: checkpoint metadata id_map holds the token id {bad}, out of range")
+    import numpy as np
+
+    from engine.nn.loaded_model import IdMap
+
+    ids = np.asarray(values, dtype=np.int64)
+    if len(ids) > 1 and not np.all(np.diff(ids) > 0):
+        raise WeightsError(f"{path}: checkpoint metadata id_map is not in ascending order without repeats")
+    return IdMap(ids)
