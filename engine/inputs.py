@@ -8,6 +8,8 @@ Latin-1 character, so that reading never fails.
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -16,6 +18,7 @@ from engine.errors import CorpusError, Hint
 
 LATIN1_HINT = Hint(setting="latin1", purpose="to read it as Latin-1 (ISO-8859-1) text, if that is what it is")
 BLOCK_SIZE = 1 << 20  # bytes read at a time when a file is streamed
+MAX_READ_BYTES = 256 << 20  # the largest file read whole (a text or corpus file); streaming has no limit
 
 
 def not_utf8_error(what: str, byte: int, offset: int) -> CorpusError:
@@ -52,15 +55,46 @@ def _describe(path: Path, what: str) -> str:
     return f"{what} {str(path)!r}"
 
 
-def _read_bytes(path: Path, what: str) -> bytes:
+def _open_regular(path: Path, what: str) -> BinaryIO:
+    """`path` opened for reading, refused unless it is a regular file (after links).
+
+    Opened without blocking, then checked on the open descriptor (no race with a swap): a FIFO
+    would block `open` until a writer comes, and a device (`/dev/zero`) never ends.
+    """
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise CorpusError(f"{_describe(path, what)} does not exist") from None
     except IsADirectoryError:
         raise CorpusError(f"{_describe(path, what)} is a directory, not a file") from None
     except OSError as error:
         raise CorpusError(f"cannot read {_describe(path, what)}: {error.strerror or error}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise CorpusError(f"{_describe(path, what)} is a directory, not a file")
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device or other special file"
+        way = " (pipe it into standard input and give '-' as the text)" if what == "text file" else ""
+        raise CorpusError(f"{_describe(path, what)} is {kind}, not a regular file{way}")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    """The whole file, at most `MAX_READ_BYTES`; a bigger one is a `CorpusError` naming the limit."""
+    with _open_regular(path, what) as file:
+        try:
+            data = file.read(MAX_READ_BYTES + 1)
+        except OSError as error:
+            raise CorpusError(f"cannot read {_describe(path, what)}: {error.strerror or error}") from None
+    if len(data) > MAX_READ_BYTES:
+        raise CorpusError(
+            f"{_describe(path, what)} is larger than the {MAX_READ_BYTES >> 20} MiB limit "
+            "for a file read whole: give a shorter file"
+        )
+    return data
 
 
 def read_text_file(path: str | Path, what: str = "text file", latin1: bool = False) -> str:
@@ -81,14 +115,7 @@ def read_corpus_file(path: str | Path, latin1: bool = False) -> str:
 
 
 def _open(path: Path, what: str) -> BinaryIO:
-    if path.is_dir():
-        raise CorpusError(f"{_describe(path, what)} is a directory, not a file")
-    try:
-        return path.open("rb")
-    except FileNotFoundError:
-        raise CorpusError(f"{_describe(path, what)} does not exist") from None
-    except OSError as error:
-        raise CorpusError(f"cannot read {_describe(path, what)}: {error.strerror or error}") from None
+    return _open_regular(path, what)
 
 
 def _check_utf8(path: Path, what: str) -> CorpusError | None:
@@ -133,15 +160,6 @@ def stream_text_file(
     a whole (no block decoded one way and the rest the other).
     """
     path = Path(path)
-    if path.exists() and not path.is_file() and not path.is_dir():
-        # A pipe (`--text-file <(...)`) can be read only once: no checking pass. It is streamed
-        # as UTF-8, or with `latin1` read whole so that the choice is made once.
-        if latin1:
-            yield read_text_file(path, what, latin1)
-            return
-        with _open(path, what) as file:
-            yield from decode_stream(file, _describe(path, what), "utf-8", block_size)
-        return
     encoding = "utf-8"
     if (error := _check_utf8(path, what)) is not None:
         if not latin1:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -51,13 +51,27 @@ class CorpusScreen(ModalScreen[tuple[str, str] | None]):
         if not path:
             self.action_sample()
             return
+        self.query_one("#corpus-error", Label).update("reading…")
+        self._read(path)
+
+    @work(thread=True, exclusive=True, group="corpus-read")
+    def _read(self, path: str) -> None:
+        """Read off the UI thread: a slow disk never freezes the app (a pipe or device is refused)."""
         try:
             text = read_corpus_file(path)
         except UserError as error:
-            # Content, not markup: a path may hold "[...]".
-            self.query_one("#corpus-error", Label).update(Content(app_message(error)))
+            self.app.call_from_thread(self._show_error, app_message(error))
             return
-        self.dismiss((path, text))
+        self.app.call_from_thread(self._loaded, path, text)
+
+    def _show_error(self, message: str) -> None:
+        if self.is_attached:
+            # Content, not markup: a path may hold "[...]".
+            self.query_one("#corpus-error", Label).update(Content(message))
+
+    def _loaded(self, path: str, text: str) -> None:
+        if self.is_attached and self.app.screen is self:
+            self.dismiss((path, text))
 
     def action_sample(self) -> None:
         self.dismiss(("", ""))

@@ -71,7 +71,14 @@ class ModelScreen(ModalScreen[str | None]):
         from engine.locations import is_repo_id
 
         spec = event.value.strip()
-        if spec and (is_repo_id(spec) or Path(spec).expanduser().exists()):
+        path = Path(spec).expanduser()
+        if spec and not is_repo_id(spec) and path.exists() and not (path.is_file() or path.is_dir()):
+            # A FIFO would block the loader's open, a device never ends: refused here, not loaded.
+            self.query_one("#model-error", Label).update(
+                Content(f"{spec!r} is a pipe or device, not a model file or folder")
+            )
+            return
+        if spec and (is_repo_id(spec) or path.exists()):
             # A repo id missing from the cache is said by the pipeline, with how to download it.
             self.dismiss(spec if is_repo_id(spec) else str(Path(spec).expanduser()))
             return
