@@ -448,9 +448,9 @@ class LlmTuiApp(App[None]):
         dialogs.show_help(self)
 
     def action_save_screenshot(self) -> None:
-        """Save the screen as an SVG file in the current directory."""
-        path = self.save_screenshot(path=str(Path.cwd()))
-        self.notify(f"screenshot saved: {path}", timeout=4)
+        from tui.export import save_screenshot  # a new SVG file here, never over one; a failure notifies
+
+        save_screenshot(self)
 
     def action_export_data(self) -> None:
         """Save the token table and the shown attention matrix as CSV and JSON."""

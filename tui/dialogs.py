@@ -87,8 +87,8 @@ def export_data(app: AppApi) -> None:
     stem = time.strftime("llm-tui-%Y%m%d-%H%M%S")
     try:
         paths = export(app.result, head, Path.cwd(), stem)
-    except OSError as error:
-        app.notify(f"export failed: {error}", severity="error")
+    except OSError as error:  # a read-only folder, a full disk, no free name: said, never a crash
+        app.notify(f"export failed: {error.strerror or error}", severity="error")
         return
     app.notify("saved " + ", ".join(p.name for p in paths), timeout=5)
 
