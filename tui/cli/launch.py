@@ -6,7 +6,10 @@ Nothing here imports numpy or torch: the app loads the engine in a worker after 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import io
+import os
 import sys
 
 from engine.errors import UserError
@@ -42,18 +45,48 @@ def build_app(args: argparse.Namespace, interactive: bool) -> LlmTuiApp:
     )
 
 
+EXIT_CRASH = 1
+CRASH_MESSAGE = (
+    "llm-tui: internal error: the app stopped on an unhandled exception (a bug in llm-tui; run again "
+    "with LLM_TUI_DEBUG=1 to see where)"
+)
+
+
+def run_app(app: LlmTuiApp, headless: bool = False) -> int:
+    """Run `app`; 0 when it ended normally, `EXIT_CRASH` (with one line on stderr) when it crashed.
+
+    Textual ends the app on an unhandled exception in a handler or worker, prints its traceback
+    on stderr and sets `app.return_code` to 1. The traceback is shown only with LLM_TUI_DEBUG=1,
+    as for the CLI's own errors; anything else written on stderr while the app ran is passed on.
+    """
+    captured = io.StringIO()
+    with contextlib.redirect_stderr(captured):
+        app.run(headless=headless)
+    code = app.return_code or 0
+    text = captured.getvalue()
+    if code == 0 or os.environ.get("LLM_TUI_DEBUG"):
+        sys.stderr.write(text)
+    if code == 0:
+        return 0
+    print(CRASH_MESSAGE, file=sys.stderr)
+    return EXIT_CRASH
+
+
 def launch(args: argparse.Namespace) -> int:
-    """Open the app in this terminal; without one, paint the first frame headless and stop."""
+    """Open the app in this terminal; without one, paint the first frame headless and stop.
+
+    The exit status is 0 only when the app ended normally: a crash is 1, never 0.
+    """
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     app = build_app(args, interactive)
     if not interactive:
         # Escape codes piped into a file or CI log help nobody: start headless, paint once, stop.
-        app.run(headless=True)
+        if (code := run_app(app, headless=True)) != 0:
+            return code
         print(
             "llm-tui: no terminal attached; started headless, painted the first frame and quit. "
             "Run it in a terminal, or use `llm-tui inspect` / `llm-tui tokenize` for scripts.",
             file=sys.stderr,
         )
         return 0
-    app.run()
-    return 0
+    return run_app(app)
