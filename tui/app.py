@@ -460,6 +460,9 @@ class LlmTuiApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lesson keys only exist (and show in the footer) while a lesson is open."""
+        opens_a_screen = ("help", "pick_corpus", "pick_model", "train", "lessons", "command_palette")
+        if action in opens_a_screen and len(self.screen_stack) > 1:
+            return False  # a dialog or the palette is open: none opens on top of it (F-keys are priority)
         if action in ("quiz_answer", "quiz_reveal"):
             return self.lesson_driver.quiz_keys_active()
         if action in ("lesson_step", "leave_lesson", "toggle_lesson_panel"):

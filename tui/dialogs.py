@@ -83,7 +83,7 @@ def export_data(app: AppApi) -> None:
     if app.result is None:
         app.notify("nothing to export yet", severity="warning")
         return
-    head = app.pane("attention").head
+    head = app.pane("attention").head_for(app.result)  # the pane may hold an older result's head
     stem = time.strftime("llm-tui-%Y%m%d-%H%M%S")
     try:
         paths = export(app.result, head, Path.cwd(), stem)

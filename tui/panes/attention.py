@@ -158,6 +158,12 @@ class AttentionPane(Pane, Vertical):
         if moved_row:
             self.announce_selection(event.row)
 
+    def head_for(self, result: PipelineResult) -> int:
+        """The head this pane shows, clamped to `result`'s heads: a pane in a hidden tab keeps an
+        older result's head until it is shown, so callers acting on the app's latest result (export)
+        ask with that result."""
+        return max(0, min(self.head, result.attention.heads - 1))
+
     def shown_weights(self) -> np.ndarray:
         """(T, T) weights of the shown head, or their mean over heads."""
         return head_weights(self.result.attention.weights, None if self.average else self.head)
