@@ -13,7 +13,6 @@ import os
 import random
 import subprocess
 import sys
-import threading
 from functools import partial
 from pathlib import Path
 
@@ -239,14 +238,15 @@ def test_a_huge_file_is_streamed_with_the_counts_of_whole_text_encoding(capsys, 
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="os.mkfifo is POSIX only: Windows has no named pipes")
-def test_a_pipe_as_text_file_is_read_once(capsys, tmp_path):
-    # `--text-file <(command)`: a pipe cannot be read twice, so it gets no checking pass.
+def test_a_pipe_as_text_file_is_refused_and_standard_input_is_the_way(capsys, tmp_path, monkeypatch):
+    # `--text-file <(command)` used to be read once; a named pipe can also block for ever (no writer)
+    # or never end, so it is refused before it is opened, with the way that works: `cmd | llm-tui ... -`.
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
-    writer = threading.Thread(target=pipe.write_bytes, args=("hello wörld".encode(),))
-    writer.start()
-    code, out, _ = run_cli(capsys, "tokenize", "--count", "--json", "--text-file", str(pipe))
-    writer.join(timeout=30)
+    code, _, err = run_cli(capsys, "tokenize", "--count", "--json", "--text-file", str(pipe))
+    assert code == 2 and "pipe" in err and "'-'" in err and err.count("\n") <= 1
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO("hello wörld".encode()), encoding="utf-8"))
+    code, out, _ = run_cli(capsys, "tokenize", "--count", "--json", "-")
     expected = len(load_encoding("gpt2").encode_ordinary("hello wörld"))
     assert code == 0 and json.loads(out)["n_tokens"] == expected
 

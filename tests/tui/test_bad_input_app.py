@@ -22,6 +22,7 @@ from engine.nn.model import GPT, GPTConfig
 from engine.tokenize.bpe import load_encoding
 from engine.tokenize.registry import sample_text
 from tests.tui.helpers import lines_of, make_app, settle
+from tui.idle import wait_until
 from tui.panes.registry import PANE_IDS
 from tui.panes.token_table import TokenTable
 from tui.textual_shim import screen_lines
@@ -223,8 +224,12 @@ def test_the_text_is_unchanged_after_every_error(tmp_path, monkeypatch):
             app.screen.query_one("#corpus-path", Input).value = str(tmp_path / "latin1.txt")
             app.screen.query_one("#corpus-path", Input).focus()
             await pilot.press("enter")
-            await pilot.pause()
-            message = str(app.screen.query_one("#corpus-error", Label).render())
+            # The dialog reads the file in a worker: wait (with a deadline) for its verdict.
+            error_label = app.screen.query_one("#corpus-error", Label)
+            await wait_until(
+                lambda: str(error_label.render()).strip() != "", 30, lambda: "no corpus error shown"
+            )
+            message = str(error_label.render())
             assert "not UTF-8 text (invalid byte 0xE9 at byte offset 3)" in message
             assert "--latin1" in message  # the way out: the dialog has no Latin-1 switch of its own
             await pilot.press("escape")
