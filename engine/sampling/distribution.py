@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.errors import SettingsError
+from engine.errors import SettingsError, WeightsError
 from engine.nn.model import GPT
 
 GREEDY_TEMPERATURE = 1e-6  # at or below this temperature, sampling is greedy (argmax)
@@ -87,6 +87,11 @@ def next_token_distribution(
     logits = np.array(logits_row, dtype=np.float64)
     if logits.ndim != 1:
         raise ValueError(f"expected one row of logits (V,), got shape {logits.shape}")
+    if np.isnan(logits).any() or np.isposinf(logits).any():
+        raise WeightsError(
+            "the model scored the next token NaN or infinite: its weights are damaged or overflow "
+            "in this precision"
+        )
     allowed = np.ones(logits.shape, dtype=bool)
     allowed[list(suppressed)] = False
     if not allowed.any():
@@ -108,8 +113,11 @@ def next_token_distribution(
     if top_p is not None and top_p < 1:
         ranked = np.argsort(-probs, kind="stable")
         mass_before = np.cumsum(probs[ranked]) - probs[ranked]  # probability of the better-ranked ids
-        # An id is cut once the ids ranked above it already hold top_p (the best id never is).
-        masked[ranked[mass_before >= top_p - 1e-12]] = -np.inf
+        # An id is cut once the ids ranked above it already hold top_p. The best id never is, even for
+        # a top_p below the 1e-12 rounding allowance (cutting it too left nothing: NaN, id -1).
+        cut = mass_before >= top_p - 1e-12
+        cut[0] = False
+        masked[ranked[cut]] = -np.inf
         probs = _softmax(masked)
     return Distribution(logits, scaled, masked, probs, temperature, top_k, top_p)
 

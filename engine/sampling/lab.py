@@ -128,6 +128,8 @@ def draw_many(distribution: Distribution, n: int, seed: int) -> Draws:
     if n > MAX_DRAWS:
         raise SettingsError(f"at most {MAX_DRAWS:,} draws, not {n:,}")
     probs = distribution.probs
+    if not np.isfinite(probs).all() or not probs.sum() > 0:  # next_token_distribution never makes these
+        raise SettingsError("nothing can be drawn: the probabilities are not finite or are all 0")
     cumulative = np.cumsum(probs)
     last = int(np.flatnonzero(probs)[-1])  # rounding can push a draw past the end: clamp like `sample`
     generator = np.random.default_rng(seed)

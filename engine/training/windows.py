@@ -13,6 +13,8 @@ import numpy as np
 
 from engine.errors import SettingsError
 
+MAX_LENGTH = 1 << 40  # ids in one window: far beyond any text, and within what numpy can size
+
 
 @dataclass(frozen=True)
 class Windows:
@@ -29,16 +31,42 @@ class Windows:
     starts: np.ndarray
 
 
-def sliding_windows(ids: Sequence[int] | np.ndarray, max_length: int, stride: int) -> Windows:
-    """All pairs whose target still fits in `ids` (so the last id is never an input alone)."""
+def window_bytes(n_ids: int, max_length: int, stride: int) -> int:
+    """Bytes the inputs and targets of `sliding_windows` take, told before any is made."""
+    pairs = len(range(0, max(n_ids - max_length, 0), stride))
+    return 2 * pairs * max_length * 8
+
+
+def sliding_windows(
+    ids: Sequence[int] | np.ndarray, max_length: int, stride: int, limit: int | None = None
+) -> Windows:
+    """All pairs whose target still fits in `ids` (so the last id is never an input alone).
+
+    Raises SettingsError, before allocating, when the pairs would take more than `limit` bytes
+    (default: the memory free now).
+    """
     if max_length < 1 or stride < 1:
         raise SettingsError("--max-length and --stride must be at least 1")
+    if max_length > MAX_LENGTH:  # beyond what even an empty (0, max_length) array can describe
+        raise SettingsError(f"--max-length must be at most {MAX_LENGTH:,} ids, not {max_length:,}")
     ids = np.asarray(ids, dtype=np.int64)
     starts = np.arange(0, max(len(ids) - max_length, 0), stride, dtype=np.int64)
+    if not len(starts):  # too few ids for one pair: (0, max_length) arrays hold no bytes at all
+        return Windows(np.zeros((0, max_length), np.int64), np.zeros((0, max_length), np.int64), starts)
+    needed = window_bytes(len(ids), max_length, stride)
+    if limit is None:
+        from engine.nn.device import free_memory
+
+        limit = free_memory("cpu")
+    if limit is not None and needed > limit:
+        from engine.nn.device import format_bytes
+
+        raise SettingsError(
+            f"{len(starts):,} pairs of {max_length:,} ids need {format_bytes(needed)} but only "
+            f"{format_bytes(limit)} of memory is available; use a smaller --max-length or a larger --stride"
+        )
     offsets = np.arange(max_length, dtype=np.int64)
-    inputs = ids[starts[:, None] + offsets] if len(starts) else np.zeros((0, max_length), np.int64)
-    targets = ids[starts[:, None] + offsets + 1] if len(starts) else np.zeros((0, max_length), np.int64)
-    return Windows(inputs, targets, starts)
+    return Windows(ids[starts[:, None] + offsets], ids[starts[:, None] + offsets + 1], starts)
 
 
 def make_dataset(ids: Sequence[int] | np.ndarray, max_length: int, stride: int):
@@ -66,10 +94,11 @@ def make_loader(
     if batch_size < 1:
         raise SettingsError("--batch-size must be at least 1")
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    dataset = make_dataset(ids, max_length, stride)
     return DataLoader(
-        make_dataset(ids, max_length, stride),
+        dataset,
         batch_size=batch_size,
-        shuffle=shuffle,
+        shuffle=shuffle and len(dataset) > 0,  # no pairs: nothing to shuffle (torch refuses 0 samples)
         drop_last=drop_last,
         generator=generator,
     )
