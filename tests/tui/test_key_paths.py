@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import TabbedContent
+from textual.widgets import OptionList, TabbedContent
 
 from tests.tui.helpers import make_app, settle
 from tui.panes.attention import AttentionPane
@@ -93,5 +93,36 @@ def test_export_after_fewer_heads_while_attention_is_hidden(hf_gpt2, tmp_path, m
             tabs.active = "attention"
             await pilot.pause()
             assert pane.head == heads - 1
+
+    asyncio.run(asyncio.wait_for(scenario(), TIME_BOUND))
+
+
+@pytest.mark.parametrize(
+    ("query", "screen"),
+    [
+        ("Model: choose", "ModelScreen"),
+        ("Help: keys", "HelpScreen"),
+        ("Lessons", "LessonListScreen"),
+        ("Corpus for", "CorpusScreen"),
+    ],
+)
+def test_a_palette_command_replaces_the_palette_and_escape_closes_it(query, screen):
+    async def scenario():
+        app = make_app(text=TEXT)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*query)
+            results = app.screen.query_one(OptionList)
+            for _ in range(100):  # the palette searches in a worker: up to 10 s for its hits
+                if results.option_count:
+                    break
+                await pilot.pause(0.1)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert [type(s).__name__ for s in app.screen_stack] == ["Screen", screen]
+            await _back_to_main(pilot)
+            assert len(app.screen_stack) == 1 and app.is_running and app.return_code is None
 
     asyncio.run(asyncio.wait_for(scenario(), TIME_BOUND))
