@@ -192,7 +192,13 @@ def cached_snapshot(repo_id: str) -> Path | None:
         ) from None
     except LocalEntryNotFoundError:
         return None
-    except (UnicodeDecodeError, OSError) as error:  # a damaged cache entry: refs/main not text, ...
+    except UnicodeDecodeError:
+        raise WeightsError(
+            f"the cache entry of {repo_id} is damaged: its refs/main is not a commit hash "
+            f"(in {hub_cache_dir()})",
+            _download_hint(repo_id),
+        ) from None
+    except OSError as error:  # another damaged cache entry
         raise WeightsError(
             f"the cache entry of {repo_id} is damaged ({_first_line(error)}) in {hub_cache_dir()}",
             _download_hint(repo_id),
