@@ -1,9 +1,7 @@
 """The llm-tui app: type text, watch every step of a GPT recompute.
 
-This module wires things together (docs/architecture.md has the map); all computation is in
-`engine/`, run in a thread worker and imported there, so the first frame never waits for torch.
-Public hooks for tests and the benchmark: `first_frame_at` / `wait_for_first_frame`, and
-`wait_until_idle` (no run in flight, no pane busy, the latest result painted).
+Wiring only (docs/architecture.md has the map): computation runs in `engine/`, in a thread worker.
+Public hooks for tests and the benchmark: `first_frame_at` / `wait_for_first_frame`, `wait_until_idle`.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
-from textual.widget import Widget
+from textual.widget import MountError, Widget
 from textual.widgets import Static, TextArea
 
 from engine.errors import UserError
@@ -183,18 +181,14 @@ class LlmTuiApp(App[None]):
         return self._frames.painted_at
 
     def _busy_with(self) -> str:
-        if self._panes is None:
-            return "the panes are not mounted yet"
-        if self._runs.busy:
-            return "a pipeline run is in flight"
-        busy = self._panes.busy()
-        if busy:
-            return f"pane(s) {', '.join(busy)} still computing"
-        if not self._outcome_shown:
-            return "no result or error shown yet"
-        if self._run_text != self.query_one("#text", TextArea).text:
-            return "the text changed and its run has not started yet"
-        return "the latest result is not painted yet"
+        reasons = [
+            (self._panes is None, "the panes are not mounted yet"),
+            (self._runs.busy, "a pipeline run is in flight"),
+            (self._panes is not None and bool(self._panes.busy()), "a pane is still computing"),
+            (not self._outcome_shown, "no result or error shown yet"),
+            (self._run_text != self.query_one("#text", TextArea).text, "the text's run has not started yet"),
+        ]
+        return next((why for failed, why in reasons if failed), "the latest result is not painted yet")
 
     # Starting up
 
@@ -211,7 +205,12 @@ class LlmTuiApp(App[None]):
             self.exit()
             return
         self._load_lessons()
-        await self._mount_panes()
+        try:
+            await self._mount_panes()
+        except MountError:
+            if self.return_code is not None:
+                return  # quit while the panes were being built: nothing is left to mount into
+            raise
         self._collector.start()
         self.set_interval(0.5, self._collector.collect_if_idle, name="collect garbage when idle")
         if self._start_lesson and self.lesson_driver.lessons:
