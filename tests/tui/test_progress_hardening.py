@@ -12,7 +12,7 @@ import pytest
 from engine import atomic_files
 from engine.nn.device import DeviceInfo
 from engine.settings import Settings
-from tests.tui.helpers import settle
+from tests.tui.helpers import record_notifications, settle
 from tui.app import LlmTuiApp
 from tui.lessons import progress as progress_module
 from tui.lessons.progress import Progress
@@ -121,12 +121,16 @@ def test_the_app_opens_a_lesson_on_damaged_progress(tmp_path, content):
 
     async def scenario():
         app = _app(tmp_path, lesson=LESSON)
+        told = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             assert app.lesson_driver.lesson is not None and app.lesson_driver.lesson.id == LESSON
             await pilot.press("n")
             await settle(pilot)
             assert app.lesson_driver.step_index == 1
+        # The learner is told what was dropped, once, not left to find progress missing.
+        about_progress = [message for message in told if message.startswith("lesson progress:")]
+        assert about_progress and len(about_progress) == len(set(about_progress))
 
     asyncio.run(scenario())
     assert Progress(tmp_path).last_step("en", LESSON) == 1

@@ -36,6 +36,7 @@ class LessonDriver:
         self.lesson: Lesson | None = None
         self.step_index = 0
         self.quiz: QuizSession | None = None
+        self._reported = 0  # progress problems already told to the user
         self.waiting: str | None = None  # why the lesson's steps cannot be applied now (see model_missing)
 
     @property
@@ -51,6 +52,13 @@ class LessonDriver:
         self.step_index = min(step if step is not None else last, len(self.lesson.steps) - 1)
         self.app.pane("lesson").remove_class("-hidden")
         self.apply(replay=True)
+
+    def report_progress_problems(self) -> None:
+        """Say, once each, what went wrong with the saved progress (damaged, restored, unwritable)."""
+        problems = self.progress.problems
+        for problem in problems[self._reported :]:
+            self.app.notify(f"lesson progress: {problem}", severity="warning", timeout=8, markup=False)
+        self._reported = len(problems)
 
     def step(self, delta: int) -> None:
         """Go `delta` steps forward or back."""
@@ -101,6 +109,7 @@ class LessonDriver:
             notice = needs_model_text(self.language, loading)
         app.pane("lesson").show_step(lesson, self.step_index, self.language, score, notice)
         self.progress.record(self.language, lesson.id, self.step_index)
+        self.report_progress_problems()
         if self.waiting is not None:
             # Nothing to set yet: the lesson panel takes the keys, so n and p still step.
             self.quiz = None
