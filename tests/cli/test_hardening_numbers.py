@@ -75,7 +75,7 @@ def tiny(tmp_path_factory) -> Path:
 # --- windows ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("max_length", ["1000000000", "100000000000", "1099511627776"])
+@pytest.mark.parametrize("max_length", ["1000000000", "1099511627776"])
 def test_windows_longer_than_the_text_give_no_pairs_without_allocating(max_length):
     done = _cli("windows", "--json", "--max-length", max_length, "the cat sat on the mat")
     _sane(done)
@@ -84,7 +84,7 @@ def test_windows_longer_than_the_text_give_no_pairs_without_allocating(max_lengt
     assert (payload["n_pairs"], payload["batches"]) == (0, [])
 
 
-@pytest.mark.parametrize("max_length", ["1099511627777", "9000000000000000000", "99999999999999999999999"])
+@pytest.mark.parametrize("max_length", ["1099511627777", "99999999999999999999999"])
 def test_a_max_length_beyond_any_text_is_one_line(max_length):
     done = _cli("windows", "--max-length", max_length, "the cat sat on the mat")
     _sane(done)
@@ -134,8 +134,8 @@ def test_sliding_windows_refuse_before_allocating_beyond_the_limit(length, strid
 # --- generate --top-p --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("top_p", ["1e-15", "1e-300", "5e-324", "1e-12", "0.5"])
-@pytest.mark.parametrize("temperature", ["1", "0.5"])
+# Through the CLI a few members (each run loads a model); the sampler itself gets many below.
+@pytest.mark.parametrize(("top_p", "temperature"), [("1e-15", "1"), ("5e-324", "0.5"), ("0.5", "1")])
 def test_a_vanishing_top_p_keeps_the_most_likely_id(tiny, top_p, temperature):
     done = _cli(
         "generate", "--json", "--weights", str(tiny), "--top-p", top_p, "--temperature", temperature,
@@ -164,7 +164,7 @@ def test_the_histogram_of_a_vanishing_top_p_has_one_id_and_no_nan(tiny, top_p, j
         assert "1 of" in done.stdout and "100.00%" in done.stdout
 
 
-@pytest.mark.parametrize("top_p", ["0", "-1", "nan", "1.5", "inf"])
+@pytest.mark.parametrize("top_p", ["0", "nan", "1.5"])
 def test_a_top_p_outside_0_to_1_is_one_line(tiny, top_p):
     done = _cli("generate", "--weights", str(tiny), f"--top-p={top_p}", "the cat")
     _sane(done)
