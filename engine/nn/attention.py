@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from engine.nn.embeddings import seeded_generator
+from engine.nn.kv_cache import KeyValueCache
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class AttentionTensors:
         weights: (B, H, T, T) softmax over keys of the masked scores; masked cells are exactly 0.
         context: (B, H, T, D) weights @ values.
         output: (B, T, H*D) heads concatenated and passed through the output projection.
+
+    With a key/value cache of P positions, T counts the new positions only: keys and values are
+    (B, H, P + T, D) and the last axis of scores, mask and weights is P + T long.
     """
 
     queries: torch.Tensor
@@ -40,9 +44,12 @@ class AttentionTensors:
     output: torch.Tensor
 
 
-def causal_mask(length: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """(T, T) bool, True above the diagonal: query i must not see keys j > i."""
-    return torch.triu(torch.ones(length, length, dtype=torch.bool, device=device), diagonal=1)
+def causal_mask(length: int, device: torch.device | str = "cpu", offset: int = 0) -> torch.Tensor:
+    """(T, offset + T) bool, True where query i (at position offset + i) must not see key j:
+    the keys after it. `offset` is how many earlier positions came from a key/value cache."""
+    return torch.triu(
+        torch.ones(length, offset + length, dtype=torch.bool, device=device), diagonal=offset + 1
+    )
 
 
 def attend(
@@ -53,16 +60,18 @@ def attend(
     scaled: bool = True,
     dropout: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Scores, mask, weights and context for (..., T, D) queries/keys/values."""
+    """Scores, mask, weights and context for (..., T, D) queries and (..., P + T, D) keys/values:
+    P > 0 when the first keys and values came from a cache (the queries are the last T positions)."""
     length, head_dim = queries.shape[-2], queries.shape[-1]
-    scores = queries @ keys.transpose(-2, -1)  # (..., T, D) @ (..., D, T) -> (..., T, T)
+    offset = keys.shape[-2] - length
+    scores = queries @ keys.transpose(-2, -1)  # (..., T, D) @ (..., D, P+T) -> (..., T, P+T)
     if scaled:
         # Without this, dot products grow with D and softmax saturates into a near one-hot.
         scores = scores / math.sqrt(head_dim)
     if causal:
-        mask = causal_mask(length, queries.device)
+        mask = causal_mask(length, queries.device, offset)
     else:
-        mask = torch.zeros(length, length, dtype=torch.bool, device=queries.device)
+        mask = torch.zeros(length, offset + length, dtype=torch.bool, device=queries.device)
     weights = torch.softmax(scores.masked_fill(mask, float("-inf")), dim=-1)
     if dropout:
         weights = torch.nn.functional.dropout(weights, p=dropout, training=True)
@@ -118,11 +127,19 @@ class MultiHeadAttention(nn.Module):
         # (B, T, H*D) -> (B, T, H, D) -> (B, H, T, D)
         return x.view(batch, length, self.num_heads, self.head_dim).transpose(1, 2)
 
-    def forward(self, x: torch.Tensor, causal: bool = True, scaled: bool = True) -> AttentionTensors:
-        """x: (B, T, d_in) -> every intermediate of attention, see `AttentionTensors`."""
+    def forward(
+        self, x: torch.Tensor, causal: bool = True, scaled: bool = True, cache: KeyValueCache | None = None
+    ) -> AttentionTensors:
+        """x: (B, T, d_in) -> every intermediate of attention, see `AttentionTensors`.
+
+        With `cache` (one layer), x holds the positions after the cached ones: their keys and values
+        join the cache, and keys, values, scores and weights span every position so far."""
         queries = self._split_heads(self.W_query(x))
         keys = self._split_heads(self.W_key(x))
         values = self._split_heads(self.W_value(x))
+        if cache is not None:
+            keys, values = cache.extend(0, keys, values)
+            cache.advance(x.shape[1])
         scores, mask, weights, context = attend(
             queries, keys, values, causal, scaled, self.dropout if self.training else 0.0
         )

@@ -22,7 +22,8 @@ from torch.nn import functional as F
 from engine.nn.decoder_config import DecoderConfig
 from engine.nn.embeddings import seeded_generator
 from engine.nn.gqa import GroupedQueryAttention
-from engine.nn.model import ModelOutput, _human_count
+from engine.nn.kv_cache import KeyValueCache
+from engine.nn.model import ModelOutput, _human_count, collect
 from engine.nn.rmsnorm import RMSNorm
 from engine.nn.rope import RotaryEmbedding
 from engine.nn.swiglu import GatedMLP
@@ -39,10 +40,16 @@ class DecoderBlock(nn.Module):
         self.mlp = GatedMLP(config.dim, config.mlp_dim, bias=config.mlp_bias)
 
     def forward(
-        self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, capture: bool = False
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
-        """(B, T, C) -> ((B, T, C), (scores, weights) or None)."""
-        attended, captured = self.self_attn(self.input_layernorm(x), cos, sin, capture)
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        capture: bool = False,
+        cache: KeyValueCache | None = None,
+        layer: int = 0,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
+        """(B, T, C) -> ((B, T, C), what attention captured or None)."""
+        attended, captured = self.self_attn(self.input_layernorm(x), cos, sin, capture, cache, layer)
         x = x + attended
         x = x + self.mlp(self.post_attention_layernorm(x))
         return x, captured
@@ -98,29 +105,45 @@ class DecoderLM(nn.Module):
         """(V, C) the output head: `lm_head.weight`, or the token table when tied."""
         return self.embed_tokens.weight if self.config.tied else self.lm_head.weight
 
-    def forward(self, ids: torch.Tensor, capture_attention: bool | Collection[int] = False) -> ModelOutput:
+    def forward(
+        self,
+        ids: torch.Tensor,
+        capture_attention: bool | Collection[int] = False,
+        cache: KeyValueCache | None = None,
+        last_layer: int | None = None,
+        logits: str = "all",
+    ) -> ModelOutput:
         """ids: (B, T) token ids, T <= config.context -> `ModelOutput` with float32 (B, T, V) logits
         and (B, T, C) hidden states.
 
-        `capture_attention` is True for every layer or a collection of layer indices: those layers'
-        (B, H, T, T) weights and scores (q·k/√D before the mask) come back, float32, as in `GPT`.
+        The arguments are those of `GPT.forward`: layers to capture ((B, H, T, T) float32 weights,
+        scores q·k/√D before the mask, rotated queries and keys), a key/value cache of the positions
+        before `ids` (they are rotated as positions `cache.length` on), a layer to stop after, and
+        which logits to compute ("all", "last", "none").
         """
         length = ids.shape[1]
-        if length > self.config.context:
-            raise ValueError(f"{length} tokens do not fit in the model's context of {self.config.context}")
+        start = cache.length if cache is not None else 0
+        if start + length > self.config.context:
+            raise ValueError(
+                f"{start + length} tokens do not fit in the model's context of {self.config.context}"
+            )
         wanted = set(range(len(self.layers))) if capture_attention is True else set(capture_attention or ())
         x = self.embed_tokens(ids)  # (B, T) -> (B, T, C)
-        cos, sin = self.rotary(torch.arange(length, device=ids.device), x.dtype)  # 2 × (T, D)
-        attentions: list[torch.Tensor | None] | None = [] if wanted else None
-        scores: list[torch.Tensor | None] | None = [] if wanted else None
-        for index, block in enumerate(self.layers):
-            x, captured = block(x, cos, sin, index in wanted)
-            if attentions is not None and scores is not None:
-                scores.append(captured[0] if captured else None)
-                attentions.append(captured[1] if captured else None)
+        positions = torch.arange(start, start + length, device=ids.device)  # offset by the cached ones
+        cos, sin = self.rotary(positions, x.dtype)  # 2 × (T, D)
+        captured = []
+        for index, block in enumerate(self.layers[: None if last_layer is None else last_layer + 1]):
+            x, layer_captured = block(x, cos, sin, index in wanted, cache, index)
+            captured.append(layer_captured)
+        if cache is not None:
+            cache.advance(length)
+        if last_layer is not None:
+            return ModelOutput(logits=None, **collect(captured))
         x = self.norm(x)
-        logits = F.linear(x, self.output_weight)  # (B, T, C) @ (C, V) -> (B, T, V), in the model's dtype
-        return ModelOutput(logits=logits.float(), attentions=attentions, scores=scores, hidden=x.float())
+        # (B, T, C) @ (C, V) -> (B, T, V), in the model's dtype
+        head = x[:, -1:] if logits == "last" else x
+        scores = F.linear(head, self.output_weight).float() if logits != "none" else None
+        return ModelOutput(logits=scores, hidden=x.float(), **collect(captured))
 
     def num_parameters(self) -> int:
         """Number of parameters, a tied output head counted once (Llama 3.2 1B: 1.24B)."""

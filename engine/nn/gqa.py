@@ -26,6 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from engine.nn.kv_cache import KeyValueCache
 from engine.nn.rmsnorm import RMSNorm
 from engine.nn.rope import apply_rotary
 
@@ -45,12 +46,15 @@ class AttentionShape:
     window: int | None = None  # sliding window: a query sees its last `window` keys; None: all earlier keys
 
 
-def blocked_mask(length: int, window: int | None = None, device: torch.device | str = "cpu") -> torch.Tensor:
-    """(T, T) bool, True where query i may not look at key j: the future (j > i) and, with a sliding
-    window, keys `window` or more positions back (j <= i - window)."""
-    query = torch.arange(length, device=device)[:, None]  # (T, 1)
-    key = torch.arange(length, device=device)[None, :]  # (1, T)
-    blocked = key > query  # (T, T)
+def blocked_mask(
+    length: int, window: int | None = None, device: torch.device | str = "cpu", offset: int = 0
+) -> torch.Tensor:
+    """(T, offset + T) bool, True where query i (at position offset + i) may not look at key j: the
+    future (j > offset + i) and, with a sliding window, keys `window` or more positions back
+    (j <= offset + i - window). `offset` is how many earlier positions came from a key/value cache."""
+    query = torch.arange(offset, offset + length, device=device)[:, None]  # (T, 1)
+    key = torch.arange(offset + length, device=device)[None, :]  # (1, P+T)
+    blocked = key > query  # (T, P+T)
     if window is not None:
         blocked |= key <= query - window
     return blocked
@@ -98,26 +102,41 @@ class GroupedQueryAttention(nn.Module):
         return heads.transpose(1, 2)  # (B, T, count, D) -> (B, count, T, D)
 
     def forward(
-        self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, capture: bool = False
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
-        """x: (B, T, C), cos/sin: (T, D) -> ((B, T, C), (scores, weights), each (B, H, T, T) float32,
-        when `capture`)."""
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        capture: bool = False,
+        cache: KeyValueCache | None = None,
+        layer: int = 0,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
+        """x: (B, T, C), cos/sin: (T, D) -> ((B, T, C), (scores, weights, queries, keys) when
+        `capture`: (B, H, T, T) float32 maps and the (B, H, T, D) rotated queries and keys).
+
+        With `cache`, x holds the positions after the cached P (cos/sin are theirs): the K heads'
+        rotated keys and values join layer `layer` of it, the maps become (B, H, T, P + T)."""
         shape = self.shape
         batch, length, _ = x.shape
         q = self._heads(self.q_proj(x), shape.heads, getattr(self, "q_norm", None))  # (B, H, T, D)
         k = self._heads(self.k_proj(x), shape.kv_heads, getattr(self, "k_norm", None))  # (B, K, T, D)
         v = self._heads(self.v_proj(x), shape.kv_heads, None)  # (B, K, T, D)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
-        k, v = repeat_kv(k, self.groups), repeat_kv(v, self.groups)  # (B, K, T, D) -> (B, H, T, D)
+        if cache is not None:
+            k, v = cache.extend(layer, k, v)  # (B, K, P+T, D): cached before the repetition
+        offset = k.shape[2] - length
+        k, v = repeat_kv(k, self.groups), repeat_kv(v, self.groups)  # (B, K, ·, D) -> (B, H, ·, D)
         if capture:
             scores, weights, context = self._explicit(q, k, v)
-            captured = (scores, weights)
+            captured = (scores, weights, q, k)
         else:
             captured = None
-            if shape.window is None:
+            if shape.window is None and offset == 0:
                 context = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            elif shape.window is None and length == 1:
+                context = F.scaled_dot_product_attention(q, k, v)  # one new query sees every key
             else:
-                allowed = ~blocked_mask(length, shape.window, x.device)  # SDPA's mask: True takes part
+                # SDPA's is_causal aligns to the first key, wrong after a cache; its mask: True takes part
+                allowed = ~blocked_mask(length, shape.window, x.device, offset)
                 context = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
         # (B, H, T, D) -> (B, T, H, D) -> (B, T, H·D); sizes spelled out so an empty text still reshapes
         merged = context.transpose(1, 2).reshape(batch, length, shape.heads * shape.head_dim)
@@ -127,10 +146,13 @@ class GroupedQueryAttention(nn.Module):
         self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Scores q·k/√D (before the mask), weights and the context in v's dtype, for (B, H, T, D)
-        inputs; scores and weights are float32 whatever the model's precision."""
+        queries and (B, H, P + T, D) keys and values; scores and weights are float32 whatever the
+        model's precision."""
         length = q.shape[2]
-        scores = q.float() @ k.float().transpose(-2, -1) / math.sqrt(self.shape.head_dim)  # (B, H, T, T)
-        blocked = blocked_mask(length, self.shape.window, q.device)  # (T, T)
-        weights = torch.softmax(scores.masked_fill(blocked, float("-inf")), dim=-1)  # (B, H, T, T)
-        context = (weights @ v.float()).to(v.dtype)  # (B, H, T, T) @ (B, H, T, D) -> (B, H, T, D)
+        offset = k.shape[2] - length
+        # (B, H, T, D) @ (B, H, D, P+T) -> (B, H, T, P+T)
+        scores = q.float() @ k.float().transpose(-2, -1) / math.sqrt(self.shape.head_dim)
+        blocked = blocked_mask(length, self.shape.window, q.device, offset)  # (T, P+T)
+        weights = torch.softmax(scores.masked_fill(blocked, float("-inf")), dim=-1)  # (B, H, T, P+T)
+        context = (weights @ v.float()).to(v.dtype)  # (B, H, T, P+T) @ (B, H, P+T, D) -> (B, H, T, D)
         return scores, weights, context

@@ -18,8 +18,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from engine.nn.attention import attend
+from engine.nn.attention import attend, causal_mask
 from engine.nn.embeddings import seeded_generator
+from engine.nn.kv_cache import KeyValueCache
 
 
 @dataclass(frozen=True)
@@ -63,20 +64,56 @@ class ModelOutput:
     """What one forward pass returns.
 
     Attributes:
-        logits: (B, T, V) unnormalised scores for the token after each position.
+        logits: (B, T, V) unnormalised scores for the token after each position; None when the
+            caller asked for none (the pipeline keeps `hidden` and computes one position's on demand).
         attentions: one (B, H, T, T) tensor of attention weights per layer when the forward pass was
             asked to capture them, else None (a layer that was not captured is None in the list).
             Row i of a head is how much query i attends to each key; cells above the diagonal (the
             future) are exactly 0.
         scores: the captured layers' (B, H, T, T) scores q·k/√D before the mask and softmax,
             like `attentions`.
-        hidden: (B, T, C) the final LayerNorm's output; logits = hidden @ token_embeddingᵀ.
+        hidden: (B, T, C) the final LayerNorm's output; logits = hidden @ token_embeddingᵀ. None
+            when the pass stopped after a given layer.
+        queries, keys: the captured layers' (B, H, T, D) queries and keys as attention used them
+            (rotated in a rotary model; each key/value head repeated for its query heads).
+
+    With a key/value cache of P positions, T counts the new positions: the captured maps are
+    (B, H, T, P + T) and the keys (B, H, P + T, D).
     """
 
-    logits: torch.Tensor
+    logits: torch.Tensor | None
     attentions: list[torch.Tensor | None] | None = None
     scores: list[torch.Tensor | None] | None = None
     hidden: torch.Tensor | None = None
+    queries: list[torch.Tensor | None] | None = None
+    keys: list[torch.Tensor | None] | None = None
+
+
+# What a layer asked to show its attention hands back: scores, weights, queries, keys.
+Captured = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+def collect(captured: list[Captured | None]) -> dict[str, list[torch.Tensor | None] | None]:
+    """`ModelOutput` fields from each layer's capture (None lists when no layer captured)."""
+    if not any(item is not None for item in captured):
+        return {"attentions": None, "scores": None, "queries": None, "keys": None}
+    return {
+        name: [item[index] if item is not None else None for item in captured]
+        for index, name in enumerate(("scores", "attentions", "queries", "keys"))
+    }
+
+
+def cached_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, dropout: float = 0.0) -> torch.Tensor:
+    """Causal softmax(q·kᵀ/√D) @ v through the fused kernel, for (B, H, T, D) queries of the last T
+    of (B, H, P + T, D) keys: its `is_causal` aligns the mask to the first key, which is right only
+    without cached positions, so after a cache the mask is spelled out (one new query sees them all)."""
+    length, offset = q.shape[2], k.shape[2] - q.shape[2]
+    if offset == 0:
+        return F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)
+    if length == 1:
+        return F.scaled_dot_product_attention(q, k, v, dropout_p=dropout)
+    allowed = ~causal_mask(length, q.device, offset)  # SDPA's boolean mask: True takes part
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=dropout)
 
 
 class CausalSelfAttention(nn.Module):
@@ -92,9 +129,11 @@ class CausalSelfAttention(nn.Module):
         self.residual_dropout = nn.Dropout(config.dropout)
 
     def forward(
-        self, x: torch.Tensor, capture: bool = False
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
-        """x: (B, T, C) -> ((B, T, C) output, (scores, weights), each (B, H, T, T), when `capture`)."""
+        self, x: torch.Tensor, capture: bool = False, cache: KeyValueCache | None = None, layer: int = 0
+    ) -> tuple[torch.Tensor, Captured | None]:
+        """x: (B, T, C) -> ((B, T, C) output, (scores, weights, queries, keys) when `capture`).
+
+        With `cache`, x holds the positions after the cached ones; this is layer `layer` of it."""
         batch, length, width = x.shape
         head_dim = width // self.heads
         q, k, v = self.qkv(x).split(width, dim=2)  # (B, T, 3C) -> 3 × (B, T, C)
@@ -102,14 +141,16 @@ class CausalSelfAttention(nn.Module):
         q = q.view(batch, length, self.heads, head_dim).transpose(1, 2)
         k = k.view(batch, length, self.heads, head_dim).transpose(1, 2)
         v = v.view(batch, length, self.heads, head_dim).transpose(1, 2)
+        if cache is not None:
+            k, v = cache.extend(layer, k, v)  # (B, H, P+T, D)
         dropout = self.dropout if self.training else 0.0
         if capture:
             scores, _, weights, context = attend(q, k, v, causal=True, scaled=True, dropout=dropout)
-            captured = (scores, weights)
+            captured = (scores, weights, q, k)
         else:
             # Fused kernel: the same softmax(q·kᵀ/√D + causal mask) @ v, without materialising the weights.
             captured = None
-            context = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)
+            context = cached_attention(q, k, v, dropout)
         # (B, H, T, D) -> (B, T, H, D) -> (B, T, C)
         merged = context.transpose(1, 2).contiguous().view(batch, length, width)
         return self.residual_dropout(self.proj(merged)), captured
@@ -141,10 +182,10 @@ class Block(nn.Module):
         self.mlp = MLP(config)
 
     def forward(
-        self, x: torch.Tensor, capture: bool = False
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
-        """(B, T, C) -> ((B, T, C), (scores, weights) or None)."""
-        attended, captured = self.attention(self.norm1(x), capture)
+        self, x: torch.Tensor, capture: bool = False, cache: KeyValueCache | None = None, layer: int = 0
+    ) -> tuple[torch.Tensor, Captured | None]:
+        """(B, T, C) -> ((B, T, C), what attention captured or None)."""
+        attended, captured = self.attention(self.norm1(x), capture, cache, layer)
         x = x + attended
         x = x + self.mlp(self.norm2(x))
         return x, captured
@@ -198,32 +239,49 @@ class GPT(nn.Module):
                 module.weight.fill_(1.0)
                 module.bias.zero_()
 
-    def forward(self, ids: torch.Tensor, capture_attention: bool | Collection[int] = False) -> ModelOutput:
+    def forward(
+        self,
+        ids: torch.Tensor,
+        capture_attention: bool | Collection[int] = False,
+        cache: KeyValueCache | None = None,
+        last_layer: int | None = None,
+        logits: str = "all",
+    ) -> ModelOutput:
         """ids: (B, T) token ids with T <= config.context -> `ModelOutput` with (B, T, V) logits.
 
-        `capture_attention` is True for every layer or a collection of layer indices: those layers'
-        (B, H, T, T) weights and scores come back too (slower, and T×T per head in memory: the
-        explicit path builds the matrices the fused kernel avoids, so capture only what is shown).
+        Args:
+            capture_attention: True for every layer or a collection of layer indices: those layers'
+                (B, H, T, T) weights, scores, queries and keys come back too (slower, and T×T per
+                head in memory: the explicit path builds the matrices the fused kernel avoids, so
+                capture only what is shown).
+            cache: keys and values of the positions before `ids` (`KeyValueCache.length` of them);
+                `ids` are read at the positions after them, and their keys and values join it.
+            last_layer: stop after this block (no final norm, no logits): enough to capture it.
+            logits: "all" positions' (B, T, V) logits, only the "last" position's (B, 1, V) (what
+                generation needs), or "none" (`hidden` is kept; the pipeline asks for one on demand).
         """
         length = ids.shape[1]
-        if length > self.config.context:
-            raise ValueError(f"{length} tokens do not fit in the model's context of {self.config.context}")
-        if capture_attention is True:
-            wanted = set(range(len(self.blocks)))
-        else:
-            wanted = set(capture_attention or ())
-        positions = torch.arange(length, device=ids.device)  # (T,)
+        start = cache.length if cache is not None else 0
+        if start + length > self.config.context:
+            raise ValueError(
+                f"{start + length} tokens do not fit in the model's context of {self.config.context}"
+            )
+        wanted = set(range(len(self.blocks))) if capture_attention is True else set(capture_attention or ())
+        positions = torch.arange(start, start + length, device=ids.device)  # (T,)
         x = self.dropout(self.token_embedding(ids) + self.position_embedding(positions))  # (B, T, C)
-        attentions: list[torch.Tensor | None] | None = [] if wanted else None
-        scores: list[torch.Tensor | None] | None = [] if wanted else None
-        for index, block in enumerate(self.blocks):
-            x, captured = block(x, index in wanted)
-            if attentions is not None and scores is not None:
-                scores.append(captured[0] if captured else None)
-                attentions.append(captured[1] if captured else None)
+        captured: list[Captured | None] = []
+        for index, block in enumerate(self.blocks[: None if last_layer is None else last_layer + 1]):
+            x, layer_captured = block(x, index in wanted, cache, index)
+            captured.append(layer_captured)
+        if cache is not None:
+            cache.advance(length)
+        if last_layer is not None:
+            return ModelOutput(logits=None, **collect(captured))
         x = self.final_norm(x)
-        logits = F.linear(x, self.token_embedding.weight)  # (B, T, C) @ (C, V) -> (B, T, V)
-        return ModelOutput(logits=logits, attentions=attentions, scores=scores, hidden=x)
+        # (B, T, C) @ (C, V) -> (B, T, V)
+        head = x[:, -1:] if logits == "last" else x
+        scores = F.linear(head, self.token_embedding.weight) if logits != "none" else None
+        return ModelOutput(logits=scores, hidden=x, **collect(captured))
 
     def num_parameters(self, tied: bool = True) -> int:
         """Number of parameters. `tied=False` counts the output head as a separate (V, C) matrix, as

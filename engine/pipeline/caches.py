@@ -47,6 +47,23 @@ def random_weights(
     )
 
 
+@lru_cache(maxsize=4)
+def _sinusoidal_table(length: int, dim: int) -> np.ndarray:
+    table = sinusoidal_positions(length, dim).numpy()
+    table.flags.writeable = False
+    return table
+
+
+def sinusoidal_rows(length: int, dim: int) -> np.ndarray:
+    """(length, dim) sinusoidal encodings (read-only), from a table kept by size: a model's run shows
+    them next to its own positions, and computing them took a few ms of every keystroke. The table
+    grows in powers of two, so a model with a long context does not hold a table of all of it."""
+    size = 64
+    while size < length:
+        size *= 2
+    return _sinusoidal_table(size, dim)[:length]
+
+
 def resolve_weights(spec: str) -> Path:
     """Where the weights named by `--weights` are: a path, "gpt2" (Hugging Face cache) or "tiny"."""
     from engine.errors import Hint, WeightsError

@@ -10,6 +10,7 @@ also says what comes next.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,10 +22,10 @@ from engine.errors import Hint, SettingsError
 from engine.nn.attention import causal_mask
 from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.nn.embeddings import embed_tokens
-from engine.nn.positions import sinusoidal_positions
-from engine.pipeline.caches import OpenModel, open_model, random_weights
+from engine.pipeline.caches import OpenModel, open_model, random_weights, sinusoidal_rows
+from engine.pipeline.prefix import PrefixCache, Rows, model_rows
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
-from engine.pipeline.run_open import captured_attention, run_open_model
+from engine.pipeline.run_open import joined_attention, run_open_model
 from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_for
 from engine.tokenize.streaming import TextNotes
@@ -84,21 +85,27 @@ def _truncation_note(n_used: int, n_tokens: int, context: int) -> list[str]:
 
 
 @torch.no_grad()
-def run(text: str, settings: Settings, device: DeviceInfo | None = None) -> PipelineResult:
+def run(
+    text: str, settings: Settings, device: DeviceInfo | None = None, cache: PrefixCache | None = None
+) -> PipelineResult:
     """Tokenize `text`, embed its first `context` tokens, and attend over them.
 
     Args:
         text: the user's text.
         settings: see `Settings`.
         device: an already-resolved device; resolved from settings.device when None.
+        cache: what the previous run through this cache computed: only the positions from the
+            first changed token on are computed again (`engine.pipeline.prefix`); the numbers are
+            those of a run without it. None: compute everything.
     """
     settings.validate()
     device = device or pick_device(settings.device)
+    cache = cache if cache is not None else PrefixCache()
     if settings.weights:
-        result = _run_model(text, settings, device)
+        result = _run_model(text, settings, device, cache)
     else:
         with _one_cpu_thread():
-            result = _run_random(text, settings, device)
+            result = _run_random(text, settings, device, cache)
     if settings.chat and (result.model is None or result.model.kind in ("gpt2", "tiny")):
         note = "chat templates come with open models (--weights ORG/NAME); the text is used as it is"
         result = replace(result, notes=(*result.notes, note))
@@ -122,8 +129,8 @@ def _one_cpu_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def _run_random(text: str, settings: Settings, device: DeviceInfo) -> PipelineResult:
-    """The steps with seeded random weights of the chosen size."""
+def _run_random(text: str, settings: Settings, device: DeviceInfo, cache: PrefixCache) -> PipelineResult:
+    """The steps with seeded random weights of the chosen size (one attention layer)."""
     tokens = tokenize(text, settings)
     n_used = min(len(tokens), settings.context)
     _check_random_weights_fit(tokens.vocab_size, settings, n_used, device.name)
@@ -136,7 +143,32 @@ def _run_random(text: str, settings: Settings, device: DeviceInfo) -> PipelineRe
     sinusoidal = weights.sinusoidal_positions[:n_used][None]
     positions = learned if settings.positions == "learned" else sinusoidal
     inputs = token_vectors + positions
-    attention = weights.attention(inputs, causal=settings.causal, scaled=settings.scaled)
+    divisor = math.sqrt(settings.dim // settings.heads) if settings.scaled else 1.0
+
+    def forward(part: np.ndarray, keys_values, _last_layer) -> Rows:
+        start = keys_values.length
+        attention = weights.attention(
+            inputs[:, start : start + len(part)], settings.causal, settings.scaled, keys_values
+        )
+        return Rows(
+            start=start,
+            scores=attention.scores[0],
+            weights=attention.weights[0],
+            queries=attention.queries[0],
+            keys=attention.keys[0],
+            divisor=divisor,
+            context=attention.context[0],
+            output=attention.output[0],
+        )
+
+    if not settings.causal:
+        cache = PrefixCache()  # without the mask every query sees the new keys: nothing can be kept
+    key = ("random", weights, settings.positions, settings.scaled, device.name)
+    joined = cache.run(key, tokens.ids[:n_used], 0, 1, forward)
+    if settings.causal:
+        mask = causal_mask(n_used).numpy()
+    else:
+        mask = np.zeros((n_used, n_used), dtype=bool)
     return PipelineResult(
         settings=settings,
         tokens=tokens,
@@ -150,11 +182,11 @@ def _run_random(text: str, settings: Settings, device: DeviceInfo) -> PipelineRe
             token_table=weights.token_table_numpy,
         ),
         attention=Attention(
-            scores=_numpy(attention.scores[0]),
-            mask=attention.mask.cpu().numpy(),
-            weights=_numpy(attention.weights[0]),
-            context=_numpy(attention.context[0]),
-            output=_numpy(attention.output[0]),
+            scores=joined.scores,
+            mask=mask,
+            weights=joined.weights,
+            context=joined.context,
+            output=joined.output,
             causal=settings.causal,
             scaled=settings.scaled,
         ),
@@ -164,12 +196,12 @@ def _run_random(text: str, settings: Settings, device: DeviceInfo) -> PipelineRe
     )
 
 
-def _run_model(text: str, settings: Settings, device: DeviceInfo) -> PipelineResult:
+def _run_model(text: str, settings: Settings, device: DeviceInfo, cache: PrefixCache) -> PipelineResult:
     """The same steps through a loaded GPT: its tokenizer, tables and attention, plus predictions;
     an open family (Llama, Qwen, Mistral) runs through `engine.pipeline.run_open`."""
     model = open_model(settings.weights, device.name)
     if isinstance(model, OpenModel):
-        return run_open_model(text, settings, device, model)
+        return run_open_model(text, settings, device, model, cache)
     loaded = model.loaded
     config = loaded.config
     notes: list[str] = []
@@ -195,9 +227,20 @@ def _run_model(text: str, settings: Settings, device: DeviceInfo) -> PipelineRes
     tokens = tokenize(text, settings)
     n_used = min(len(tokens), config.context)
     model_ids = loaded.to_model_ids(tokens.ids[:n_used])
-    output = loaded.model(
-        torch.from_numpy(model_ids).to(device.name)[None], capture_attention={settings.layer}
-    )
+    layer = settings.layer
+
+    def forward(part: np.ndarray, keys_values, last_layer: int | None) -> Rows:
+        start = keys_values.length if keys_values is not None else 0
+        output = loaded.model(
+            torch.from_numpy(part).to(device.name)[None],
+            capture_attention={layer},
+            cache=keys_values,
+            last_layer=last_layer,
+            logits="none",
+        )
+        return model_rows(output, layer, start, config.dim // config.heads)
+
+    joined = cache.run(("gpt2", loaded.model, device.name), model_ids, layer, config.layers, forward)
     token_vectors = model.token_table[model_ids]
     positions = model.position_table[:n_used]
     return PipelineResult(
@@ -207,13 +250,13 @@ def _run_model(text: str, settings: Settings, device: DeviceInfo) -> PipelineRes
         embedded=Embedded(
             token_vectors=token_vectors,
             learned_positions=positions,
-            sinusoidal_positions=_numpy(sinusoidal_positions(n_used, config.dim)),
+            sinusoidal_positions=sinusoidal_rows(n_used, config.dim),
             input_vectors=token_vectors + positions,
             positions="learned",
             token_table=model.token_table,
             table_ids=model.table_ids,
         ),
-        attention=captured_attention(output, settings.layer, config.layers, causal_mask(n_used)),
+        attention=joined_attention(joined, layer, config.layers, causal_mask(n_used)),
         device=device.description,
         notes=tuple(tokens.notes)
         + tuple(notes)
@@ -229,7 +272,7 @@ def _run_model(text: str, settings: Settings, device: DeviceInfo) -> PipelineRes
             context=config.context,
         ),
         next_token=NextToken(
-            hidden=_numpy(output.hidden[0]),
+            hidden=joined.hidden,
             head=model.token_table,
             table_ids=model.table_ids,
             suppressed=loaded.suppressed_ids,

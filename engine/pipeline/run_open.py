@@ -18,10 +18,9 @@ from engine.errors import SettingsError
 from engine.nn.decoder_config import DecoderConfig
 from engine.nn.device import DeviceInfo
 from engine.nn.gqa import blocked_mask
-from engine.nn.model import ModelOutput
-from engine.nn.positions import sinusoidal_positions
 from engine.nn.rope import inverse_frequencies
-from engine.pipeline.caches import OpenModel
+from engine.pipeline.caches import OpenModel, sinusoidal_rows
+from engine.pipeline.prefix import Joined, PrefixCache, Rows, model_rows
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult, RopeInfo
 from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_from_folder
@@ -49,12 +48,12 @@ def rope_info(config: DecoderConfig) -> RopeInfo:
     )
 
 
-def captured_attention(output: ModelOutput, layer: int, layers: int, mask: torch.Tensor) -> Attention:
+def joined_attention(joined: Joined, layer: int, layers: int, mask: torch.Tensor) -> Attention:
     """Layer `layer`'s attention, as a trained model computed it (causal, scaled by √d), as numpy."""
     return Attention(
-        scores=_numpy(output.scores[layer][0]),
+        scores=joined.scores,
         mask=mask.numpy(),
-        weights=_numpy(output.attentions[layer][0]),
+        weights=joined.weights,
         context=None,
         output=None,
         causal=True,
@@ -78,10 +77,13 @@ def tokenize_open(text: str, settings: Settings, model: OpenModel) -> TokenizedT
     return tokens if notes == tokens.notes else replace(tokens, notes=notes)
 
 
-def run_open_model(text: str, settings: Settings, device: DeviceInfo, model: OpenModel) -> PipelineResult:
+def run_open_model(
+    text: str, settings: Settings, device: DeviceInfo, model: OpenModel, cache: PrefixCache
+) -> PipelineResult:
     """Tokenize with the model's tokenizer, run the model over the first `settings.context` tokens
     (it could read far more, but every attention map shown is T × T), and keep layer
-    `settings.layer`'s attention and every position's next-token prediction."""
+    `settings.layer`'s attention and every position's next-token prediction; `cache` holds what
+    the previous run computed (`engine.pipeline.prefix`)."""
     loaded = model.loaded
     config = loaded.config
     if not 0 <= settings.layer < config.layers:
@@ -108,7 +110,20 @@ def run_open_model(text: str, settings: Settings, device: DeviceInfo, model: Ope
         positions="rotary",
     )
     ids = tokens.ids[:n_used]
-    output = loaded.model(torch.from_numpy(ids).to(device.name)[None], capture_attention={settings.layer})
+    layer = settings.layer
+
+    def forward(part: np.ndarray, keys_values, last_layer: int | None) -> Rows:
+        start = keys_values.length if keys_values is not None else 0
+        output = loaded.model(
+            torch.from_numpy(part).to(device.name)[None],
+            capture_attention={layer},
+            cache=keys_values,
+            last_layer=last_layer,
+            logits="none",
+        )
+        return model_rows(output, layer, start, config.head_dim)
+
+    joined = cache.run(("open", loaded.model, device.name), ids, layer, config.layers, forward)
     token_vectors = loaded.token_table[ids]
     return PipelineResult(
         settings=settings,
@@ -117,14 +132,12 @@ def run_open_model(text: str, settings: Settings, device: DeviceInfo, model: Ope
         embedded=Embedded(
             token_vectors=token_vectors,
             learned_positions=np.zeros_like(token_vectors),  # a rotary model learns no position table
-            sinusoidal_positions=_numpy(sinusoidal_positions(n_used, config.dim)),
+            sinusoidal_positions=sinusoidal_rows(n_used, config.dim),
             input_vectors=token_vectors,  # nothing is added: positions act inside attention
             positions="rotary",
             token_table=loaded.token_table,
         ),
-        attention=captured_attention(
-            output, settings.layer, config.layers, blocked_mask(n_used, config.window(settings.layer))
-        ),
+        attention=joined_attention(joined, layer, config.layers, blocked_mask(n_used, config.window(layer))),
         device=device.description,
         notes=tuple(tokens.notes)
         + tuple(notes)
@@ -142,6 +155,6 @@ def run_open_model(text: str, settings: Settings, device: DeviceInfo, model: Ope
             dtype=str(loaded.dtype).removeprefix("torch."),
             rope=rope_info(config),
         ),
-        next_token=NextToken(hidden=_numpy(output.hidden[0]), head=loaded.output_table),
+        next_token=NextToken(hidden=joined.hidden, head=loaded.output_table),
         tokenizer=open_tokenizer(settings, model),
     )

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from engine.errors import SettingsError, WeightsError
+from engine.nn.kv_cache import KeyValueCache
 from engine.nn.model import GPT
 
 GREEDY_TEMPERATURE = 1e-6  # at or below this temperature, sampling is greedy (argmax)
@@ -149,7 +150,8 @@ def generate(
 ) -> Iterator[int]:
     """Yield `max_new_tokens` new ids one at a time, each as soon as it is chosen.
 
-    Each step runs the model on the last `context` ids (older ones fall out of the window), takes the
+    Each step runs the model once, reading only the new id while the text fits its context (the
+    others' keys and values are cached) and the last `context` ids afresh after that, takes the
     logits at the last position, and samples with `next_token_distribution` and `sample`, drawing
     from a numpy generator seeded with `seed`. Puts the model in eval mode. Settings are checked
     here, before the first token is asked for.
@@ -182,9 +184,17 @@ def _generate(
     device = next(model.parameters()).device  # GPT and the open families alike
     context = model.config.context
     generator = np.random.default_rng(seed)
+    cache = KeyValueCache(model.config.layers)
     for _ in range(max_new_tokens):
-        window = torch.tensor([tokens[-context:]], device=device)  # (1, T) with T <= context
-        logits = model(window).logits[0, -1]  # (1, T, V) -> (V,) scores for the next id
+        if len(tokens) <= context:
+            # One cached pass: only the ids the cache does not hold yet (the prompt, then one id).
+            new = torch.tensor([tokens[cache.length :]], device=device)
+            logits = model(new, cache=cache, logits="last").logits[0, -1]  # (1, 1, V) -> (V,)
+        else:
+            # Past the context the window slides: the first id falls out, every position moves
+            # and changes what it attends to, so nothing cached holds; the window runs afresh.
+            window = torch.tensor([tokens[-context:]], device=device)  # (1, context)
+            logits = model(window, logits="last").logits[0, -1]
         token = sample(next_token_distribution(logits, temperature, top_k, top_p, suppressed), generator)
         tokens.append(token)
         yield token

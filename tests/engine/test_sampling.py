@@ -168,3 +168,34 @@ def test_bad_settings_are_refused_before_generating(model, settings):
 def test_empty_prompt_is_refused(model):
     with pytest.raises(SettingsError, match="at least one token"):
         generate(model, [], 3)
+
+
+def _uncached(model, prompt, n, seed, context):
+    """The reference: every step runs the whole window afresh, then the same draw."""
+    tokens, rng = list(prompt), np.random.default_rng(seed)
+    with torch.no_grad():
+        for _ in range(n):
+            logits = model(torch.tensor([tokens[-context:]])).logits[0, -1]
+            tokens.append(sample(next_token_distribution(logits, temperature=1.0), rng))
+    return tokens[len(prompt) :]
+
+
+@pytest.mark.parametrize("prompt", [[3, 14, 15], [1, 2, 3, 4, 5, 6]])  # the second crosses the context
+def test_cached_generation_equals_uncached_steps(model, prompt):
+    assert list(generate(model, prompt, 10, temperature=1.0, seed=11)) == _uncached(
+        model, prompt, 10, 11, CONFIG.context
+    )
+
+
+def test_cached_generation_of_an_open_family_equals_uncached_steps():
+    from engine.nn.decoder import DecoderLM
+    from engine.nn.decoder_config import DecoderConfig
+
+    config = DecoderConfig(
+        vocab_size=50, context=32, dim=16, layers=2, heads=4, kv_heads=2, head_dim=4, mlp_dim=32,
+        sliding_window=3, sliding_layers=(1,),
+    )  # fmt: skip
+    decoder = DecoderLM(config, seed=1).eval()
+    assert list(generate(decoder, [5, 6, 7], 10, temperature=1.0, seed=2)) == _uncached(
+        decoder, [5, 6, 7], 10, 2, config.context
+    )

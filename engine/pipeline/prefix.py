@@ -1,0 +1,231 @@
+"""Reusing the last run: after an edit, only the positions from the first changed token on are computed.
+
+The models are causal: nothing at a position before the first changed token can change, neither its
+keys and values in any layer, nor its row of attention, nor its final hidden state (and so its
+next-token prediction). `PrefixCache` keeps, from the last run, every layer's keys and values
+(`KeyValueCache`), the shown layer's attention rows and queries, and the final hidden states. The
+next run finds the longest common prefix of the old and new token ids (ids, not characters: BPE can
+re-split a token or two before an edit), runs the model on the rest only, and joins the two.
+
+What it cannot keep, it says with a full run:
+- another model, encoding, seed, size or device (the caller's `key` changes);
+- the causal mask off (every query sees every key, so an edit changes every row: callers pass no cache);
+- another layer shown *and* other ids. Another layer with the same ids runs the blocks up to that layer
+  only, on every position: the keys and values of every layer and the final hidden states are already
+  here, but not the queries of the new layer (keeping every layer's queries would cost as much as the
+  keys again, for a switch the user makes once in a while), and a layer's queries need its input.
+
+Not thread-safe: one run at a time (the app's `LatestRun` guarantees it).
+Shapes: H heads, T positions, s new positions, D head size, C model width.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from engine.nn.kv_cache import KeyValueCache
+
+
+def _numpy(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().to("cpu", torch.float32).numpy()
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What one forward pass computed for the positions from `start` on (torch, on the device).
+
+    Attributes:
+        start: the first position computed (the cached ones come before it).
+        scores, weights: (H, s, start + s) the shown layer's scores (before the mask) and weights.
+        queries: (H, s, D) the shown layer's queries; keys: (H, start + s, D) its keys, as scored.
+        divisor: what q·k was divided by (√D, or 1 unscaled).
+        hidden: (s, C) final hidden states (models); context (H, s, D), output (s, C): random weights.
+    """
+
+    start: int
+    scores: torch.Tensor
+    weights: torch.Tensor
+    queries: torch.Tensor
+    keys: torch.Tensor
+    divisor: float
+    hidden: torch.Tensor | None = None
+    context: torch.Tensor | None = None
+    output: torch.Tensor | None = None
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Every used position's numbers (numpy, float32): the shown layer's (H, T, T) scores and
+    weights, (T, C) hidden states, (H, T, D) context and (T, C) output (random weights), and the
+    shown layer's (H, T, D) queries (torch), against which the next run scores its new keys."""
+
+    scores: np.ndarray
+    weights: np.ndarray
+    hidden: np.ndarray | None
+    context: np.ndarray | None
+    output: np.ndarray | None
+    queries: torch.Tensor
+
+    @property
+    def length(self) -> int:
+        return int(self.scores.shape[1])
+
+    def prefix(self, length: int) -> Joined:
+        """The first `length` positions (views, no copy)."""
+
+        def cut(array: np.ndarray | None, axis: int) -> np.ndarray | None:
+            return None if array is None else array[(slice(None),) * axis + (slice(length),)]
+
+        return Joined(
+            scores=self.scores[:, :length, :length],
+            weights=self.weights[:, :length, :length],
+            hidden=cut(self.hidden, 0),
+            context=cut(self.context, 1),
+            output=cut(self.output, 0),
+            queries=self.queries[:, :length],
+        )
+
+
+def _joined_rows(old: np.ndarray | None, new: torch.Tensor | None, axis: int) -> np.ndarray | None:
+    if new is None:
+        return None
+    if old is None:
+        return _numpy(new)
+    return np.concatenate((old, _numpy(new)), axis=axis)
+
+
+def join(kept: Joined | None, rows: Rows) -> Joined:
+    """The kept first `rows.start` positions followed by the new rows."""
+    start = rows.start
+    if start == 0 or kept is None:
+        return Joined(
+            _numpy(rows.scores),
+            _numpy(rows.weights),
+            None if rows.hidden is None else _numpy(rows.hidden),
+            None if rows.context is None else _numpy(rows.context),
+            None if rows.output is None else _numpy(rows.output),
+            rows.queries,
+        )
+    kept = kept.prefix(start)
+    heads, added, length = rows.scores.shape
+    scores = np.empty((heads, length, length), dtype=np.float32)
+    weights = np.empty_like(scores)
+    scores[:, :start, :start] = kept.scores
+    # The earlier queries against the new keys: hidden from them by the mask, but the matrix holds
+    # every q·k before masking, as a full run's does.
+    earlier = kept.queries.float() @ rows.keys[:, start:].float().transpose(-2, -1)  # (H, start, s)
+    scores[:, :start, start:] = _numpy(earlier / rows.divisor)
+    scores[:, start:] = _numpy(rows.scores)
+    weights[:, :start, :start] = kept.weights
+    weights[:, :start, start:] = 0.0  # the future of an earlier query
+    weights[:, start:] = _numpy(rows.weights)
+    return Joined(
+        scores=scores,
+        weights=weights,
+        hidden=_joined_rows(kept.hidden, rows.hidden, 0),
+        context=_joined_rows(kept.context, rows.context, 1),
+        output=_joined_rows(kept.output, rows.output, 0),
+        queries=torch.cat((kept.queries, rows.queries), dim=1),
+    )
+
+
+def common_prefix(old: np.ndarray, new: np.ndarray) -> int:
+    """How many leading ids `old` and `new` share."""
+    size = min(len(old), len(new))
+    differ = np.flatnonzero(old[:size] != new[:size])
+    return int(differ[0]) if len(differ) else size
+
+
+def model_rows(output, layer: int, start: int, head_dim: int) -> Rows:
+    """The `Rows` of layer `layer` from a model's `ModelOutput` (batch of one) of positions `start` on."""
+    return Rows(
+        start=start,
+        scores=output.scores[layer][0],
+        weights=output.attentions[layer][0],
+        queries=output.queries[layer][0],
+        keys=output.keys[layer][0],
+        divisor=math.sqrt(head_dim),
+        hidden=None if output.hidden is None else output.hidden[0],
+    )
+
+
+def _same(key: object, other: object) -> bool:
+    """Keys name models and weights by the objects themselves: the same object, or equal plain values."""
+    if isinstance(key, tuple) and isinstance(other, tuple):
+        return len(key) == len(other) and all(_same(a, b) for a, b in zip(key, other, strict=True))
+    if key is other:
+        return True
+    plain = (str, int, float, bool, type(None))
+    return isinstance(key, plain) and isinstance(other, plain) and key == other
+
+
+# forward(ids, cache, last_layer): the model on `ids` after the cache's positions (cache given), or
+# on every position up to `last_layer` only (cache None), as `Rows` of the shown layer.
+Forward = Callable[[np.ndarray, KeyValueCache | None, int | None], Rows]
+
+
+class PrefixCache:
+    """What the last run computed, so that the next one computes only what an edit changed.
+
+    Holds at most one text's keys and values (GPT-2 124M, 1,024 tokens: 75 MB in float32), and
+    references to the arrays of the last result (no copy); `clear` drops them, and a run with
+    another model does so before it loads anything.
+    """
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._ids: np.ndarray | None = None
+        self._layer = 0
+        self._keys_values: KeyValueCache | None = None
+        self._joined: Joined | None = None
+        self.reused = 0
+        """Positions the last run took from here instead of computing them."""
+        self.computed = 0
+        """Positions the last run computed (every position up to the layer, for a layer switch)."""
+
+    def clear(self) -> None:
+        self._key = self._ids = self._keys_values = self._joined = None
+        self.reused = self.computed = 0
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the kept keys and values."""
+        return 0 if self._keys_values is None else self._keys_values.nbytes
+
+    def run(self, key: object, ids: np.ndarray, layer: int, layers: int, forward: Forward) -> Joined:
+        """Layer `layer`'s attention and the hidden states for `ids`, computing what the last run
+        (made with the same `key`) does not already hold. `layers`: how many the model has."""
+        try:
+            return self._run(key, np.asarray(ids), layer, layers, forward)
+        except BaseException:
+            self.clear()  # a pass that stopped half-way leaves layers out of step
+            raise
+
+    def _run(self, key: object, ids: np.ndarray, layer: int, layers: int, forward: Forward) -> Joined:
+        kept, cache = self._joined, self._keys_values
+        same_key = kept is not None and cache is not None and self._ids is not None and _same(key, self._key)
+        shared = common_prefix(self._ids, ids) if same_key else 0
+        if same_key and layer != self._layer and shared == len(ids) == len(self._ids):
+            rows = forward(ids, None, layer)
+            joined = Joined(_numpy(rows.scores), _numpy(rows.weights), kept.hidden, None, None, rows.queries)
+            self.reused, self.computed = 0, len(ids)
+        elif same_key and layer == self._layer and shared > 0:
+            cache.truncate(shared)
+            if shared == len(ids):
+                joined = kept.prefix(shared)
+            else:
+                joined = join(kept, forward(ids[shared:], cache, None))
+            self.reused, self.computed = shared, len(ids) - shared
+        else:
+            self.clear()  # first, so the old model's keys and values are not held while this one runs
+            cache = KeyValueCache(layers)
+            joined = join(None, forward(ids, cache, None))
+            self.reused, self.computed = 0, len(ids)
+        self._key, self._ids, self._layer = key, ids.copy(), layer
+        self._keys_values, self._joined = cache, joined
+        return joined
