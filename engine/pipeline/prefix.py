@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from engine.nn.kv_cache import KeyValueCache
+from engine.pipeline.square_pool import SquarePool
 
 
 def _numpy(tensor: torch.Tensor) -> np.ndarray:
@@ -99,8 +100,11 @@ def _joined_rows(old: np.ndarray | None, new: torch.Tensor | None, axis: int) ->
     return np.concatenate((old, _numpy(new)), axis=axis)
 
 
-def join(kept: Joined | None, rows: Rows) -> Joined:
-    """The kept first `rows.start` positions followed by the new rows."""
+def join(
+    kept: Joined | None, rows: Rows, ids: np.ndarray | None = None, pool: SquarePool | None = None
+) -> Joined:
+    """The kept first `rows.start` positions followed by the new rows; with a `pool`, the maps
+    are written into a recycled buffer (`ids`: the run's ids, what the buffer will hold)."""
     start = rows.start
     if start == 0 or kept is None:
         return Joined(
@@ -113,17 +117,31 @@ def join(kept: Joined | None, rows: Rows) -> Joined:
         )
     kept = kept.prefix(start)
     heads, added, length = rows.scores.shape
-    scores = np.empty((heads, length, length), dtype=np.float32)
-    weights = np.empty_like(scores)
-    scores[:, :start, :start] = kept.scores
+    if pool is None or ids is None:
+        scores = np.empty((heads, length, length), dtype=np.float32)
+        weights = np.empty_like(scores)
+        valid = 0
+    else:
+        square = pool.take(heads, length)
+        scores, weights = square.scores, square.weights
+        # Rows and columns of the ids the buffer already holds are right as they are.
+        valid = min(common_prefix(square.ids, ids), start)
+        square.ids = np.array(ids, copy=True)
+    # The kept rows the buffer lacks, and the columns its kept rows lack (the causal mask makes the
+    # latter zero weights, but the scores before masking are there).
+    scores[:, valid:start, :start] = kept.scores[:, valid:start]
+    scores[:, :valid, valid:start] = kept.scores[:, :valid, valid:start]
+    weights[:, valid:start, :start] = kept.weights[:, valid:start]
+    weights[:, :valid, valid:start] = kept.weights[:, :valid, valid:start]
     # The earlier queries against the new keys: hidden from them by the mask, but the matrix holds
     # every q·k before masking, as a full run's does.
     earlier = kept.queries.float() @ rows.keys[:, start:].float().transpose(-2, -1)  # (H, start, s)
-    scores[:, :start, start:] = _numpy(earlier / rows.divisor)
-    scores[:, start:] = _numpy(rows.scores)
-    weights[:, :start, :start] = kept.weights
-    weights[:, :start, start:] = 0.0  # the future of an earlier query
-    weights[:, start:] = _numpy(rows.weights)
+    scores[:, :start, start:length] = _numpy(earlier / rows.divisor)
+    scores[:, start:length, :length] = _numpy(rows.scores)
+    weights[:, :start, start:length] = 0.0  # the future of an earlier query
+    weights[:, start:length, :length] = _numpy(rows.weights)
+    if pool is not None and ids is not None:
+        scores, weights = square.views(length)
     return Joined(
         scores=scores,
         weights=weights,
@@ -183,6 +201,7 @@ class PrefixCache:
         self._layer = 0
         self._keys_values: KeyValueCache | None = None
         self._joined: Joined | None = None
+        self._squares = SquarePool()
         self.reused = 0
         """Positions the last run took from here instead of computing them."""
         self.computed = 0
@@ -190,6 +209,7 @@ class PrefixCache:
 
     def clear(self) -> None:
         self._key = self._ids = self._keys_values = self._joined = None
+        self._squares.clear()
         self.reused = self.computed = 0
 
     @property
@@ -212,6 +232,7 @@ class PrefixCache:
         shared = common_prefix(self._ids, ids) if same_key else 0
         if same_key and layer != self._layer and shared == len(ids) == len(self._ids):
             rows = forward(ids, None, layer)
+            self._squares.clear()  # they hold the other layer's maps
             joined = Joined(_numpy(rows.scores), _numpy(rows.weights), kept.hidden, None, None, rows.queries)
             self.reused, self.computed = 0, len(ids)
         elif same_key and layer == self._layer and shared > 0:
@@ -219,7 +240,7 @@ class PrefixCache:
             if shared == len(ids):
                 joined = kept.prefix(shared)
             else:
-                joined = join(kept, forward(ids[shared:], cache, None))
+                joined = join(kept, forward(ids[shared:], cache, None), ids, self._squares)
             self.reused, self.computed = shared, len(ids) - shared
         else:
             self.clear()  # first, so the old model's keys and values are not held while this one runs
