@@ -27,11 +27,13 @@ from themes import color_mode, default_palette, register_themes, theme_for_mode
 from tui import dialogs
 from tui.commands import LlmCommands
 from tui.formatting.status import status_line
+from tui.generation import Generation
 from tui.hints import app_message
 from tui.idle import FrameClock, wait_until
 from tui.idle_gc import IdleCollector
 from tui.keys import APP_BINDINGS
 from tui.latest_run import LatestRun
+from tui.lessons.actions import LessonActions
 from tui.lessons.catalog import LessonError, default_language, load_lessons
 from tui.lessons.driver import LessonDriver
 from tui.lessons.progress import Progress
@@ -42,10 +44,11 @@ from tui.views.text_box import TextBox
 
 if TYPE_CHECKING:
     from engine.nn.device import DeviceInfo
+    from engine.pipeline.prefix import PrefixCache
     from engine.pipeline.results import PipelineResult
 
 
-class LlmTuiApp(App[None]):
+class LlmTuiApp(LessonActions, App[None]):
     """Text in, every step of a GPT out, recomputed as the user types.
 
     Args:
@@ -112,6 +115,8 @@ class LlmTuiApp(App[None]):
         self._runs: LatestRun[tuple[str, Settings]] = LatestRun(self._start_run)
         self._outcome_shown = False  # a result or an error of the latest run is on screen
         self._run_text: str | None = None  # the text the latest run was started on
+        self._prefix: PrefixCache | None = None  # what the last run computed (made in the worker: torch)
+        self.generation = Generation(self)  # `a` / `A`: tokens appended one by one
         self._frames = FrameClock(self.call_after_refresh)
         self._panes: PaneSet | None = None  # after the first frame
         self._frozen_for: object = ()  # the weights in memory when long-lived objects were last frozen
@@ -155,6 +160,7 @@ class LlmTuiApp(App[None]):
             and not self._runs.busy
             and self._outcome_shown
             and not self._panes.busy()
+            and not self.generation.active
             and self._frames.up_to_date
             # Last: an edit whose TextArea.Changed has not been handled yet has started no run.
             and self._run_text == self.query_one("#text", TextArea).text
@@ -186,6 +192,7 @@ class LlmTuiApp(App[None]):
             (self._runs.busy, "a pipeline run is in flight"),
             (self._panes is not None and bool(self._panes.busy()), "a pane is still computing"),
             (not self._outcome_shown, "no result or error shown yet"),
+            (self.generation.active, "tokens are still being generated"),
             (self._run_text != self.query_one("#text", TextArea).text, "the text's run has not started yet"),
         ]
         return next((why for failed, why in reasons if failed), "the latest result is not painted yet")
@@ -270,12 +277,15 @@ class LlmTuiApp(App[None]):
     @work(thread=True, exit_on_error=False, group="pipeline", description="run the pipeline")
     def _compute(self, text: str, settings: Settings, number: int) -> None:
         from engine.nn.device import pick_device
+        from engine.pipeline.prefix import PrefixCache
         from engine.pipeline.run import run
 
         try:
             if self.device is None:
                 self.device = pick_device(settings.device)
-            result = run(text, settings, self.device)
+            # One run at a time (LatestRun), so this worker alone touches the cache.
+            self._prefix = self._prefix or PrefixCache()
+            result = run(text, settings, self.device, self._prefix)
         except UserError as error:
             self.post_message(self.PipelineFailed(app_message(error), number))
             return
@@ -302,6 +312,7 @@ class LlmTuiApp(App[None]):
         self._outcome_shown = True
         self._frames.shown()
         self.lesson_driver.on_result(result)
+        self.generation.on_result(result, None if self._runs.busy else self._run_text)
 
     def _freeze_long_lived(self, weights: str | None) -> None:
         """Torch, the vocabularies and a model live as long as the app: after the first result, and
@@ -324,6 +335,7 @@ class LlmTuiApp(App[None]):
         error.set_class(True, "-shown")
         self._outcome_shown = True
         self._frames.shown()
+        self.generation.on_error()
 
     def on_tabbed_content_tab_activated(self) -> None:
         """A tab was shown (a key, a click): its panes catch up before the next frame."""
@@ -408,12 +420,19 @@ class LlmTuiApp(App[None]):
             return
         self.update_settings(layer=(self.settings.layer + delta) % layers)
 
-    def on_next_token_pane_append_token(self, message: Message) -> None:
-        """Append a generated token; bytes of a character split over tokens wait for the rest."""
-        if self.query_one("#text", TextBox).append_bytes(message.data):
-            self.selected = len(self.result.tokens) if self.result else 0  # the new last token
-        else:
-            self.notify("that token is part of a character: press a again to complete it", timeout=3)
+    def on_next_token_pane_generate(self, message: Message) -> None:
+        """`a` / `A`: draw tokens after the text and append them (`tui.generation`)."""
+        text = self.query_one("#text", TextArea).text
+        failed = self.query_one("#error", Static).has_class("-shown")  # self.result is an older text's
+        if failed and not self._runs.busy:
+            self.notify("the text has no result to continue: see the message below", severity="warning")
+            return
+        current = self.result if not self._runs.busy and self._run_text == text else None
+        self.generation.start(message.count, current)
+
+    def action_stop_generation(self) -> None:
+        """Stop generating after the tokens appended so far."""
+        self.generation.stop("generation stopped")
 
     def action_next_pane(self) -> None:
         """Show the next tab of panes."""
@@ -455,8 +474,6 @@ class LlmTuiApp(App[None]):
         """Save the token table and the shown attention matrix as CSV and JSON."""
         dialogs.export_data(self)
 
-    # Lessons: the keys; `tui.lessons.driver.LessonDriver` does the walking
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lesson keys only exist (and show in the footer) while a lesson is open."""
         opens_a_screen = ("help", "pick_corpus", "pick_model", "train", "lessons", "command_palette")
@@ -466,34 +483,6 @@ class LlmTuiApp(App[None]):
             return self.lesson_driver.quiz_keys_active()
         if action in ("lesson_step", "leave_lesson", "toggle_lesson_panel"):
             return self.lesson_driver.lesson is not None
+        if action == "stop_generation":
+            return self.generation.active
         return True
-
-    def action_lessons(self) -> None:
-        """Open the lesson list."""
-        dialogs.pick_lesson(self, self.lesson_driver.lessons, self.lesson_driver.progress)
-
-    def open_lesson(self, lesson_id: str, step: int | None = None) -> None:
-        """Start lesson `lesson_id` at `step`, or where the learner left it."""
-        self.lesson_driver.open(lesson_id, step)
-        self.refresh_bindings()
-
-    def action_lesson_step(self, delta: int) -> None:
-        """Go `delta` steps forward or back in the open lesson."""
-        self.lesson_driver.step(delta)
-
-    def action_leave_lesson(self) -> None:
-        """Close the lesson; what it set stays, so the learner can keep exploring."""
-        self.lesson_driver.leave()
-        self.refresh_bindings()
-
-    def action_toggle_lesson_panel(self) -> None:
-        """Hide or show the lesson text."""
-        self.pane("lesson").toggle_class("-hidden")
-
-    def action_quiz_answer(self, number: int) -> None:
-        """Answer the lesson's open question with choice `number` (1-4)."""
-        self.lesson_driver.answer(number)
-
-    def action_quiz_reveal(self) -> None:
-        """Show the computed answer without answering (not scored)."""
-        self.lesson_driver.answer(None)

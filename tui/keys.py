@@ -18,6 +18,8 @@ APP_BINDINGS: list[BindingType] = [
     Binding("L", "lessons", "Lessons", id="app.lessons_letter", show=False),
     Binding("n", "lesson_step(1)", "Next step", id="app.lesson_next"),
     Binding("p", "lesson_step(-1)", "Prev step", id="app.lesson_previous"),
+    # esc stops a generation first (only while one runs: check_action), else leaves the lesson.
+    Binding("escape", "stop_generation", "Stop generating", id="app.stop_generation"),
     Binding("escape", "leave_lesson", "Leave lesson", id="app.leave_lesson"),
     # A lesson question's answers; only while one is open and not in a text box (check_action).
     *(

@@ -78,9 +78,11 @@ def _check_random_weights_fit(vocab_size: int, settings: Settings, n_used: int, 
             )
 
 
-def _truncation_note(n_used: int, n_tokens: int, context: int) -> list[str]:
+def _truncation_note(n_used: int, n_tokens: int, context: int, model: bool = False) -> list[str]:
     if n_used < n_tokens:
-        return [f"showing the first {n_used:,} of {n_tokens:,} tokens (the context is {context:,})"]
+        note = f"showing the first {n_used:,} of {n_tokens:,} tokens (the context is {context:,})"
+        # What comes next is read as generation reads it (`engine.pipeline.tail`).
+        return [note + (f"; a and A continue from the last {context:,}" if model else "")]
     return []
 
 
@@ -260,7 +262,7 @@ def _run_model(text: str, settings: Settings, device: DeviceInfo, cache: PrefixC
         device=device.description,
         notes=tuple(tokens.notes)
         + tuple(notes)
-        + tuple(_truncation_note(n_used, len(tokens), config.context)),
+        + tuple(_truncation_note(n_used, len(tokens), config.context, model=True)),
         model=ModelInfo(
             name=loaded.name,
             source=loaded.source,

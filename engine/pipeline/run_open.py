@@ -97,8 +97,10 @@ def run_open_model(
     context = min(config.context, settings.context)
     n_used = min(len(tokens), context)
     if n_used < len(tokens):
+        reads = "all of them" if len(tokens) <= config.context else f"the last {config.context:,}"
         notes.append(
-            f"showing the first {n_used:,} of {len(tokens):,} tokens (the context shown is {context:,})"
+            f"showing the first {n_used:,} of {len(tokens):,} tokens (the context shown is {context:,}); "
+            f"a and A continue from {reads}"
         )
     settings = replace(
         settings,

@@ -14,12 +14,13 @@ from engine.analysis.draws import drawable_count, keyed_generator
 from engine.errors import UserError
 from engine.tokenize.tokens import id_piece
 from tui.formatting.pieces import visible_piece
+from tui.generation import COUNTS, DEFAULT_COUNT
 from tui.panes.attention import bar
 from tui.panes.base import Pane
 from tui.panes.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab
 
 if TYPE_CHECKING:
-    from engine.pipeline.results import PipelineResult
+    from engine.pipeline.results import NextToken, PipelineResult
 
 NO_MODEL = (
     "No model is loaded: these weights are random, so their predictions would be noise.\n\n"
@@ -46,6 +47,8 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         u / U: Smaller / larger nucleus (top-p).
         r: Draw again (new seed).
         a: Append a token drawn after the last token to the text.
+        A: Generate N tokens into the text, one by one (esc stops).
+        - / +: Fewer / more tokens for A.
         h: Sampling lab: N draws next to the probabilities, with each id's logit trace.
         [ / ]: Fewer / more draws in the lab.
     """
@@ -59,6 +62,9 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         Binding("U", "top_p(1)", "Top-p +", id="next.top_p_up"),
         Binding("r", "redraw", "Redraw", id="next.redraw"),
         Binding("a", "append", "Append token", id="next.append"),
+        Binding("A", "generate", "Generate", id="next.generate"),
+        Binding("minus", "count(-1)", "Fewer to generate", id="next.count_down", key_display="-"),
+        Binding("plus", "count(1)", "More to generate", id="next.count_up", key_display="+"),
         Binding("h", "toggle_lab", "Sampling lab", id="next.sampling_lab"),
         Binding("left_square_bracket", "lab_size(-1)", "Fewer draws", id="next.lab_fewer", key_display="["),
         Binding("right_square_bracket", "lab_size(1)", "More draws", id="next.lab_more", key_display="]"),
@@ -67,12 +73,12 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
     NextTokenPane { height: 1fr; padding: 0 1; }
     """
 
-    class AppendToken(Message):
-        """Append `data` (the drawn token's bytes) to the text."""
+    class Generate(Message):
+        """Draw `count` tokens after the end of the text and append them, one at a time."""
 
-        def __init__(self, data: bytes, token_id: int) -> None:
+        def __init__(self, count: int) -> None:
             super().__init__()
-            self.data, self.token_id = data, token_id
+            self.count = count
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -85,6 +91,8 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         self.seed = 0
         self.lab = False
         self.lab_size = 1_000
+        self.count = DEFAULT_COUNT  # tokens `A` generates
+        self._progress: tuple[int, int] | None = None  # (done, total) while `A` runs
 
     def compose(self):
         yield Static("", id="next-body")
@@ -137,28 +145,40 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         self._draw()
 
     def action_append(self) -> None:
-        """Draw after the last token, as generation does, and ask the app to append it."""
-        result = self.result
-        if result is None or result.next_token is None or result.n_used == 0:
-            self.app.notify("load or train a model first (F6 / F7)", severity="warning")
-            return
-        token_id, _ = self._choose(result.n_used - 1)
-        if token_id < 0:
-            self.app.notify("drew <|unk|>, which has no text: press a again", severity="warning")
-        else:
-            data = self._tokenizer().token_bytes(token_id)
-            self.post_message(self.AppendToken(data, token_id))
+        """Draw one token after the last one, as generation does, and append it (`tui.generation`)."""
+        self.post_message(self.Generate(1))
+
+    def action_generate(self) -> None:
+        """Generate `count` tokens into the text, streaming; `A` again or esc stops."""
+        self.post_message(self.Generate(self.count))
+
+    def action_count(self, delta: int) -> None:
+        self.count = _step(COUNTS, self.count, delta)
+        self.app.notify(f"A generates {self.count} token{'s' if self.count > 1 else ''}", timeout=2)
+        self._draw()
+
+    def show_generation(self, progress: tuple[int, int] | None) -> None:
+        """(done, total) while `A` runs, None after it."""
+        self._progress = progress
+        if not self.in_hidden_tab:
+            self._draw()
+
+    def draw_token(self, prediction: NextToken, row: int, position: int) -> int:
+        """Draw a token id from row `row` of `prediction`, the prediction after token `position`,
+        with this pane's temperature, top-k and top-p, keyed by the seed, the draw number and the
+        position (the next draw gets the next number). -1: the model's <|unk|>."""
+        token_id, _ = self._choose_from(prediction, row, position)
         self.draw += 1
+        return token_id
 
     def _tokenizer(self):
         return self.result.tokenizer
 
-    def _distribution(self, position: int):
+    def _distribution(self, prediction: NextToken, row: int):
         from engine.sampling.distribution import next_token_distribution
 
-        prediction = self.result.next_token
         return next_token_distribution(
-            prediction.logits_at(position),
+            prediction.logits_at(row),
             temperature=self.temperature,
             top_k=self.top_k,
             top_p=self.top_p,
@@ -166,12 +186,15 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         )
 
     def _choose(self, position: int) -> tuple[int, object]:
+        return self._choose_from(self.result.next_token, position, position)
+
+    def _choose_from(self, prediction: NextToken, row: int, position: int) -> tuple[int, object]:
         from engine.sampling.distribution import sample
 
-        distribution = self._distribution(position)
+        distribution = self._distribution(prediction, row)
         # Seeded by the settings' seed, the draw number and the position: the same keys give the same draw.
-        row = sample(distribution, keyed_generator(self.seed, self.draw, position))
-        return self.result.next_token.token_id(row), distribution
+        drawn = sample(distribution, keyed_generator(self.seed, self.draw, position))
+        return prediction.token_id(drawn), distribution
 
     def _draw(self) -> None:
         result = self.result
@@ -197,6 +220,8 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
             return visible_piece(id_piece(tokenizer.token_bytes, token_id))
 
         heading = f"after {piece!r} (token #{position}) · {result.model.name if result.model else ''}"
+        if self._progress is not None:
+            heading += f" · generating {self._progress[0]}/{self._progress[1]} (esc stops)"
         if self.lab:
             from engine.sampling.lab import draw_many, trace
 
@@ -231,10 +256,16 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
             following = "the end of the text"
         else:
             following = repr(visible_piece(result.tokens.piece(position + 1)))
-        text.append(f"the text continues with {following}\n\n", style="dim")
+        text.append(f"the text continues with {following}\n", style="dim")
+        if result.truncated:
+            text.append(
+                f"the text is longer than the {result.n_used:,} tokens shown: a and A read its last "
+                f"{result.model.context:,} tokens, the model's context\n",
+                style="dim",
+            )
         text.append(
-            "t/T temperature · k/K top-k · u/U top-p · r redraw · a append a token at the end · "
-            "h sampling lab",
+            f"\nt/T temperature · k/K top-k · u/U top-p · r redraw · a append a token at the end · "
+            f"A generate {self.count} (-/+ to change) · h sampling lab",
             style="dim",
         )
         body.update(text)
