@@ -146,16 +146,24 @@ def startup_rows(repeats: int, deadlines: Deadlines = Deadlines()) -> list[Row]:
 TYPED = " and the boats came home"
 
 
-async def _keystroke_latencies(tokens: int, repeats: int, wait: float) -> list[float]:
+def bench_text(tokens: int) -> str:
+    """ " lamp" is one gpt2 token, so this text is exactly `tokens` tokens long."""
+    return " lamp" * tokens
+
+
+async def _keystroke_latencies(
+    tokens: int, repeats: int, wait: float, weights: str | None = None, middle: bool = False
+) -> list[float]:
     """Seconds from each keystroke to the frame that shows its result on every pane: type `TYPED`
-    one character at a time at the end of the text, then delete it the same way."""
+    one character at a time at the end of the text, then delete it the same way; `middle`: type
+    and delete one character in the middle of the text instead. `weights`: a model to load."""
     from textual.widgets import TextArea
 
     from engine.settings import Settings
     from tui.app import LlmTuiApp
 
-    # " lamp" is one gpt2 token, so the text starts with exactly `tokens` tokens.
-    app = LlmTuiApp(" lamp" * tokens, Settings(), colors="truecolor")
+    text = bench_text(tokens)
+    app = LlmTuiApp(text, Settings(weights=weights), colors="truecolor")
     latencies = []
     async with app.run_test(size=(160, 50)) as pilot:
         await app.wait_for_first_frame(timeout=wait)
@@ -165,9 +173,9 @@ async def _keystroke_latencies(tokens: int, repeats: int, wait: float) -> list[f
         text_area = app.query_one(TextArea)
         keys = [char for char in TYPED] + [None] * len(TYPED)  # None: backspace
         for index in range(repeats + 1):
-            key = keys[index % len(keys)]
+            key = "x" if middle and index % 2 == 0 else None if middle else keys[index % len(keys)]
             started = time.perf_counter()
-            end = text_area.document.end
+            end = (0, len(text) // 2 + (key is None)) if middle else text_area.document.end
             if key is None:
                 text_area.delete((end[0], end[1] - 1), end)
             else:
@@ -201,6 +209,88 @@ def keystroke_rows(sizes: tuple[int, ...], repeats: int, deadlines: Deadlines = 
                 f"p50 {np.percentile(latencies, 50):.1f} ms, {repeats} keystrokes, attention tab shown",
             )
         )
+    return rows
+
+
+def _gpt2_shaped(folder: str, layers: int = 12) -> str:
+    """GPT-2 124M's shape (`layers` of its 12) with seeded random weights, saved as a checkpoint
+    the app opens."""
+    from pathlib import Path
+
+    from engine.nn.checkpoints import save_checkpoint
+    from engine.nn.model import GPT, GPTConfig
+
+    config = GPTConfig(layers=layers)
+    return str(save_checkpoint(GPT(config, seed=0), config, Path(folder) / "gpt2-124m-random.safetensors"))
+
+
+def _full_forward_ms(weights: str, tokens: int, repeats: int) -> float:
+    """Median ms of the pipeline on the whole text from scratch (no cache)."""
+    from engine.pipeline.run import run
+    from engine.settings import Settings
+
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run(bench_text(tokens), Settings(weights=weights))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1e3
+
+
+def _middle_suffix_fraction(tokens: int) -> float:
+    """The share of the text's tokens after the first one a middle edit changes (gpt2 ids)."""
+    from engine.pipeline.prefix import common_prefix
+    from engine.tokenize.registry import get_tokenizer
+
+    text = bench_text(tokens)
+    middle = len(text) // 2
+    before = np.array(get_tokenizer("gpt2").encode(text))
+    after = np.array(get_tokenizer("gpt2").encode(text[:middle] + "x" + text[middle:]))
+    return (len(after) - common_prefix(before, after)) / len(after)
+
+
+def model_keystroke_rows(
+    quick: bool, repeats: int, deadlines: Deadlines = Deadlines(), folder: str | None = None
+) -> list[Row]:
+    """Keystrokes with GPT-2 124M's shape loaded: typing at the end at 256 and 1,000 tokens, and an
+    edit in the middle of 1,000 tokens next to a full forward pass (`quick`: 64 and 256 tokens)."""
+    import tempfile
+
+    sizes = (64, 256) if quick else (256, 1000)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="llm-tui-bench-") as scratch:
+        weights = _gpt2_shaped(folder or scratch, 2 if quick else 12)
+        shape = "GPT-2 124M (quick: 2 layers)" if quick else "GPT-2 124M"
+        slow = Deadlines(
+            wait=max(deadlines.wait, 120.0), probe=deadlines.probe, group=max(deadlines.group, 600.0)
+        )
+        for tokens in sizes:
+            name = f"keystroke → all panes, {shape}, {tokens:,} tokens, typing at the end (p95)"
+            target = None if quick or tokens < 1000 else 100.0
+            try:
+                coroutine = _keystroke_latencies(tokens, repeats, slow.wait, weights)
+                latencies = np.array(run_within(coroutine, slow.group)) * 1e3
+            except TimeoutError as error:
+                rows.append(failed(name, "ms", target, str(error)))
+                continue
+            detail = f"p50 {np.percentile(latencies, 50):.0f} ms, {repeats} keystrokes, attention tab shown"
+            rows.append(Row(name, float(np.percentile(latencies, 95)), "ms", target, detail))
+        tokens = sizes[-1]
+        name = f"edit in the middle, {shape}, {tokens:,} tokens (p95)"
+        try:
+            full = _full_forward_ms(weights, tokens, 2 if quick else 3)
+            fraction = _middle_suffix_fraction(tokens)
+            budget = full * fraction + 50
+            coroutine = _keystroke_latencies(tokens, 4 if quick else 6, slow.wait, weights, middle=True)
+            latencies = np.array(run_within(coroutine, slow.group)) * 1e3
+        except TimeoutError as error:
+            return [*rows, failed(name, "ms", None, str(error))]
+        detail = (
+            f"full forward {full:.0f} ms × {fraction:.0%} of the tokens changed + 50 ms = target; "
+            f"p50 {np.percentile(latencies, 50):.0f} ms"
+        )
+        target = None if quick else round(budget)  # quick: a smoke test of a 2-layer cut
+        rows.append(Row(name, float(np.percentile(latencies, 95)), "ms", target, detail))
     return rows
 
 
@@ -263,6 +353,7 @@ def heatmap_rows(sizes: tuple[int, ...], repeats: int, deadlines: Deadlines = De
 def run_all(quick: bool, device: str, deadlines: Deadlines = Deadlines()) -> list[Row]:
     """Every row; `quick` uses fewer repeats and smaller sizes (for the smoke test)."""
     from engine.bench import forward_rows, tokenization_rows, vocabulary_rows
+    from engine.bench_generation import generation_rows
 
     repeats = 3 if quick else 7
     rows = startup_rows(2 if quick else 9, deadlines)
@@ -274,6 +365,8 @@ def run_all(quick: bool, device: str, deadlines: Deadlines = Deadlines()) -> lis
     if not quick:
         shapes["124M (12L·768d)"] = (12, 768, 12)
     rows += forward_rows(shapes, 256 if quick else 1024, 2 if quick else 5, device)
+    rows += model_keystroke_rows(quick, 6 if quick else 24, deadlines)
+    rows += generation_rows(device, quick)
     return rows
 
 
