@@ -39,9 +39,11 @@ class Generation:
         self.done = 0
         """Tokens drawn by the latest generation (so far, or before it stopped)."""
         self._pending: list[int] = []  # drawn ids whose bytes the text box holds (a split character)
+        self._pending_for: tuple[object, str] | None = None  # (weights, text) they were drawn for
         self._expected: str | None = None  # the text whose result draws the next token
         self._tail_number = 0  # the tail prediction awaited: a stopped generation's late one is dropped
         self._awaiting_tail = False  # a worker is reading the text's end: results do not step meanwhile
+        self._tail_for: tuple[object, str] | None = None  # (weights, text) the worker reads
 
     @property
     def active(self) -> bool:
@@ -60,6 +62,18 @@ class Generation:
         if result.n_used == 0:
             self._app.notify("type some text first: the model continues it", severity="warning")
             return
+        if self._app.settings.chat:
+            self._app.notify(
+                "with the chat template on, the text is the user's message, not a text to continue: "
+                "turn it off (ctrl+p, chat template) to generate",
+                severity="warning",
+            )
+            return
+        text_box = self._text_box()
+        if self._pending and self._pending_for != (self._app.settings.weights, text_box.text):
+            # Drawn for another model or before an edit: those bytes no longer belong at the end.
+            self._pending.clear()
+            text_box.drop_held_bytes()
         self.remaining = self.total = count
         self.done = 0
         self._expected = self._text_box().text
@@ -110,6 +124,8 @@ class Generation:
     def _step(self, result: PipelineResult) -> None:
         if result.next_token is None:
             self.stop("generation stopped: no model is loaded now")
+        elif result.n_used == 0:
+            self.stop("generation stopped: the text is empty")
         elif result.truncated or self._pending:
             self._predict_tail()
         else:
@@ -118,10 +134,22 @@ class Generation:
 
     def _emit(self, prediction: NextToken, row: int, position: int) -> None:
         """Draw after `position` from row `row` of `prediction`, and append the token."""
+        try:
+            self._append(prediction, row, position)
+        except Exception as error:  # a tokenizer that cannot name the id: stop, keep the app
+            self.stop(f"generation stopped: {type(error).__name__}: {error}")
+
+    def _append(self, prediction: NextToken, row: int, position: int) -> None:
         token_id = self._app.pane("next").draw_token(prediction, row, position)
-        data = self._app.result.tokenizer.token_bytes(token_id) if token_id >= 0 else b""
+        tokenizer = self._app.result.tokenizer
+        data = tokenizer.token_bytes(token_id) if token_id >= 0 else b""
         if not data:
             self.stop("generation stopped: drew a token with no text (<|unk|> or an empty piece)")
+            return
+        name = data.decode("utf-8", errors="replace")
+        if name in tokenizer.special_names:
+            # An end-of-text token: appended as text it would be refused as a typed special token.
+            self.stop(f"generation stopped: the model drew {name}, the end of a text")
             return
         self.remaining -= 1
         self.done += 1
@@ -133,6 +161,7 @@ class Generation:
             self._app.selected = len(self._app.result.tokens)  # the new last token, once it is in
         else:
             self._pending.append(token_id)
+            self._pending_for = (self._app.settings.weights, text_box.text)
         if not self.active:
             self._end(None if appended else "that token is part of a character: press a again to complete it")
         elif not appended:
@@ -145,6 +174,7 @@ class Generation:
         app = self._app
         number, text, pending = self._tail_number, self._text_box().text, tuple(self._pending)
         settings, device = app.settings, app.device
+        self._tail_for = (settings.weights, text)
 
         def predict() -> None:
             from engine.pipeline.tail import predict_after
@@ -162,6 +192,9 @@ class Generation:
         if number != self._tail_number or not self.active:
             return
         self._awaiting_tail = False
+        if self._tail_for != (self._app.settings.weights, self._text_box().text):
+            self.stop("generation stopped: the text or the model changed")
+            return
         self._emit(tail.next_token, 0, tail.last)
 
     def _tail_failed(self, number: int, error: str) -> None:

@@ -122,6 +122,8 @@ class DecoderLM(nn.Module):
         which logits to compute ("all", "last", "none").
         """
         length = ids.shape[1]
+        if cache is not None and last_layer is not None:
+            raise ValueError("a pass that stops after a layer cannot fill a key/value cache")
         start = cache.length if cache is not None else 0
         if start + length > self.config.context:
             raise ValueError(

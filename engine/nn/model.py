@@ -261,6 +261,8 @@ class GPT(nn.Module):
                 generation needs), or "none" (`hidden` is kept; the pipeline asks for one on demand).
         """
         length = ids.shape[1]
+        if cache is not None and last_layer is not None:
+            raise ValueError("a pass that stops after a layer cannot fill a key/value cache")
         start = cache.length if cache is not None else 0
         if start + length > self.config.context:
             raise ValueError(

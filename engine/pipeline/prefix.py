@@ -8,7 +8,8 @@ next run finds the longest common prefix of the old and new token ids (ids, not 
 re-split a token or two before an edit), runs the model on the rest only, and joins the two.
 
 What it cannot keep, it says with a full run:
-- another model, encoding, seed, size or device (the caller's `key` changes);
+- another model, seed, size, position kind or device (the caller's `key` changes; another encoding
+  or the chat template changes the ids, which are compared, so what they share is still kept);
 - the causal mask off (every query sees every key, so an edit changes every row: callers pass no cache);
 - another layer shown *and* other ids. Another layer with the same ids runs the blocks up to that layer
   only, on every position: the keys and values of every layer and the final hidden states are already
@@ -191,8 +192,9 @@ class PrefixCache:
     """What the last run computed, so that the next one computes only what an edit changed.
 
     Holds at most one text's keys and values (GPT-2 124M, 1,024 tokens: 75 MB in float32), and
-    references to the arrays of the last result (no copy); `clear` drops them, and a run with
-    another model does so before it loads anything.
+    references to the arrays of the last result (no copy), and up to three recycled attention
+    maps (`square_pool`); `clear` drops them, and a run with another model does so before its
+    forward pass (the model itself is loaded, or found loaded, first).
     """
 
     def __init__(self) -> None:

@@ -157,6 +157,10 @@ class BpeTokenizer:
     def vocab_size(self) -> int:
         return self.encoding.n_vocab
 
+    @property
+    def special_names(self) -> frozenset[str]:
+        return frozenset(self.encoding.special_tokens_set)
+
     @cached_property
     def _special_pattern(self) -> re.Pattern[str]:
         return re.compile("|".join(re.escape(s) for s in self.encoding.special_tokens_set))

@@ -173,6 +173,10 @@ class ChatTokenizer:
     def vocab_size(self) -> int:
         return self.tokenizer.vocab_size
 
+    @property
+    def special_names(self) -> frozenset[str]:
+        return self.tokenizer.special_names
+
     def tokenize(self, text: str) -> TokenizedText:
         cleaned, notes = replace_lone_surrogates(text)
         if not self.tokenizer.allow_special and (found := self.tokenizer.find_special(cleaned)) is not None:

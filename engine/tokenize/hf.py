@@ -96,6 +96,10 @@ class HfTokenizer:
             part is not None and _has_type(json.loads(part.__getstate__()), "ByteLevel") for part in parts
         )
 
+    @property
+    def special_names(self) -> frozenset[str]:
+        return self.special_tokens
+
     @cached_property
     def vocab_size(self) -> int:
         """One more than the highest id (ids may have gaps, so this is not the number of tokens)."""

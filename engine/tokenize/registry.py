@@ -41,6 +41,11 @@ class Tokenizer(Protocol):
 
     def token_bytes(self, token_id: int) -> bytes: ...
 
+    @property
+    def special_names(self) -> frozenset[str]:
+        """The texts of the special tokens (`<|endoftext|>`): generation stops at one."""
+        ...
+
 
 def sample_text() -> str:
     """The built-in sample text, used when the user gives no text or corpus."""

@@ -53,6 +53,10 @@ class RegexTokenizer:
         self.word_to_id = {word: i for i, word in enumerate(words)}
 
     @property
+    def special_names(self) -> frozenset[str]:
+        return frozenset(("<|endoftext|>", "<|unk|>")) if self.with_specials else frozenset()
+
+    @property
     def vocab_size(self) -> int:
         return len(self.id_to_word)
 

@@ -125,3 +125,42 @@ def test_without_a_model_a_says_what_to_do():
             assert any("F6" in note for note in notes)
 
     asyncio.run(scenario())
+
+
+def test_an_end_of_text_token_stops_the_generation_instead_of_being_typed(hf_gpt2, monkeypatch):
+    async def scenario():
+        app = make_app(text=TEXT, weights=str(hf_gpt2[0]))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            notes = record_notifications(app)
+            app.query_one(TabbedContent).active = "next"
+            pane = app.query_one(NextTokenPane)
+            pane.focus()
+            monkeypatch.setattr(pane, "draw_token", lambda *_args: 50256)  # gpt2's <|endoftext|>
+            await pilot.press("A")
+            await settle(pilot)
+            assert app.query_one(TextArea).text == TEXT and not app.generation.active
+            assert any("<|endoftext|>" in note for note in notes)
+
+    asyncio.run(scenario())
+
+
+def test_with_the_chat_template_on_A_says_to_turn_it_off(tmp_path):
+    from tests.open_models import COMMIT, build_cache
+
+    build_cache(tmp_path, "llama")
+    folder = tmp_path / "models--test-org--tiny-llama" / "snapshots" / COMMIT
+
+    async def scenario():
+        app = make_app(text=TEXT, weights=str(folder), chat=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            notes = record_notifications(app)
+            app.query_one(TabbedContent).active = "next"
+            app.query_one(NextTokenPane).focus()
+            await pilot.press("A")
+            await settle(pilot)
+            assert app.query_one(TextArea).text == TEXT and not app.generation.active
+            assert any("chat template" in note for note in notes)
+
+    asyncio.run(scenario())

@@ -61,7 +61,16 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.chdir(tmp_path)
+    # F7 trains a tiny model; while it trains, each key waits for the busy process to go quiet
+    # (Textual's pilot, up to 2 s a key). A short training keeps the walk fast, and its model is
+    # then used, so the keys that need one (a, A, layers) act on it.
+    monkeypatch.setattr("tui.screens.train.TrainScreen", _ShortTraining)
     return tmp_path
+
+
+class _ShortTraining(TrainScreen):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **{**kwargs, "steps": 6})
 
 
 @pytest.mark.slow

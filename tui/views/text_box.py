@@ -47,6 +47,10 @@ class TextBox(TextArea):
         self.insert(piece, self.document.end)
         return True
 
+    def drop_held_bytes(self) -> None:
+        """Forget bytes waiting for the rest of their character (the text or the model changed)."""
+        self._pending_bytes = b""
+
     def edit(self, edit: Edit) -> EditResult:
         # Decided before the edit: wrapping the new text first is the cost being avoided.
         if self.soft_wrap and len(edit.text) > WRAP_LIMIT:
