@@ -80,7 +80,7 @@ EDITS = st.tuples(
 
 
 @pytest.mark.parametrize("name", ["gpt2", "llama", "mistral", "random"])
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(text=TEXTS, edits=st.lists(EDITS, min_size=1, max_size=4), hold=st.lists(st.booleans(), max_size=4))
 def test_edits_through_the_cache_equal_fresh_runs(models, name, text, edits, hold):
     chosen = models[name]

@@ -1,0 +1,16 @@
+"""Every step of every Japanese lesson through the app, as `test_lessons.py` walks the English ones.
+
+A file of its own so that the test runner's workers (a file each) walk the two languages at the
+same time: together in one file they were the suite's longest stretch on one worker.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.test_lessons import walk_every_step
+
+
+@pytest.mark.slow  # ~30 s: every step of every lesson, driven through the app
+def test_every_step_of_every_japanese_lesson_applies_its_state(tmp_path):
+    walk_every_step(tmp_path, "ja")
