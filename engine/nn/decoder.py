@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from engine.nn.decoder_config import DecoderConfig
 from engine.nn.embeddings import seeded_generator
 from engine.nn.gqa import GroupedQueryAttention
-from engine.nn.kv_cache import KeyValueCache
+from engine.nn.kv_cache import KeyValueCache, new_positions
 from engine.nn.model import ModelOutput, _human_count, collect
 from engine.nn.rmsnorm import RMSNorm
 from engine.nn.rope import RotaryEmbedding
@@ -122,16 +122,11 @@ class DecoderLM(nn.Module):
         which logits to compute ("all", "last", "none").
         """
         length = ids.shape[1]
-        if cache is not None and last_layer is not None:
-            raise ValueError("a pass that stops after a layer cannot fill a key/value cache")
-        start = cache.length if cache is not None else 0
-        if start + length > self.config.context:
-            raise ValueError(
-                f"{start + length} tokens do not fit in the model's context of {self.config.context}"
-            )
+        positions = new_positions(
+            cache, length, self.config.context, last_layer, ids.device
+        )  # after the cached
         wanted = set(range(len(self.layers))) if capture_attention is True else set(capture_attention or ())
         x = self.embed_tokens(ids)  # (B, T) -> (B, T, C)
-        positions = torch.arange(start, start + length, device=ids.device)  # offset by the cached ones
         cos, sin = self.rotary(positions, x.dtype)  # 2 × (T, D)
         captured = []
         for index, block in enumerate(self.layers[: None if last_layer is None else last_layer + 1]):

@@ -69,6 +69,20 @@ class KeyValueCache:
         return total
 
 
+def new_positions(
+    cache: KeyValueCache | None, length: int, context: int, last_layer: int | None, device
+) -> torch.Tensor:
+    """(T,) the positions of `length` new tokens, after the ones `cache` holds; ValueError when
+    they do not fit in `context`, or when a pass that stops after `last_layer` would fill a cache
+    whose later layers it never reaches."""
+    if cache is not None and last_layer is not None:
+        raise ValueError("a pass that stops after a layer cannot fill a key/value cache")
+    start = cache.length if cache is not None else 0
+    if start + length > context:
+        raise ValueError(f"{start + length} tokens do not fit in the model's context of {context}")
+    return torch.arange(start, start + length, device=device)
+
+
 def _written(buffer: torch.Tensor | None, new: torch.Tensor, start: int, stop: int) -> torch.Tensor:
     """`buffer` (grown if it is too short) with `new` written at positions start..stop."""
     if buffer is None or buffer.shape[2] < stop or buffer.dtype != new.dtype or buffer.device != new.device:

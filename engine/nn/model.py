@@ -20,7 +20,7 @@ from torch.nn import functional as F
 
 from engine.nn.attention import attend, causal_mask
 from engine.nn.embeddings import seeded_generator
-from engine.nn.kv_cache import KeyValueCache
+from engine.nn.kv_cache import KeyValueCache, new_positions
 
 
 @dataclass(frozen=True)
@@ -261,15 +261,8 @@ class GPT(nn.Module):
                 generation needs), or "none" (`hidden` is kept; the pipeline asks for one on demand).
         """
         length = ids.shape[1]
-        if cache is not None and last_layer is not None:
-            raise ValueError("a pass that stops after a layer cannot fill a key/value cache")
-        start = cache.length if cache is not None else 0
-        if start + length > self.config.context:
-            raise ValueError(
-                f"{start + length} tokens do not fit in the model's context of {self.config.context}"
-            )
+        positions = new_positions(cache, length, self.config.context, last_layer, ids.device)  # (T,)
         wanted = set(range(len(self.blocks))) if capture_attention is True else set(capture_attention or ())
-        positions = torch.arange(start, start + length, device=ids.device)  # (T,)
         x = self.dropout(self.token_embedding(ids) + self.position_embedding(positions))  # (B, T, C)
         captured: list[Captured | None] = []
         for index, block in enumerate(self.blocks[: None if last_layer is None else last_layer + 1]):

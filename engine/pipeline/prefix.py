@@ -160,17 +160,30 @@ def common_prefix(old: np.ndarray, new: np.ndarray) -> int:
     return int(differ[0]) if len(differ) else size
 
 
-def model_rows(output, layer: int, start: int, head_dim: int) -> Rows:
-    """The `Rows` of layer `layer` from a model's `ModelOutput` (batch of one) of positions `start` on."""
-    return Rows(
-        start=start,
-        scores=output.scores[layer][0],
-        weights=output.attentions[layer][0],
-        queries=output.queries[layer][0],
-        keys=output.keys[layer][0],
-        divisor=math.sqrt(head_dim),
-        hidden=None if output.hidden is None else output.hidden[0],
-    )
+def model_forward(model, device: str, layer: int, head_dim: int) -> Forward:
+    """The `Forward` of a GPT or an open decoder model (`forward` with a cache and a layer to
+    capture), showing layer `layer` of heads `head_dim` wide; no logits (the hidden states are kept)."""
+
+    def forward(ids: np.ndarray, cache: KeyValueCache | None, last_layer: int | None) -> Rows:
+        start = cache.length if cache is not None else 0
+        output = model(
+            torch.from_numpy(ids).to(device)[None],
+            capture_attention={layer},
+            cache=cache,
+            last_layer=last_layer,
+            logits="none",
+        )
+        return Rows(
+            start=start,
+            scores=output.scores[layer][0],
+            weights=output.attentions[layer][0],
+            queries=output.queries[layer][0],
+            keys=output.keys[layer][0],
+            divisor=math.sqrt(head_dim),
+            hidden=None if output.hidden is None else output.hidden[0],
+        )
+
+    return forward
 
 
 def _same(key: object, other: object) -> bool:

@@ -23,7 +23,7 @@ from engine.nn.attention import causal_mask
 from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.nn.embeddings import embed_tokens
 from engine.pipeline.caches import OpenModel, open_model, random_weights, sinusoidal_rows
-from engine.pipeline.prefix import PrefixCache, Rows, model_rows
+from engine.pipeline.prefix import PrefixCache, Rows, model_forward
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
 from engine.pipeline.run_open import joined_attention, run_open_model
 from engine.settings import Settings
@@ -230,18 +230,7 @@ def _run_model(text: str, settings: Settings, device: DeviceInfo, cache: PrefixC
     n_used = min(len(tokens), config.context)
     model_ids = loaded.to_model_ids(tokens.ids[:n_used])
     layer = settings.layer
-
-    def forward(part: np.ndarray, keys_values, last_layer: int | None) -> Rows:
-        start = keys_values.length if keys_values is not None else 0
-        output = loaded.model(
-            torch.from_numpy(part).to(device.name)[None],
-            capture_attention={layer},
-            cache=keys_values,
-            last_layer=last_layer,
-            logits="none",
-        )
-        return model_rows(output, layer, start, config.dim // config.heads)
-
+    forward = model_forward(loaded.model, device.name, layer, config.dim // config.heads)
     joined = cache.run(("gpt2", loaded.model, device.name), model_ids, layer, config.layers, forward)
     token_vectors = model.token_table[model_ids]
     positions = model.position_table[:n_used]

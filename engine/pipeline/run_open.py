@@ -20,7 +20,7 @@ from engine.nn.device import DeviceInfo
 from engine.nn.gqa import blocked_mask
 from engine.nn.rope import inverse_frequencies
 from engine.pipeline.caches import OpenModel, sinusoidal_rows
-from engine.pipeline.prefix import Joined, PrefixCache, Rows, model_rows
+from engine.pipeline.prefix import Joined, PrefixCache, model_forward
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult, RopeInfo
 from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_from_folder
@@ -113,18 +113,7 @@ def run_open_model(
     )
     ids = tokens.ids[:n_used]
     layer = settings.layer
-
-    def forward(part: np.ndarray, keys_values, last_layer: int | None) -> Rows:
-        start = keys_values.length if keys_values is not None else 0
-        output = loaded.model(
-            torch.from_numpy(part).to(device.name)[None],
-            capture_attention={layer},
-            cache=keys_values,
-            last_layer=last_layer,
-            logits="none",
-        )
-        return model_rows(output, layer, start, config.head_dim)
-
+    forward = model_forward(loaded.model, device.name, layer, config.head_dim)
     joined = cache.run(("open", loaded.model, device.name), ids, layer, config.layers, forward)
     token_vectors = loaded.token_table[ids]
     return PipelineResult(
