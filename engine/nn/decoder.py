@@ -23,7 +23,7 @@ from engine.nn.decoder_config import DecoderConfig
 from engine.nn.embeddings import seeded_generator
 from engine.nn.gqa import GroupedQueryAttention
 from engine.nn.kv_cache import KeyValueCache, new_positions
-from engine.nn.model import ModelOutput, _human_count, collect
+from engine.nn.model import ModelOutput, Trace, _human_count, collect
 from engine.nn.rmsnorm import RMSNorm
 from engine.nn.rope import RotaryEmbedding
 from engine.nn.swiglu import GatedMLP
@@ -47,11 +47,15 @@ class DecoderBlock(nn.Module):
         capture: bool = False,
         cache: KeyValueCache | None = None,
         layer: int = 0,
+        trace: Trace | None = None,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
-        """(B, T, C) -> ((B, T, C), what attention captured or None)."""
+        """(B, T, C) -> ((B, T, C), what attention captured or None); `trace` records the block."""
         attended, captured = self.self_attn(self.input_layernorm(x), cos, sin, capture, cache, layer)
         x = x + attended
-        x = x + self.mlp(self.post_attention_layernorm(x))
+        update = self.mlp(self.post_attention_layernorm(x))
+        x = x + update
+        if trace is not None:
+            trace.block(attended, update, x)
         return x, captured
 
 
@@ -112,6 +116,7 @@ class DecoderLM(nn.Module):
         cache: KeyValueCache | None = None,
         last_layer: int | None = None,
         logits: str = "all",
+        trace: bool = False,
     ) -> ModelOutput:
         """ids: (B, T) token ids, T <= config.context -> `ModelOutput` with float32 (B, T, V) logits
         and (B, T, C) hidden states.
@@ -119,7 +124,7 @@ class DecoderLM(nn.Module):
         The arguments are those of `GPT.forward`: layers to capture ((B, H, T, T) float32 weights,
         scores q·k/√D before the mask, rotated queries and keys), a key/value cache of the positions
         before `ids` (they are rotated as positions `cache.length` on), a layer to stop after, and
-        which logits to compute ("all", "last", "none").
+        which logits to compute ("all", "last", "none"), and whether to record the residual stream.
         """
         length = ids.shape[1]
         positions = new_positions(
@@ -128,9 +133,10 @@ class DecoderLM(nn.Module):
         wanted = set(range(len(self.layers))) if capture_attention is True else set(capture_attention or ())
         x = self.embed_tokens(ids)  # (B, T) -> (B, T, C)
         cos, sin = self.rotary(positions, x.dtype)  # 2 × (T, D)
+        recorded = Trace(trace and last_layer is None, x)
         captured = []
         for index, block in enumerate(self.layers[: None if last_layer is None else last_layer + 1]):
-            x, layer_captured = block(x, cos, sin, index in wanted, cache, index)
+            x, layer_captured = block(x, cos, sin, index in wanted, cache, index, recorded)
             captured.append(layer_captured)
         if cache is not None:
             cache.advance(length)
@@ -140,7 +146,7 @@ class DecoderLM(nn.Module):
         # (B, T, C) @ (C, V) -> (B, T, V), in the model's dtype
         head = x[:, -1:] if logits == "last" else x
         scores = F.linear(head, self.output_weight).float() if logits != "none" else None
-        return ModelOutput(logits=scores, hidden=x.float(), **collect(captured))
+        return ModelOutput(logits=scores, hidden=x.float(), **collect(captured), **recorded.fields())
 
     def num_parameters(self) -> int:
         """Number of parameters, a tied output head counted once (Llama 3.2 1B: 1.24B)."""

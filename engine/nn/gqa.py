@@ -127,7 +127,7 @@ class GroupedQueryAttention(nn.Module):
         k, v = repeat_kv(k, self.groups), repeat_kv(v, self.groups)  # (B, K, ·, D) -> (B, H, ·, D)
         if capture:
             scores, weights, context = self._explicit(q, k, v)
-            captured = (scores, weights, q, k)
+            captured = (scores, weights, q, k, v)
         else:
             captured = None
             if shape.window is None and offset == 0:

@@ -74,8 +74,13 @@ class ModelOutput:
             like `attentions`.
         hidden: (B, T, C) the final LayerNorm's output; logits = hidden @ token_embeddingᵀ. None
             when the pass stopped after a given layer.
-        queries, keys: the captured layers' (B, H, T, D) queries and keys as attention used them
-            (rotated in a rotary model; each key/value head repeated for its query heads).
+        queries, keys, values: the captured layers' (B, H, T, D) queries, keys and values as
+            attention used them (rotated in a rotary model; each key/value head repeated for its
+            query heads).
+        residuals: with `trace`, (B, L + 1, T, C) float32 residual stream: after the embeddings,
+            then after each block (before the final norm).
+        added: with `trace`, (B, L, T, 2) float32 norms of what each block's attention and MLP
+            add to the residual stream.
 
     With a key/value cache of P positions, T counts the new positions: the captured maps are
     (B, H, T, P + T) and the keys (B, H, P + T, D).
@@ -87,19 +92,46 @@ class ModelOutput:
     hidden: torch.Tensor | None = None
     queries: list[torch.Tensor | None] | None = None
     keys: list[torch.Tensor | None] | None = None
+    values: list[torch.Tensor | None] | None = None
+    residuals: torch.Tensor | None = None
+    added: torch.Tensor | None = None
 
 
-# What a layer asked to show its attention hands back: scores, weights, queries, keys.
-Captured = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+# What a layer asked to show its attention hands back: scores, weights, queries, keys, values.
+Captured = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+_CAPTURED = ("scores", "attentions", "queries", "keys", "values")
+
+
+class Trace:
+    """The residual stream a forward pass records with `trace=True`: the stream after the
+    embeddings and after each block, and the norms of what each sublayer adds to it."""
+
+    def __init__(self, enabled: bool, x: torch.Tensor) -> None:
+        self.enabled = enabled
+        self.stream: list[torch.Tensor] = [x.float()] if enabled else []
+        self.added: list[torch.Tensor] = []
+
+    def block(self, attended: torch.Tensor, update: torch.Tensor, x: torch.Tensor) -> None:
+        """One block added `attended` then `update`, giving `x`."""
+        if self.enabled:
+            norms = (attended.float().norm(dim=-1), update.float().norm(dim=-1))
+            self.added.append(torch.stack(norms, dim=-1))  # (B, T, 2)
+            self.stream.append(x.float())
+
+    def fields(self) -> dict[str, torch.Tensor | None]:
+        """`ModelOutput`'s `residuals` and `added`."""
+        if not self.enabled:
+            return {"residuals": None, "added": None}
+        return {"residuals": torch.stack(self.stream, dim=1), "added": torch.stack(self.added, dim=1)}
 
 
 def collect(captured: list[Captured | None]) -> dict[str, list[torch.Tensor | None] | None]:
     """`ModelOutput` fields from each layer's capture (None lists when no layer captured)."""
     if not any(item is not None for item in captured):
-        return {"attentions": None, "scores": None, "queries": None, "keys": None}
+        return dict.fromkeys(_CAPTURED)
     return {
         name: [item[index] if item is not None else None for item in captured]
-        for index, name in enumerate(("scores", "attentions", "queries", "keys"))
+        for index, name in enumerate(_CAPTURED)
     }
 
 
@@ -131,7 +163,7 @@ class CausalSelfAttention(nn.Module):
     def forward(
         self, x: torch.Tensor, capture: bool = False, cache: KeyValueCache | None = None, layer: int = 0
     ) -> tuple[torch.Tensor, Captured | None]:
-        """x: (B, T, C) -> ((B, T, C) output, (scores, weights, queries, keys) when `capture`).
+        """x: (B, T, C) -> ((B, T, C) output, (scores, weights, queries, keys, values) when `capture`).
 
         With `cache`, x holds the positions after the cached ones; this is layer `layer` of it."""
         batch, length, width = x.shape
@@ -146,7 +178,7 @@ class CausalSelfAttention(nn.Module):
         dropout = self.dropout if self.training else 0.0
         if capture:
             scores, _, weights, context = attend(q, k, v, causal=True, scaled=True, dropout=dropout)
-            captured = (scores, weights, q, k)
+            captured = (scores, weights, q, k, v)
         else:
             # Fused kernel: the same softmax(q·kᵀ/√D + causal mask) @ v, without materialising the weights.
             captured = None
@@ -182,12 +214,20 @@ class Block(nn.Module):
         self.mlp = MLP(config)
 
     def forward(
-        self, x: torch.Tensor, capture: bool = False, cache: KeyValueCache | None = None, layer: int = 0
+        self,
+        x: torch.Tensor,
+        capture: bool = False,
+        cache: KeyValueCache | None = None,
+        layer: int = 0,
+        trace: Trace | None = None,
     ) -> tuple[torch.Tensor, Captured | None]:
-        """(B, T, C) -> ((B, T, C), what attention captured or None)."""
+        """(B, T, C) -> ((B, T, C), what attention captured or None); `trace` records the block."""
         attended, captured = self.attention(self.norm1(x), capture, cache, layer)
         x = x + attended
-        x = x + self.mlp(self.norm2(x))
+        update = self.mlp(self.norm2(x))
+        x = x + update
+        if trace is not None:
+            trace.block(attended, update, x)
         return x, captured
 
 
@@ -246,6 +286,7 @@ class GPT(nn.Module):
         cache: KeyValueCache | None = None,
         last_layer: int | None = None,
         logits: str = "all",
+        trace: bool = False,
     ) -> ModelOutput:
         """ids: (B, T) token ids with T <= config.context -> `ModelOutput` with (B, T, V) logits.
 
@@ -259,14 +300,16 @@ class GPT(nn.Module):
             last_layer: stop after this block (no final norm, no logits): enough to capture it.
             logits: "all" positions' (B, T, V) logits, only the "last" position's (B, 1, V) (what
                 generation needs), or "none" (`hidden` is kept; the pipeline asks for one on demand).
+            trace: record the residual stream (`ModelOutput.residuals`, `added`); not with `last_layer`.
         """
         length = ids.shape[1]
         positions = new_positions(cache, length, self.config.context, last_layer, ids.device)  # (T,)
         wanted = set(range(len(self.blocks))) if capture_attention is True else set(capture_attention or ())
         x = self.dropout(self.token_embedding(ids) + self.position_embedding(positions))  # (B, T, C)
+        recorded = Trace(trace and last_layer is None, x)
         captured: list[Captured | None] = []
         for index, block in enumerate(self.blocks[: None if last_layer is None else last_layer + 1]):
-            x, layer_captured = block(x, index in wanted, cache, index)
+            x, layer_captured = block(x, index in wanted, cache, index, recorded)
             captured.append(layer_captured)
         if cache is not None:
             cache.advance(length)
@@ -276,7 +319,7 @@ class GPT(nn.Module):
         # (B, T, C) @ (C, V) -> (B, T, V)
         head = x[:, -1:] if logits == "last" else x
         scores = F.linear(head, self.token_embedding.weight) if logits != "none" else None
-        return ModelOutput(logits=scores, hidden=x, **collect(captured))
+        return ModelOutput(logits=scores, hidden=x, **collect(captured), **recorded.fields())
 
     def num_parameters(self, tied: bool = True) -> int:
         """Number of parameters. `tied=False` counts the output head as a separate (V, C) matrix, as

@@ -30,11 +30,17 @@ import numpy as np
 import torch
 
 from engine.nn.kv_cache import KeyValueCache
+from engine.pipeline.row_chunks import RowChunks
 from engine.pipeline.square_pool import SquarePool
 
 
 def _numpy(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().to("cpu", torch.float32).numpy()
+
+
+def _own(tensor: torch.Tensor) -> np.ndarray:
+    """A numpy copy: keys and values are views of the key/value cache, which later runs overwrite."""
+    return np.array(_numpy(tensor), copy=True)
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,12 @@ class Rows:
     Attributes:
         start: the first position computed (the cached ones come before it).
         scores, weights: (H, s, start + s) the shown layer's scores (before the mask) and weights.
-        queries: (H, s, D) the shown layer's queries; keys: (H, start + s, D) its keys, as scored.
+        queries: (H, s, D) the shown layer's queries; keys, values: (H, start + s, D) its keys (as
+            scored) and values.
         divisor: what q·k was divided by (√D, or 1 unscaled).
         hidden: (s, C) final hidden states (models); context (H, s, D), output (s, C): random weights.
+        residuals: (L + 1, s, C) the residual stream, added: (L, s, 2) what attention and the MLP
+            add to it (models, not when the pass stopped at a layer).
     """
 
     start: int
@@ -54,17 +63,22 @@ class Rows:
     weights: torch.Tensor
     queries: torch.Tensor
     keys: torch.Tensor
+    values: torch.Tensor
     divisor: float
     hidden: torch.Tensor | None = None
     context: torch.Tensor | None = None
     output: torch.Tensor | None = None
+    residuals: torch.Tensor | None = None
+    added: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
 class Joined:
     """Every used position's numbers (numpy, float32): the shown layer's (H, T, T) scores and
-    weights, (T, C) hidden states, (H, T, D) context and (T, C) output (random weights), and the
-    shown layer's (H, T, D) queries (torch), against which the next run scores its new keys."""
+    weights, (T, C) hidden states, (H, T, D) context and (T, C) output (random weights), the
+    shown layer's (H, T, D) queries (torch), against which the next run scores its new keys, and
+    its keys and values (H, T, D); the residual stream (L + 1, T, C) and the (L, T, 2) norms of
+    what the sublayers add (models)."""
 
     scores: np.ndarray
     weights: np.ndarray
@@ -72,6 +86,10 @@ class Joined:
     context: np.ndarray | None
     output: np.ndarray | None
     queries: torch.Tensor
+    keys: RowChunks
+    values: RowChunks
+    residuals: RowChunks | None = None
+    added: RowChunks | None = None
 
     @property
     def length(self) -> int:
@@ -90,7 +108,17 @@ class Joined:
             context=cut(self.context, 1),
             output=cut(self.output, 0),
             queries=self.queries[:, :length],
+            keys=self.keys.prefix(length),
+            values=self.values.prefix(length),
+            residuals=None if self.residuals is None else self.residuals.prefix(length),
+            added=None if self.added is None else self.added.prefix(length),
         )
+
+
+def _joined_chunks(old: RowChunks | None, new: torch.Tensor | None) -> RowChunks | None:
+    if new is None:
+        return None
+    return RowChunks.of(_numpy(new), 1) if old is None else old.append(_numpy(new))
 
 
 def _joined_rows(old: np.ndarray | None, new: torch.Tensor | None, axis: int) -> np.ndarray | None:
@@ -115,6 +143,10 @@ def join(
             None if rows.context is None else _numpy(rows.context),
             None if rows.output is None else _numpy(rows.output),
             rows.queries,
+            keys=RowChunks.of(_own(rows.keys), 1),
+            values=RowChunks.of(_own(rows.values), 1),
+            residuals=_joined_chunks(None, rows.residuals),
+            added=_joined_chunks(None, rows.added),
         )
     kept = kept.prefix(start)
     heads, added, length = rows.scores.shape
@@ -150,6 +182,10 @@ def join(
         context=_joined_rows(kept.context, rows.context, 1),
         output=_joined_rows(kept.output, rows.output, 0),
         queries=torch.cat((kept.queries, rows.queries), dim=1),
+        keys=kept.keys.append(_own(rows.keys[:, start:])),
+        values=kept.values.append(_own(rows.values[:, start:])),
+        residuals=_joined_chunks(kept.residuals, rows.residuals),
+        added=_joined_chunks(kept.added, rows.added),
     )
 
 
@@ -172,6 +208,7 @@ def model_forward(model, device: str, layer: int, head_dim: int) -> Forward:
             cache=cache,
             last_layer=last_layer,
             logits="none",
+            trace=True,
         )
         return Rows(
             start=start,
@@ -179,8 +216,11 @@ def model_forward(model, device: str, layer: int, head_dim: int) -> Forward:
             weights=output.attentions[layer][0],
             queries=output.queries[layer][0],
             keys=output.keys[layer][0],
+            values=output.values[layer][0],
             divisor=math.sqrt(head_dim),
             hidden=None if output.hidden is None else output.hidden[0],
+            residuals=None if output.residuals is None else output.residuals[0],
+            added=None if output.added is None else output.added[0],
         )
 
     return forward
@@ -248,7 +288,18 @@ class PrefixCache:
         if same_key and layer != self._layer and shared == len(ids) == len(self._ids):
             rows = forward(ids, None, layer)
             self._squares.clear()  # they hold the other layer's maps
-            joined = Joined(_numpy(rows.scores), _numpy(rows.weights), kept.hidden, None, None, rows.queries)
+            joined = Joined(
+                _numpy(rows.scores),
+                _numpy(rows.weights),
+                kept.hidden,
+                None,
+                None,
+                rows.queries,
+                keys=RowChunks.of(_own(rows.keys), 1),
+                values=RowChunks.of(_own(rows.values), 1),
+                residuals=kept.residuals,  # the same ids: the stream is the same
+                added=kept.added,
+            )
             self.reused, self.computed = 0, len(ids)
         elif same_key and layer == self._layer and shared > 0:
             cache.truncate(shared)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.pipeline.row_chunks import RowChunks
 from engine.settings import Settings
 from engine.tokenize.tokens import TokenizedText
 
@@ -57,6 +58,32 @@ class Embedded:
 
 
 @dataclass(frozen=True)
+class HeadVectors:
+    """The shown layer's queries, keys and values, per head (numpy, float32; H heads, T tokens, D
+    head size). A rotary model's queries and keys are rotated; a grouped-query model's key/value
+    heads are repeated for the query heads that share them.
+
+    Attributes:
+        queries: (H, T, D).
+        keys, values: (H, T, D) as `RowChunks` (position axis 1): kept from earlier runs, not copied.
+    """
+
+    queries: np.ndarray = field(repr=False)
+    keys: RowChunks = field(repr=False)
+    values: RowChunks = field(repr=False)
+
+    def query(self, head: int, position: int) -> np.ndarray:
+        return self.queries[head, position]
+
+    def key(self, head: int, position: int) -> np.ndarray:
+        return self.keys.at(position)[head]
+
+    def head_values(self, head: int) -> np.ndarray:
+        """(T, D) every position's value vector in `head`."""
+        return self.values.whole()[head]
+
+
+@dataclass(frozen=True)
 class Attention:
     """One attention layer's numbers for the used tokens (numpy, float32; H heads, T tokens).
 
@@ -68,6 +95,7 @@ class Attention:
         output: (T, H*D) heads merged and projected (random weights only).
         causal, scaled: the switches the numbers were computed with.
         layer: which layer this is; layers: how many the model has.
+        vectors: the queries, keys and values the scores and the context were made of.
     """
 
     scores: np.ndarray
@@ -79,6 +107,7 @@ class Attention:
     scaled: bool
     layer: int = 0
     layers: int = 1
+    vectors: HeadVectors | None = field(default=None, repr=False)
 
     @property
     def heads(self) -> int:
@@ -174,6 +203,61 @@ class NextToken:
 
 
 @dataclass(frozen=True)
+class FinalNorm:
+    """A model's last normalisation before the output head, in numpy: LayerNorm (GPT-2, the tiny
+    model) or RMSNorm (the open families), so any layer's residual stream can be read out."""
+
+    kind: str  # "layer" or "rms"
+    weight: np.ndarray = field(repr=False)
+    bias: np.ndarray | None = field(default=None, repr=False)
+    eps: float = 1e-5
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """(..., C) -> (..., C) float32."""
+        x = np.asarray(x, dtype=np.float32)
+        if self.kind == "layer":
+            centred = x - x.mean(axis=-1, keepdims=True)
+            normed = centred / np.sqrt((centred**2).mean(axis=-1, keepdims=True) + self.eps)
+        else:
+            normed = x / np.sqrt((x**2).mean(axis=-1, keepdims=True) + self.eps)
+        normed = normed * self.weight
+        return normed + self.bias if self.bias is not None else normed
+
+
+@dataclass(frozen=True)
+class ResidualStream:
+    """The residual stream at every used position after the embeddings and after each block,
+    and what each block's attention and MLP add to it (models only; numpy, float32).
+
+    Attributes:
+        residuals: (L + 1, T, C) as `RowChunks` (position axis 1): row 0 after the embeddings,
+            row l after block l - 1, before the final norm.
+        added: (L, T, 2) as `RowChunks`: the norms of the attention and MLP outputs of each block.
+        norm: the final norm, which the output head reads the last row through.
+    """
+
+    residuals: RowChunks = field(repr=False)
+    added: RowChunks = field(repr=False)
+    norm: FinalNorm = field(repr=False)
+
+    @property
+    def blocks(self) -> int:
+        return int(self.residuals.chunks[0].shape[0]) - 1 if self.residuals.chunks else 0
+
+    def at(self, position: int) -> np.ndarray:
+        """(L + 1, C) the stream at one position, layer by layer."""
+        return self.residuals.at(position)
+
+    def added_at(self, position: int) -> np.ndarray:
+        """(L, 2) the norms of what attention (column 0) and the MLP (column 1) add at `position`."""
+        return self.added.at(position)
+
+    def window(self, start: int, stop: int) -> np.ndarray:
+        """(L + 1, stop - start, C) the stream at positions start..stop-1."""
+        return self.residuals.window(start, stop)
+
+
+@dataclass(frozen=True)
 class PipelineResult:
     """Everything the panes show for one text.
 
@@ -186,6 +270,7 @@ class PipelineResult:
         notes: things the user should know (truncation, unknown words, ...).
         model: the loaded model, or None for random weights.
         next_token: predictions after each used position (models only).
+        stream: the residual stream of every layer (models only).
         tokenizer: the tokenizer the text was read with (an `engine.tokenize.registry.Tokenizer`:
             a model's own, or the one `settings` name), to encode words and decode predictions.
     """
@@ -200,6 +285,7 @@ class PipelineResult:
     model: ModelInfo | None = None
     next_token: NextToken | None = None
     tokenizer: Any = field(default=None, repr=False, compare=False)
+    stream: ResidualStream | None = field(default=None, repr=False)
 
     @property
     def truncated(self) -> bool:

@@ -26,6 +26,7 @@ from engine.pipeline.caches import OpenModel, open_model, random_weights, sinuso
 from engine.pipeline.prefix import PrefixCache, Rows, model_forward
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
 from engine.pipeline.run_open import joined_attention, run_open_model
+from engine.pipeline.stream import head_vectors, residual_stream
 from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_for
 from engine.tokenize.streaming import TextNotes
@@ -158,6 +159,7 @@ def _run_random(text: str, settings: Settings, device: DeviceInfo, cache: Prefix
             weights=attention.weights[0],
             queries=attention.queries[0],
             keys=attention.keys[0],
+            values=attention.values[0],
             divisor=divisor,
             context=attention.context[0],
             output=attention.output[0],
@@ -191,6 +193,7 @@ def _run_random(text: str, settings: Settings, device: DeviceInfo, cache: Prefix
             output=joined.output,
             causal=settings.causal,
             scaled=settings.scaled,
+            vectors=head_vectors(joined),
         ),
         device=device.description,
         notes=tuple(tokens.notes) + tuple(_truncation_note(n_used, len(tokens), settings.context)),
@@ -269,4 +272,5 @@ def _run_model(text: str, settings: Settings, device: DeviceInfo, cache: PrefixC
             suppressed=loaded.suppressed_ids,
         ),
         tokenizer=tokenizer_for(settings),
+        stream=residual_stream(joined, loaded.model.final_norm),
     )

@@ -22,6 +22,7 @@ from engine.nn.rope import inverse_frequencies
 from engine.pipeline.caches import OpenModel, sinusoidal_rows
 from engine.pipeline.prefix import Joined, PrefixCache, model_forward
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult, RopeInfo
+from engine.pipeline.stream import head_vectors, residual_stream
 from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_from_folder
 from engine.tokenize.streaming import TextNotes
@@ -60,6 +61,7 @@ def joined_attention(joined: Joined, layer: int, layers: int, mask: torch.Tensor
         scaled=True,
         layer=layer,
         layers=layers,
+        vectors=head_vectors(joined),
     )
 
 
@@ -147,5 +149,6 @@ def run_open_model(
             rope=rope_info(config),
         ),
         next_token=NextToken(hidden=joined.hidden, head=loaded.output_table),
+        stream=residual_stream(joined, loaded.model.norm),
         tokenizer=open_tokenizer(settings, model),
     )

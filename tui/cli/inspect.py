@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.errors import UserError
 from tui.cli.args import read_text, settings_from_args
+from tui.cli.inspect_inside import cell_record, chosen_position, lens_records, print_cell, print_lens
 from tui.cli.output import print_json
 from tui.formatting.pieces import visible_piece
 
@@ -26,6 +27,9 @@ def run(args: argparse.Namespace) -> None:
         raise UserError(f"--head {args.head}: choose a head from 0 to {heads_available - 1}")
     heads = [args.head] if args.head is not None else list(range(heads_available))
     n = result.n_used
+    if args.lens or args.cell:
+        _inside(args, result)
+        return
     if args.json:
         print_json(
             {
@@ -86,6 +90,28 @@ def run(args: argparse.Namespace) -> None:
             print(f"  {record['prob']:7.2%}  {record['id']:>6}  {visible_piece(record['piece'])}")
     for note in result.notes:
         print(f"note: {note}")
+
+
+def _inside(args: argparse.Namespace, result) -> None:
+    """--lens and --cell: their records (with the tokens they refer to), as JSON or as text."""
+    position = chosen_position(args, result) if args.lens else None
+    lens = lens_records(result, position, args.topk) if args.lens else None
+    cell = cell_record(result, args.cell, args.head) if args.cell else None
+    if args.json:
+        record: dict[str, Any] = {
+            "ids": result.tokens.ids[: result.n_used].tolist(),
+            "model": _model_json(result),
+        }
+        if lens is not None:
+            record |= {"position": position, "lens": lens}
+        if cell is not None:
+            record["cell"] = cell
+        print_json(record)
+        return
+    if lens is not None:
+        print_lens(result, position, lens)
+    if cell is not None:
+        print_cell(cell)
 
 
 def _model_json(result) -> dict[str, Any] | None:

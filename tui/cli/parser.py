@@ -161,6 +161,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-causal", dest="causal", action="store_false", help="let queries see later keys"
     )
     inspect.add_argument(
+        "--lens",
+        action="store_true",
+        help="each layer's next-token reading at --position (logit lens; a model)",
+    )
+    inspect.add_argument(
+        "--position", type=int, default=None, help="the position --lens reads (default: the last)"
+    )
+    inspect.add_argument(
+        "--cell",
+        metavar="Q,K",
+        default=None,
+        help="the arithmetic of attention cell query Q, key K (--head, --layer)",
+    )
+    inspect.add_argument(
         "--no-scale", dest="scaled", action="store_false", help="do not divide scores by sqrt(head size)"
     )
 
