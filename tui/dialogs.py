@@ -83,10 +83,11 @@ def export_data(app: AppApi) -> None:
     if app.result is None:
         app.notify("nothing to export yet", severity="warning")
         return
-    head = app.pane("attention").head_for(app.result)  # the pane may hold an older result's head
+    attention = app.pane("attention")
+    head = attention.head_for(app.result)  # the pane may hold an older result's head
     stem = time.strftime("llm-tui-%Y%m%d-%H%M%S")
     try:
-        paths = export(app.result, head, Path.cwd(), stem)
+        paths = export(app.result, head, Path.cwd(), stem, cell=(attention.query_index, attention.key))
     except OSError as error:  # a read-only folder, a full disk, no free name: said, never a crash
         app.notify(f"export failed: {error.strerror or error}", severity="error")
         return

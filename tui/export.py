@@ -71,8 +71,11 @@ def _csv(rows: list[list[str]] | None = None, dict_rows: list[dict] | None = Non
     return buffer.getvalue()
 
 
-def export(result: PipelineResult, head: int, folder: Path, stem: str) -> list[Path]:
+def export(
+    result: PipelineResult, head: int, folder: Path, stem: str, cell: tuple[int, int] | None = None
+) -> list[Path]:
     """Write `<stem>-tokens.{csv,json}` and `<stem>-attention-head<h>.{csv,json}`; return the paths.
+    `cell`: the selected (query, key), whose arithmetic the attention JSON holds in full.
 
     All four are new files; when one of the names is taken, all four get `<stem>-<n>` instead.
     """
@@ -92,6 +95,11 @@ def export(result: PipelineResult, head: int, folder: Path, stem: str) -> list[P
         "labels": labels,
         "weights": weights.tolist(),
     }
+    if cell is not None and result.attention.vectors is not None and n:
+        from engine.analysis.cell import cell_arithmetic
+
+        query, key = (min(max(index, 0), n - 1) for index in cell)
+        attention["cell"] = cell_arithmetic(result.attention, head, query, key).as_dict()
     contents = {
         "-tokens.csv": _csv(dict_rows=rows),
         "-tokens.json": json.dumps(

@@ -53,6 +53,28 @@ class CellArithmetic:
     def masked(self) -> bool:
         return self.key_position not in set(self.visible.tolist())
 
+    def as_dict(self) -> dict:
+        """Every number, for JSON (`inspect --cell --json`, the app's export)."""
+        return {
+            "head": self.head,
+            "query_position": self.query_position,
+            "key_position": self.key_position,
+            "query": self.query.tolist(),
+            "key": self.key.tolist(),
+            "dot": self.dot,
+            "divisor": self.divisor,
+            "score": self.score,
+            "masked": self.masked,
+            "weight": self.weight,
+            "row": {
+                "keys": self.visible.tolist(),
+                "scores": self.row_scores.tolist(),
+                "weights": self.row_weights.tolist(),
+                "values": self.values.tolist(),
+            },
+            "context": self.context.tolist(),
+        }
+
 
 def cell_arithmetic(attention: Attention, head: int, query: int, key: int) -> CellArithmetic:
     """The steps of cell (`query`, `key`) of `head` in the shown layer.

@@ -173,6 +173,11 @@ def test_export_and_screenshot_write_files(tmp_path, monkeypatch):
     assert [r["id"] for r in records] == result.tokens.ids.tolist()
     attention = json.loads(next(tmp_path.glob("*-attention-head0.json")).read_text())
     np.testing.assert_allclose(attention["weights"], result.attention.weights[0], atol=1e-6)
+    # The selected cell's arithmetic, every number: its context is the head's output for the query.
+    cell = attention["cell"]
+    query = cell["query_position"]
+    np.testing.assert_allclose(cell["context"], result.attention.context[0, query], atol=1e-6)
+    assert len(cell["row"]["values"]) == len(cell["row"]["keys"]) == query + 1
     assert next(tmp_path.glob("*-attention-head0.csv")).read_text().startswith("query \\ key")
     assert list(tmp_path.glob("*.svg"))
 

@@ -44,9 +44,33 @@ def test_attention_pane(snap_compare):
     assert snap_compare(make_app(text=TEXT), terminal_size=SIZE, run_before=show)
 
 
-@pytest.mark.parametrize("tab", ["compare", "windows", "embeddings", "positions", "next", "space"])
+@pytest.mark.parametrize("tab", ["compare", "windows", "embeddings", "positions", "layers", "next", "space"])
 def test_tab(snap_compare, tab):
     assert snap_compare(make_app(text=TEXT), terminal_size=SIZE, run_before=_show_tab(tab))
+
+
+def test_attention_cell_arithmetic(snap_compare):
+    show = _show_tab("attention", "tab", "tab", "tab", "down", "down", "down", "left", "c")
+    assert snap_compare(make_app(text=TEXT), terminal_size=SIZE, run_before=show)
+
+
+def test_layers_tab_with_a_model(snap_compare, tmp_path):
+    """A 2-layer GPT whose output head is scaled up, so each cell's top-1 wins by a wide margin and
+    the picture does not hang on the last bits of a near tie."""
+    import torch
+
+    from engine.nn.checkpoints import save_checkpoint
+    from engine.nn.model import GPT, GPTConfig
+
+    config = GPTConfig(layers=2, dim=32, heads=2, context=64)
+    model = GPT(config, seed=7)
+    with torch.no_grad():
+        model.token_embedding.weight.mul_(60.0)
+    weights = save_checkpoint(model, config, tmp_path / "peaked.safetensors")
+    app = make_app(text=TEXT, weights=str(weights))
+    assert snap_compare(
+        app, terminal_size=SIZE, run_before=_show_tab("layers", "tab", "tab", "tab", "down", "right")
+    )
 
 
 def test_help_screen(snap_compare):

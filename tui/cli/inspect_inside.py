@@ -68,26 +68,7 @@ def cell_record(result, spec: str, head: int | None) -> dict[str, Any]:
         cell = cell_arithmetic(result.attention, head or 0, query, key)
     except ValueError as error:
         raise UserError(f"--cell {spec}: {error}") from None
-    return {
-        "layer": result.attention.layer,
-        "head": cell.head,
-        "query_position": cell.query_position,
-        "key_position": cell.key_position,
-        "query": cell.query.tolist(),
-        "key": cell.key.tolist(),
-        "dot": cell.dot,
-        "divisor": cell.divisor,
-        "score": cell.score,
-        "masked": cell.masked,
-        "weight": cell.weight,
-        "row": {
-            "keys": cell.visible.tolist(),
-            "scores": cell.row_scores.tolist(),
-            "weights": cell.row_weights.tolist(),
-            "values": cell.values.tolist(),
-        },
-        "context": cell.context.tolist(),
-    }
+    return {"layer": result.attention.layer, **cell.as_dict()}
 
 
 def _prob(p: float) -> str:

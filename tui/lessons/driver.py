@@ -124,6 +124,8 @@ class LessonDriver:
         app.pane("attention").highlight_key(state.key)
         if state.one_hot is not None:
             app.pane("embeddings").one_hot = state.one_hot
+        if state.cell is not None:
+            app.pane("attention").show_arithmetic(state.cell)
         if state.position_plot is not None:
             app.pane("positions").kind = state.position_plot
         if state.words is not None:

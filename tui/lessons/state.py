@@ -33,6 +33,7 @@ class StepState:
         pane: the pane (tab) shown and focused.
         select: the selected token; key: the attention key column highlighted with it.
         head: the attention head shown; one_hot: the embeddings pane's one-hot view.
+        cell: the attention pane's arithmetic of the selected cell (q·k, ÷√d, softmax, Σ w·v).
         position_plot: "learned" or "sinusoidal", the positions pane's plot.
         max_length, stride, batch_size: the windows pane's sliding window.
         words: the words the Embedding space pane compares, separated by spaces.
@@ -50,6 +51,7 @@ class StepState:
     causal: bool | None = None
     scaled: bool | None = None
     one_hot: bool | None = None
+    cell: bool | None = None
     positions: str | None = None
     position_plot: str | None = None
     dim: int | None = None

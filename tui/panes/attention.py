@@ -17,6 +17,7 @@ from engine.analysis.head_groups import kv_group
 from engine.analysis.scaling import head_size
 from tui.formatting.pieces import PieceLabels, visible_piece
 from tui.panes.base import Pane
+from tui.panes.cell_arithmetic import arithmetic_lines
 from tui.views.heatmap import AttentionHeatmap
 from tui.views.plain_lines import PlainLines
 
@@ -41,6 +42,7 @@ class AttentionPane(Pane, Vertical):
         s: Toggle dividing scores by √(head size) (recomputes).
         ], [: Next / previous head.
         a: Average over heads, or back to one head.
+        c: The arithmetic of the selected cell: q·k, ÷√d, the row's softmax, Σ weight × value.
         }, {: Next / previous layer (with a model; recomputes).
     """
 
@@ -52,6 +54,7 @@ class AttentionPane(Pane, Vertical):
             "left_square_bracket", "previous_head", "Prev head", id="attention.previous_head", key_display="["
         ),
         Binding("a", "toggle_average", "Average heads", id="attention.average"),
+        Binding("c", "toggle_arithmetic", "Cell arithmetic", id="attention.arithmetic"),
         Binding(
             "right_curly_bracket",
             "app.change_layer(1)",
@@ -73,7 +76,10 @@ class AttentionPane(Pane, Vertical):
     AttentionPane #attention-bars {
         width: 44; height: 1fr; padding: 0 1; border-left: vkey $panel;
     }
+    AttentionPane.-arithmetic #attention-bars { width: 62; }
     AttentionPane.-narrow #attention-bars { display: none; }
+    AttentionPane.-narrow.-arithmetic #attention-bars { display: block; width: 1fr; }
+    AttentionPane.-narrow.-arithmetic #heatmap { display: none; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -81,6 +87,7 @@ class AttentionPane(Pane, Vertical):
         self.result: PipelineResult | None = None
         self.head = 0
         self.average = False
+        self.arithmetic = False  # the selected cell's arithmetic instead of the top keys
         self.query_index = 0
         self.key = 0
         self._pending_key: int | None = None
@@ -97,8 +104,14 @@ class AttentionPane(Pane, Vertical):
     def heatmap(self) -> AttentionHeatmap:
         return self.query_one(AttentionHeatmap)
 
+    @property
+    def focus_target(self) -> AttentionHeatmap:
+        return self.heatmap
+
     def on_resize(self) -> None:
         self.set_class(self.size.width < 90, "-narrow")
+        if self.result is not None and self.result.n_used:
+            self._describe()
 
     def show_message(self, message: str) -> None:
         self.result = None
@@ -168,6 +181,16 @@ class AttentionPane(Pane, Vertical):
         """(T, T) weights of the shown head, or their mean over heads."""
         return head_weights(self.result.attention.weights, None if self.average else self.head)
 
+    def show_arithmetic(self, on: bool) -> None:
+        """Show the selected cell's arithmetic (True) or the query's top keys (False) beside the map."""
+        self.arithmetic = on
+        self.set_class(on, "-arithmetic")
+        if self.result is not None and self.result.n_used:
+            self._describe()
+
+    def action_toggle_arithmetic(self) -> None:
+        self.show_arithmetic(not self.arithmetic)
+
     def action_toggle_average(self) -> None:
         self.average = not self.average
         if self.result is not None and self.result.n_used:
@@ -215,7 +238,12 @@ class AttentionPane(Pane, Vertical):
             layout=False,
         )
         # A fixed-size line: repaint it without a layout pass over the whole screen.
-        self.query_one("#attention-bars", PlainLines).set_lines(self._bars(q))
+        panel = self.query_one("#attention-bars", PlainLines)
+        height = panel.size.height or 30  # not laid out yet: a tab just shown (redrawn on resize)
+        if self.arithmetic:
+            panel.set_lines(arithmetic_lines(result, None if self.average else self.head, q, k, height))
+        else:
+            panel.set_lines(self._bars(q))
 
     def _bars(self, query: int) -> list[str]:
         result = self.result

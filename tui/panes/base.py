@@ -73,6 +73,12 @@ class Pane:
         return False
 
     @property
+    def focus_target(self):
+        """The widget that takes the keys when the pane is focused: the pane itself, or the view
+        inside it that holds the cursor (the attention heatmap, the lens map)."""
+        return self
+
+    @property
     def behind(self) -> bool:
         """True while the pane is on screen but has not drawn what it was offered yet."""
         return self._stale and not self.in_hidden_tab

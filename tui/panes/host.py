@@ -105,9 +105,7 @@ class PaneSet:
             self.catch_up_shown()
         if focus:
             widget = self._widgets[name]
-            # The attention pane's keys live on its heatmap; the other panes take focus themselves.
-            target = widget.heatmap if name == "attention" else widget
-            widget.call_after_refresh(target.focus)
+            widget.call_after_refresh(widget.focus_target.focus)
 
     def next_tab(self) -> None:
         self.tabs.active = PANE_IDS[(PANE_IDS.index(self.tabs.active) + 1) % len(PANE_IDS)]

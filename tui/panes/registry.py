@@ -56,6 +56,7 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("embeddings", "tui.panes.embeddings:EmbeddingsPane", "embeddings-pane", title="Embeddings"),
     PaneSpec("attention", "tui.panes.attention:AttentionPane", "attention-pane", title="Attention"),
     PaneSpec("positions", "tui.panes.positions:PositionsPane", "positions-pane", title="Positions"),
+    PaneSpec("layers", "tui.panes.layers:LayersPane", "layers-pane", title="Layers"),
     PaneSpec("next", "tui.panes.next_token:NextTokenPane", "next-pane", title="Next token"),
     PaneSpec("space", "tui.panes.embedding_space:EmbeddingSpacePane", "space-pane", title="Embedding space"),
 )
@@ -74,6 +75,8 @@ HELP_SECTIONS: tuple[tuple[str, str], ...] = (
     ("Attention", "tui.panes.attention:AttentionPane"),
     ("Attention heatmap", "tui.views.heatmap:AttentionHeatmap"),
     ("Positions", "tui.panes.positions:PositionsPane"),
+    ("Layers", "tui.panes.layers:LayersPane"),
+    ("Lens map", "tui.views.lens_map:LensMapView"),
     ("Next token", "tui.panes.next_token:NextTokenPane"),
     ("Embedding space", "tui.panes.embedding_space:EmbeddingSpacePane"),
     ("Lesson panel", "tui.lessons.panel:LessonPanel"),

@@ -1,0 +1,72 @@
+"""The lines the attention pane shows for one cell's arithmetic (`c`): from the query and key
+vectors to the head's context vector, with the result's own numbers, elided to the panel's height
+(`llm-tui inspect --cell Q,K --json` and the export print every number)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tui.formatting.pieces import visible_piece
+
+if TYPE_CHECKING:
+    from engine.pipeline.results import PipelineResult
+
+SHOWN_NUMBERS = 5  # of each vector; the rest is "…"
+
+
+def vector_text(values: np.ndarray, shown: int = SHOWN_NUMBERS) -> str:
+    numbers = " ".join(f"{v:+.2f}" for v in values[:shown])
+    return f"[{numbers}{' …' if len(values) > shown else ''}]"
+
+
+def arithmetic_lines(
+    result: PipelineResult, head: int | None, query: int, key: int, height: int
+) -> list[str]:
+    """The steps of cell (`query`, `key`) of `head`; None (the mean of the heads) has no single
+    arithmetic, and says so."""
+    from engine.analysis.cell import cell_arithmetic
+
+    if head is None:
+        return ["The mean of the heads has no single q·k:", "press a to show one head, then c."]
+    if result.attention.vectors is None:
+        return ["This result kept no query, key and value vectors."]
+    cell = cell_arithmetic(result.attention, head, query, key)
+    piece = result.tokens.piece
+    dim = len(cell.query)
+    lines = [
+        f"head {head + 1}: query #{query} {visible_piece(piece(query))[:10]!r} · key #{key} "
+        f"{visible_piece(piece(key))[:10]!r}",
+        f"q = {vector_text(cell.query)} ({dim})",
+        f"k = {vector_text(cell.key)} ({dim})",
+        f"q·k = Σ q_i·k_i = {cell.dot:+.4f}",
+    ]
+    if result.attention.scaled:
+        lines.append(f"÷ √{dim} = {cell.divisor:.3f} → score {cell.score:+.4f}")
+    else:
+        lines.append(f"not scaled (÷ 1) → score {cell.score:+.4f}")
+    seen = len(cell.visible)
+    if cell.masked:
+        lines.append(f"the mask hides key #{key} from query #{query}: weight 0")
+    hidden = result.n_used - seen
+    lines.append(
+        f"softmax over the {seen} keys query #{query} sees"
+        + (f" ({hidden} masked)" if hidden else "")
+        + f": w = {cell.weight:.4f}"
+    )
+    lines.append("context = Σ w_j · v_j:")
+    # The keys weighing most, and the cursor's key, in key order; as many as the panel holds.
+    room = max(1, height - len(lines) - 2)
+    order = np.argsort(-cell.row_weights, kind="stable")[:room]
+    where = np.flatnonzero(cell.visible == key)
+    if len(where) and where[0] not in order:
+        order = np.append(order[: room - 1], where[0])
+    for index in sorted(order.tolist()):
+        j = int(cell.visible[index])
+        mark = "▶" if j == key else " "
+        lines.append(f"{mark}{j:>4} {cell.row_weights[index]:.3f} × {vector_text(cell.values[index], 4)}")
+    if len(order) < seen:
+        lines.append(f"  … {seen - len(order)} more keys")
+    lines.append(f"  = {vector_text(cell.context)} ({dim})")
+    return lines[: max(height, 1)]

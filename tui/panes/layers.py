@@ -1,0 +1,339 @@
+"""The Layers tab: what each layer of a loaded model "thinks" the next token is, and how the
+residual stream grows, for the whole text.
+
+Left, the map (`LensMapView`): each position × layer cell is that layer's top-1 next token.
+Right, for the selected position, one line per layer: the logit lens (its top-1 and probability,
+the probability and rank there of the model's own top-1, the entropy) and the residual stream
+(its norm, and the norms of what the block's attention and MLP add). Under them, the top tokens
+of the layer under the cursor.
+
+Reading a layer out costs a product with the (V, C) output head, so it runs in this pane's
+worker: the selected position's lens, and the map's visible cells that are not known yet. After
+an edit, the cells of the positions before the first changed token are kept (the model is causal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from tui.formatting.pieces import PieceLabels, visible_piece
+from tui.latest_run import LatestRun
+from tui.panes.base import Pane
+from tui.views.lens_map import Cells, LensMapView, layer_name
+from tui.views.plain_lines import PlainLines
+
+if TYPE_CHECKING:
+    from engine.analysis.lens import Lens
+    from engine.pipeline.results import PipelineResult
+
+NO_MODEL = (
+    "The Layers tab reads a model's layers, and random weights have no output head to read them "
+    "with: press F6 to open a model (GPT-2, Llama, Qwen, Mistral) or F7 to train a tiny one."
+)
+TOP_K = 5
+ROWS_PER_READ = 8
+
+
+@dataclass(frozen=True)
+class _Request:
+    result: PipelineResult
+    position: int
+    cells: tuple[tuple[int, int], ...]
+
+
+def _bar(value: float, largest: float, width: int = 6) -> str:
+    filled = 0 if largest <= 0 else round(width * value / largest)
+    return ("█" * filled).ljust(width)
+
+
+def _prob(p: float) -> str:
+    return f"{p:6.1%}" if p >= 0.001 else f"{p:6.0e}"
+
+
+class LayersPane(Pane, Vertical):
+    """The logit lens, the map of every position's per-layer top-1, and the residual stream.
+
+    Bindings: the map's cell cursor (arrows, h j k l, home/end, g/G, page keys): up and down
+    select another token everywhere; left and right choose the layer whose top tokens are listed.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = []
+    DEFAULT_CSS = """
+    LayersPane { height: 1fr; }
+    LayersPane #layers-info { height: 1; color: $text-muted; }
+    LayersPane #layers-table { width: 74; height: 1fr; padding: 0 1; border-left: vkey $panel; }
+    LayersPane.-narrow #layers-table { display: none; }
+    """
+
+    class Computed(Message):
+        """Run `number` of the worker read out a lens and cells (None: it failed)."""
+
+        def __init__(
+            self, number: int, request: _Request, lens: Lens | None, cells: Cells | None, done: bool = True
+        ):
+            super().__init__()
+            self.number, self.request, self.lens, self.cells = number, request, lens, cells
+            self.done = done  # False: part of the run's cells; more follow
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.result: PipelineResult | None = None
+        self.lens: Lens | None = None
+        self._cells: Cells = {}
+        self._labels = PieceLabels()
+        self._runs: LatestRun[_Request] = LatestRun(self._start)
+        self._latest: _Request | None = None  # the newest request: a run stops reading when it is not
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="layers-info", markup=False)
+        with Horizontal():
+            yield LensMapView("waiting for the first result…", id="lens-map")
+            yield PlainLines(id="layers-table")
+
+    @property
+    def map(self) -> LensMapView:
+        return self.query_one(LensMapView)
+
+    @property
+    def focus_target(self) -> LensMapView:
+        return self.map
+
+    @property
+    def position(self) -> int:
+        return self.map.cursor[0]
+
+    @property
+    def layer(self) -> int:
+        """The map cursor's layer: 0 the embeddings, l the stream after block l - 1."""
+        return self.map.cursor[1]
+
+    # The pane contract
+
+    @property
+    def busy(self) -> bool:
+        return self._runs.busy
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 110, "-narrow")
+        self._request()
+
+    def show_message(self, message: str) -> None:
+        self.result, self.lens, self._cells = None, None, {}
+        self.map.clear_grid(message)
+        self.query_one("#layers-info", Static).update("")
+        self.query_one("#layers-table", PlainLines).set_lines(())
+
+    def show_result(self, result: PipelineResult) -> None:
+        if result.stream is None or result.next_token is None:
+            self.show_message(NO_MODEL)
+            return
+        if result.n_used == 0:
+            self.show_message("no tokens: type some text")
+            return
+        self._cells = self._kept_cells(self.result, result)
+        self.result = result
+        labels = [f"{i:>4} {label}" for i, label in enumerate(self._labels.of(result.tokens, result.n_used))]
+        self.map.set_grid(labels, result.stream.blocks + 1, self._cells)
+        self.lens = None  # the selected position's lens is read again (its row may have changed)
+        self._draw_table()
+        self._request()
+
+    def select_token(self, index: int | None) -> None:
+        if self.result is None or index is None or index >= self.result.n_used:
+            return
+        self.map.place_cursor((index, self.layer))
+        self._request()
+
+    def set_palette(self, palette_name: str, mono: bool) -> None:
+        self.map.set_palette(palette_name, mono)
+
+    @on(LensMapView.CursorMoved)
+    def _cursor_moved(self, message: LensMapView.CursorMoved) -> None:
+        message.stop()
+        if self.result is None:
+            return
+        if self.lens is None or self.lens.position != message.row:
+            self.announce_selection(message.row)
+            self._request()
+        else:
+            self._draw_table()
+
+    def on_mount(self) -> None:
+        self.map.watch(self.map, "scroll_y", lambda: self._request(), init=False)
+        self.map.watch(self.map, "scroll_x", lambda: self._request(), init=False)
+
+    # Computing
+
+    @staticmethod
+    def _same_model(old: PipelineResult, new: PipelineResult) -> bool:
+        return (
+            old.model is not None
+            and new.model is not None
+            and old.model.source == new.model.source
+            and old.next_token is not None
+            and new.next_token is not None
+            and old.next_token.head is new.next_token.head
+        )
+
+    def _kept_cells(self, old: PipelineResult | None, new: PipelineResult) -> Cells:
+        """The cells of `old` that `new` shares: positions before the first changed token."""
+        from engine.pipeline.prefix import common_prefix
+
+        if old is None or not self._same_model(old, new):
+            return {}
+        shared = common_prefix(old.tokens.ids[: old.n_used], new.tokens.ids[: new.n_used])
+        return {cell: value for cell, value in self._cells.items() if cell[0] < shared}
+
+    def _request(self) -> None:
+        result = self.result
+        if result is None or self.in_hidden_tab:
+            return
+        position = min(self.position, result.n_used - 1)
+        missing = tuple(self.map.missing_cells())
+        if self.lens is not None and self.lens.position == position and not missing:
+            return
+        self._latest = _Request(result, position, missing)
+        self._runs.request(self._latest)
+
+    def _start(self, request: _Request, number: int) -> None:
+        self._compute(request, number)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="layers", description="read out the layers")
+    def _compute(self, request: _Request, number: int) -> None:
+        from engine.analysis.lens import lens_at
+
+        try:
+            result = request.result
+            assert result.stream is not None and result.next_token is not None
+            lens = lens_at(result.stream, result.next_token, request.position, TOP_K)
+            self.post_message(self.Computed(number, request, lens, {}, done=False))
+            # A few rows at a time, so the map fills in as it goes (a 1B model's head is 128K × 2,048),
+            # and a newer request (the user scrolled on) need not wait for cells no longer shown.
+            rows = sorted({row for row, _ in request.cells}, key=lambda row: row != request.position)
+            for low in range(0, len(rows), ROWS_PER_READ):
+                if request is not self._latest:
+                    break
+                part = set(rows[low : low + ROWS_PER_READ])
+                cells = self._read_cells(result, [cell for cell in request.cells if cell[0] in part])
+                self.post_message(self.Computed(number, request, lens, cells, done=False))
+        except Exception:
+            self.post_message(self.Computed(number, request, None, None))
+            raise
+        self.post_message(self.Computed(number, request, lens, {}))
+
+    @staticmethod
+    def _read_cells(result: PipelineResult, wanted: list[tuple[int, int]]) -> Cells:
+        """The top-1 piece and probability of each cell in `wanted`, read in one rectangle."""
+        from engine.analysis.lens import lens_map
+        from engine.tokenize.tokens import id_piece
+
+        next_token, token_bytes = result.next_token, result.tokenizer.token_bytes
+        assert result.stream is not None and next_token is not None
+        rows = [row for row, _ in wanted]
+        layers = [layer for _, layer in wanted]
+        start, stop = min(rows), max(rows) + 1
+        read = lens_map(result.stream, next_token, start, stop, range(min(layers), max(layers) + 1))
+        cells: Cells = {}
+        chosen = set(wanted)
+        for index, layer in enumerate(read.layers):
+            for offset in range(stop - start):
+                if (start + offset, layer) in chosen:
+                    token = next_token.token_id(int(read.rows[index, offset]))
+                    piece = visible_piece(id_piece(token_bytes, token))
+                    cells[(start + offset, layer)] = (piece, float(read.probs[index, offset]))
+        return cells
+
+    @on(Computed)
+    def _computed(self, message: Computed) -> None:
+        message.stop()
+        if not message.done:
+            if message.request.result is self.result and message.lens is not None:
+                self._show_read(message)
+            return
+        newest = self._runs.finished(message.number)
+        if message.request.result is not self.result:
+            if newest:
+                self._request()
+            return  # computed for an older result
+        if message.lens is None:
+            failed = "reading the layers failed (an internal error; see the log)"
+            self.query_one("#layers-info", Static).update(failed)
+        else:
+            self._show_read(message)
+            if newest:
+                self._request()  # the cursor or the scroll moved on meanwhile
+        self.announce_update()
+
+    def _show_read(self, message: Computed) -> None:
+        assert self.result is not None and message.lens is not None
+        if message.cells:
+            self._cells.update(message.cells)
+            self.map.add_cells(message.cells)
+        if (
+            message.lens.position == min(self.position, self.result.n_used - 1)
+            and self.lens is not message.lens
+        ):
+            self.lens = message.lens
+            self._draw_table()
+
+    # Drawing
+
+    def _piece(self, token_id: int) -> str:
+        from engine.tokenize.tokens import id_piece
+
+        assert self.result is not None
+        return visible_piece(id_piece(self.result.tokenizer.token_bytes, token_id))
+
+    def _draw_table(self) -> None:
+        result, lens = self.result, self.lens
+        info = self.query_one("#layers-info", Static)
+        table = self.query_one("#layers-table", PlainLines)
+        if result is None or result.stream is None:
+            return
+        position = min(self.position, result.n_used - 1)
+        piece = visible_piece(result.tokens.piece(position))
+        if lens is None or lens.position != position:
+            info.update(f"position {position} {piece!r}: reading each layer out…", layout=False)
+            table.set_lines(("reading each layer out…",))
+            return
+        final = lens.final.top[0]
+        layer = lens.layers[min(self.layer, len(lens.layers) - 1)]
+        top = "  ".join(f"{self._piece(t.token_id)!r} {_prob(t.prob).strip()}" for t in layer.top)
+        info.update(
+            f"position {position} {piece!r} · the model's top-1 {self._piece(final.token_id)!r} "
+            f"{_prob(final.prob).strip()} · {layer_name(layer.layer)}: {top}",
+            layout=False,
+        )
+        stream = result.stream
+        residuals = np.linalg.norm(stream.at(position), axis=-1)
+        added = stream.added_at(position)
+        largest = float(max(residuals.max(), added.max() if added.size else 0.0))
+        lines = [
+            f"logit lens at {position} {piece!r}: each layer read through the final norm and head",
+            f"the model's top-1 {self._piece(final.token_id)!r}: its probability and rank per layer",
+            "",
+            "layer  top-1     p       model's  rank    H bits  ‖stream‖ +attn  +mlp",
+        ]
+        for row in lens.layers:
+            best = row.top[0]
+            mark = "▶" if row.layer == self.layer else " "
+            norms = f"{residuals[row.layer]:8.2f}"
+            if row.layer > 0:
+                attention, mlp = added[row.layer - 1]
+                norms += f" {attention:6.2f} {mlp:6.2f}"
+            lines.append(
+                f"{mark}{layer_name(row.layer):<5} {self._piece(best.token_id)[:8]:<8} {_prob(best.prob)}  "
+                f"{_prob(row.final_top1_prob)} {row.final_top1_rank:>6,}  {row.entropy:6.2f} {norms}"
+            )
+        lines += ["", f"‖stream‖ per layer (largest {largest:.1f}):"]
+        lines += [f" {layer_name(i):<5} {_bar(float(v), largest, 40)}" for i, v in enumerate(residuals)]
+        table.set_lines(lines)
