@@ -53,7 +53,7 @@ def _app(tmp_path: Path, language: str, lesson: str | None = None) -> LlmTuiApp:
 
 def test_both_languages_have_the_same_lessons_and_states():
     english, japanese = load_lessons("en"), load_lessons("ja")
-    assert len(english) == 11
+    assert len(english) == 12
     assert [lesson.id for lesson in english] == [lesson.id for lesson in japanese]
     for en, ja in zip(english, japanese, strict=True):
         assert len(en.steps) == len(ja.steps), en.id
@@ -244,6 +244,8 @@ def walk_every_step(tmp_path: Path, language: str) -> None:
                         assert attention.heatmap.cursor == (state["select"], state["key"]), where
                     if "one_hot" in state:
                         assert app.query_one(EmbeddingsPane).one_hot == state["one_hot"], where
+                    if "cell" in state:
+                        assert attention.arithmetic == state["cell"], where
                     if "position_plot" in state:
                         assert app.query_one(PositionsPane).kind == state["position_plot"], where
                     windows = app.query_one(WindowsPane)

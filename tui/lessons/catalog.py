@@ -35,9 +35,11 @@ QUIZ_KINDS: dict[str, tuple[str, ...]] = {
     "differing_inputs": (),  # numbers in which the input vectors of tokens `rows` differ
     "n_predictions": (),  # next-token distributions the model computes for the text
     "first_token": (),  # which token the model receives first (a BOS the tokenizer adds, or the text's)
+    "lens_layers": (),  # rows of the logit lens: the stream after the embeddings and after each block
 }
-LIVE_CHOICES = ("most_attended", "first_token")
-"""Kinds whose choices come from the live result (tokens of the text), not from the file."""
+LIVE_CHOICES = ("most_attended", "first_token", "lens_layers")
+"""Kinds whose choices come from the live result (tokens of the text, the model's depth), not from
+the file."""
 QUIZ_KEYS = ("question", "kind", "choices", "encoding", "rows")
 MAX_CHOICES = 4  # answered with keys 1-4 or a-d
 
@@ -49,8 +51,9 @@ class Quiz:
     Attributes:
         question: what is asked (Markdown).
         kind: what is computed from the result to answer it (a key of `QUIZ_KINDS`).
-        choices: candidate numbers; empty for the kinds of `LIVE_CHOICES`, whose choices are
-            tokens of the live result (the query's strongest keys, the text's first tokens).
+        choices: candidate numbers; empty for the kinds of `LIVE_CHOICES`, whose choices come
+            from the live result (the query's strongest keys, the text's first tokens, counts of
+            the loaded model's layers).
         encoding: for "token_count", count with this encoding instead of the one on screen.
         rows: for "differing_inputs", the two token positions compared.
     """
@@ -135,7 +138,7 @@ def _check_quiz(quiz: Any, state: StepState, where: str) -> Quiz:
     if kind in LIVE_CHOICES:
         if choices is not None:
             raise LessonError(
-                f"{where}: a {kind!r} question takes no choices (tokens of the live result are offered)"
+                f"{where}: a {kind!r} question takes no choices (the live result's are offered)"
             )
         choices = []
     elif (

@@ -21,13 +21,20 @@ from tui.hints import app_message
 from tui.lessons.catalog import Quiz
 
 if TYPE_CHECKING:
-    from engine.pipeline.results import PipelineResult
+    from engine.pipeline.results import ModelInfo, PipelineResult
     from tui.lessons.state import StepState
 
 MOST_ATTENDED_CHOICES = 4
 """How many keys a "most_attended" question offers: the query's strongest visible ones."""
 FIRST_TOKEN_CHOICES = 4
 """How many tokens a "first_token" question offers: the text's first ones, ordered by id."""
+
+
+def lens_layer_counts(blocks: int) -> tuple[int, ...]:
+    """What a "lens_layers" question offers for a model of `blocks` blocks: one row per block, one
+    more for the embeddings (the answer), and the same counted per sublayer (attention and MLP)."""
+    return tuple(sorted({blocks, blocks + 1, 2 * blocks, 2 * blocks + 1}))
+
 
 # One line per kind saying how the answer was computed; {names} come from `_compute`.
 DETAILS: dict[str, dict[str, str]] = {
@@ -54,6 +61,9 @@ DETAILS: dict[str, dict[str, str]] = {
         "token, {next_piece} (id {next_id}), comes after it.",
         "first_token_text": "Position 0 holds {piece} (id {id}), the start of the text itself: this "
         "tokenizer adds no token in front of it.",
+        "lens_layers": "{model} has {blocks} blocks. The lens reads the stream after the embeddings "
+        "(layer 0) and after each block (layers 1 to {blocks}): {answer} rows. The last one is the "
+        "model's own prediction, the Next token tab's.",
     },
     "ja": {
         "token_count": "{encoding} はこのテキスト（{chars:,} 文字）を {answer:,} 個のトークンに分けます。",
@@ -78,6 +88,9 @@ DETAILS: dict[str, dict[str, str]] = {
         "最初のトークン {next_piece}（id {next_id}）はその後に来ます。",
         "first_token_text": "位置 0 にあるのは {piece}（id {id}）で、テキストそのものの始まりです。"
         "このトークナイザーは前にトークンを加えません。",
+        "lens_layers": "{model} のブロックは {blocks} 個です。レンズは埋め込みの後（層 0）と各ブロックの後"
+        "（層 1〜{blocks}）のストリームを読むので、{answer} 行になります。最後の行がモデル自身の予測で、"
+        "Next token タブと同じものです。",
     },
 }
 
@@ -141,9 +154,23 @@ def _attention_row(state: StepState, result: PipelineResult) -> tuple[int, int, 
     return query, head, row
 
 
+def _model(result: PipelineResult) -> ModelInfo:
+    """The loaded model; random weights have no layers to read."""
+    if result.model is None or result.stream is None:
+        raise QuizUnavailable("the question is about a model's layers: load a model (F6)")
+    return result.model
+
+
+def _blocks(result: PipelineResult) -> int:
+    """The blocks whose streams the result holds (the lens reads one more: the embeddings')."""
+    _model(result)
+    assert result.stream is not None
+    return result.stream.blocks
+
+
 def choices(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[Choice, ...]:
-    """The choices to offer: the lesson's numbers, or for token questions the candidates the
-    result gives (the query's strongest keys, in text order, so their order gives nothing away)."""
+    """The choices to offer: the lesson's numbers, or the candidates the result gives (the query's
+    strongest keys, in text order, so their order gives nothing away; the model's layer counts)."""
     if quiz.kind == "most_attended":
         _query, _head, row = _attention_row(state, result)
         visible = np.flatnonzero(row >= 0)
@@ -158,7 +185,8 @@ def choices(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[Choic
         return tuple(
             Choice(i, f"{visible_piece(result.tokens.piece(i))} (id {int(ids[i]):,})") for i in first
         )
-    return tuple(Choice(value, f"{value:,}") for value in quiz.choices)
+    values = lens_layer_counts(_blocks(result)) if quiz.kind == "lens_layers" else quiz.choices
+    return tuple(Choice(value, f"{value:,}") for value in values)
 
 
 def _compute(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[int, dict[str, Any]]:
@@ -228,6 +256,9 @@ def _compute(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[int,
             "next_piece": visible_piece(tokens.piece(1)),
             "next_id": int(tokens.ids[1]),
         }
+    if kind == "lens_layers":
+        blocks = _blocks(result)
+        return blocks + 1, {"blocks": blocks, "model": _model(result).name}
     raise QuizUnavailable(f"unknown question kind {kind!r}")
 
 
