@@ -110,7 +110,7 @@ class GroupedQueryAttention(nn.Module):
         cache: KeyValueCache | None = None,
         layer: int = 0,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
-        """x: (B, T, C), cos/sin: (T, D) -> ((B, T, C), (scores, weights, queries, keys) when
+        """x: (B, T, C), cos/sin: (T, D) -> ((B, T, C), (scores, weights, queries, keys, values) when
         `capture`: (B, H, T, T) float32 maps and the (B, H, T, D) rotated queries and keys).
 
         With `cache`, x holds the positions after the cached P (cos/sin are theirs): the K heads'

@@ -102,21 +102,28 @@ Captured = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.T
 _CAPTURED = ("scores", "attentions", "queries", "keys", "values")
 
 
+def _host(tensor: torch.Tensor) -> torch.Tensor:
+    """`tensor` in float32 on the CPU (itself when it already is: the pass never writes in place)."""
+    return tensor.detach().to("cpu", torch.float32)
+
+
 class Trace:
     """The residual stream a forward pass records with `trace=True`: the stream after the
     embeddings and after each block, and the norms of what each sublayer adds to it."""
 
     def __init__(self, enabled: bool, x: torch.Tensor) -> None:
         self.enabled = enabled
-        self.stream: list[torch.Tensor] = [x.float()] if enabled else []
+        # Kept on the CPU in float32 as the pass goes: (L + 1) × T × C would otherwise sit on the
+        # GPU (twice, with the stack) on top of the model.
+        self.stream: list[torch.Tensor] = [_host(x)] if enabled else []
         self.added: list[torch.Tensor] = []
 
     def block(self, attended: torch.Tensor, update: torch.Tensor, x: torch.Tensor) -> None:
         """One block added `attended` then `update`, giving `x`."""
         if self.enabled:
             norms = (attended.float().norm(dim=-1), update.float().norm(dim=-1))
-            self.added.append(torch.stack(norms, dim=-1))  # (B, T, 2)
-            self.stream.append(x.float())
+            self.added.append(_host(torch.stack(norms, dim=-1)))  # (B, T, 2)
+            self.stream.append(_host(x))
 
     def fields(self) -> dict[str, torch.Tensor | None]:
         """`ModelOutput`'s `residuals` and `added`."""

@@ -74,7 +74,9 @@ class RowChunks:
                 parts.append(_take(chunk, self.axis, slice(low, high)))
             offset += size
         if not parts:
-            shape = list(self.chunks[0].shape) if self.chunks else [0]
+            if not self.chunks:
+                raise ValueError("no positions to take a window of")
+            shape = list(self.chunks[0].shape)
             shape[self.axis] = 0
             return np.zeros(shape, dtype=np.float32)
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=self.axis)

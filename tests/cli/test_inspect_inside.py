@@ -47,7 +47,7 @@ def test_lens_text_names_each_layer(hf_gpt2, capsys):
     folder, _ = hf_gpt2
     assert main(["inspect", "--lens", "--weights", str(folder), TEXT]) == 0
     out = capsys.readouterr().out
-    assert "logit lens at position 13" in out and "embeddings" in out and "block 1" in out
+    assert "logit lens at position 13" in out and "after the embeddings" in out and "  L2  " in out
 
 
 def test_cell_json_adds_up_to_the_context_vector(capsys):

@@ -14,7 +14,7 @@ from engine.pipeline.prefix import PrefixCache
 from engine.pipeline.run import run
 from engine.settings import Settings
 from engine.tokenize.registry import get_tokenizer
-from tests.open_models import REPO, build_tiny_llama_cache
+from tests.open_models import REPO, build_cache, build_tiny_llama_cache
 
 transformers = pytest.importorskip("transformers")
 
@@ -152,7 +152,15 @@ def test_stream_after_edits_equals_a_fresh_run(gpt2):
         np.testing.assert_allclose(
             incremental.stream.added.whole(), fresh.stream.added.whole(), rtol=1e-5, atol=1e-6
         )
-    # The first result is untouched by the runs after it.
+    # The first result is untouched by the runs after it: its stream, and the shown layer's keys
+    # and values, which were copied out of the key/value cache that later runs wrote into.
+    again = run(TEXT, settings, CPU)
+    for name in ("keys", "values"):
+        np.testing.assert_allclose(
+            getattr(kept.attention.vectors, name).whole(),
+            getattr(again.attention.vectors, name).whole(),
+            atol=1e-5,
+        )
     np.testing.assert_allclose(
         kept.stream.window(0, kept.n_used), run(TEXT, settings, CPU).stream.window(0, kept.n_used), atol=1e-5
     )
@@ -183,7 +191,8 @@ def _check_cells(result, contexts):
                 )
                 np.testing.assert_allclose(cell.row_weights.sum(), 1.0, atol=1e-9)
                 np.testing.assert_allclose(cell.context, contexts[head, query].numpy(), atol=1e-5)
-                assert cell.masked == (key > query and result.attention.causal)
+                assert cell.masked == bool(result.attention.mask[query, key])
+                assert cell.visible.tolist() == np.flatnonzero(~result.attention.mask[query]).tolist()
 
 
 def test_cell_context_is_the_heads_attention_output_gpt2(gpt2):
@@ -203,6 +212,20 @@ def test_cell_context_is_the_heads_attention_output_llama(llama, monkeypatch):
     result = run(TEXT, Settings(weights=REPO, layer=1), CPU)
     contexts = _head_contexts_of(model, [b.self_attn.o_proj for b in model.model.layers], ids, 1, 4)
     _check_cells(result, contexts)
+
+
+def test_cell_context_with_a_sliding_window_mistral(tmp_path, monkeypatch):
+    """Mistral's window (4 here) hides keys too far back: the row's visible keys are not a prefix."""
+    repo, model, tokenizer = build_cache(tmp_path, "mistral")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    ids = tokenizer(TEXT)["input_ids"]
+    result = run(TEXT, Settings(weights=repo, layer=1), CPU)
+    contexts = _head_contexts_of(model, [b.self_attn.o_proj for b in model.model.layers], ids, 1, 4)
+    _check_cells(result, contexts)
+    last = result.n_used - 1
+    cell = cell_arithmetic(result.attention, 0, last, 0)
+    assert cell.masked and cell.visible.tolist() == list(range(last - 3, last + 1))
 
 
 @pytest.mark.parametrize("causal", [True, False])

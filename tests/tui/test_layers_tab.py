@@ -48,7 +48,7 @@ def test_the_lens_follows_the_selection_and_matches_transformers(hf_gpt2):
                 assert pane.lens.layers[0].top[0].token_id == expected
                 table = _table(app)
                 assert f"logit lens at {position}" in table and "‖stream‖" in table
-                assert [line.split()[0] for line in table.splitlines()[4:7]] == ["▶emb", "L1", "L2"]
+                assert [line.split()[0] for line in table.splitlines()[3:6]] == ["▶emb", "L1", "L2"]
 
     asyncio.run(scenario())
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import UserError
+from tui.formatting.layers import layer_name
 from tui.formatting.pieces import visible_piece
 
 
@@ -82,13 +83,14 @@ def print_lens(result, position: int, records: list[dict[str, Any]]) -> None:
     )
     final = records[-1]["top"][0]
     print(f"  the model's top-1: {visible_piece(final['piece'])!r}; its probability and rank at each layer")
+    print("  (emb: after the embeddings; L1, L2, …: after block 1, 2, … = JSON layer 1, 2, …)")
     for record in records:
-        name = "embeddings" if record["layer"] == 0 else f"block {record['layer'] - 1}"
+        name = layer_name(record["layer"])
         top = "  ".join(
             f"{visible_piece(t['piece'])!r} {_prob(t['prob']).strip()}" for t in record["top"][:3]
         )
         print(
-            f"  {name:>10}  {_prob(record['final_top1_prob'])}  rank {record['final_top1_rank']:>6,}  "
+            f"  {name:>5}  {_prob(record['final_top1_prob'])}  rank {record['final_top1_rank']:>6,}  "
             f"entropy {record['entropy']:5.2f} bits  top: {top}"
         )
 
@@ -100,7 +102,9 @@ def _vector(values: list[float], shown: int = 6) -> str:
 
 def print_cell(record: dict[str, Any]) -> None:
     q, k = record["query_position"], record["key_position"]
-    print(f"attention cell: layer {record['layer']}, head {record['head']}, query {q}, key {k}")
+    layer, head = record["layer"], record["head"]
+    print(f"attention cell: --layer {layer} --head {head} (the app's layer {layer + 1}, head {head + 1})")
+    print(f"  query {q}, key {k}")
     print(f"  query vector  q = {_vector(record['query'])}")
     print(f"  key vector    k = {_vector(record['key'])}")
     print(f"  q · k = {record['dot']:+.4f}; ÷ {record['divisor']:.3f} = score {record['score']:+.4f}")

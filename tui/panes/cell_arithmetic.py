@@ -56,11 +56,12 @@ def arithmetic_lines(
         + f": w = {cell.weight:.4f}"
     )
     lines.append("context = Σ w_j · v_j:")
-    # The keys weighing most, and the cursor's key, in key order; as many as the panel holds.
-    room = max(1, height - len(lines) - 2)
+    # The keys weighing most, and the cursor's key, in key order; as many as the panel holds
+    # with the "… more" and "= context" lines below them.
+    room = max(0, height - len(lines) - 2)
     order = np.argsort(-cell.row_weights, kind="stable")[:room]
     where = np.flatnonzero(cell.visible == key)
-    if len(where) and where[0] not in order:
+    if room and len(where) and where[0] not in order:
         order = np.append(order[: room - 1], where[0])
     for index in sorted(order.tolist()):
         j = int(cell.visible[index])
@@ -68,5 +69,5 @@ def arithmetic_lines(
         lines.append(f"{mark}{j:>4} {cell.row_weights[index]:.3f} × {vector_text(cell.values[index], 4)}")
     if len(order) < seen:
         lines.append(f"  … {seen - len(order)} more keys")
-    lines.append(f"  = {vector_text(cell.context)} ({dim})")
-    return lines[: max(height, 1)]
+    context = f"  = {vector_text(cell.context)} ({dim})"
+    return [*lines[: max(height - 1, 0)], context]  # the sum is the point: it is never cut

@@ -14,6 +14,7 @@ an edit, the cells of the positions before the first changed token are kept (the
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,10 +26,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from tui.formatting.layers import layer_name
 from tui.formatting.pieces import PieceLabels, visible_piece
 from tui.latest_run import LatestRun
 from tui.panes.base import Pane
-from tui.views.lens_map import Cells, LensMapView, layer_name
+from tui.views.lens_map import Cells, LensMapView
 from tui.views.plain_lines import PlainLines
 
 if TYPE_CHECKING:
@@ -45,9 +47,24 @@ ROWS_PER_READ = 8
 
 @dataclass(frozen=True)
 class _Request:
+    """Read out `cells` of `result`'s map, and the lens at `position` unless `lens` already is it."""
+
     result: PipelineResult
     position: int
     cells: tuple[tuple[int, int], ...]
+    lens: Lens | None = None
+    serial: int = 0  # which request this is: a run stops reading once a newer one was made
+
+
+def row_runs(rows: list[int], longest: int) -> list[tuple[int, int]]:
+    """Sorted distinct `rows` as (start, stop) runs of consecutive rows, each at most `longest` long."""
+    runs: list[tuple[int, int]] = []
+    for row in sorted(set(rows)):
+        if runs and runs[-1][1] == row and row - runs[-1][0] < longest:
+            runs[-1] = (runs[-1][0], row + 1)
+        else:
+            runs.append((row, row + 1))
+    return runs
 
 
 def _bar(value: float, largest: float, width: int = 6) -> str:
@@ -70,8 +87,10 @@ class LayersPane(Pane, Vertical):
     DEFAULT_CSS = """
     LayersPane { height: 1fr; }
     LayersPane #layers-info { height: 1; color: $text-muted; }
-    LayersPane #layers-table { width: 74; height: 1fr; padding: 0 1; border-left: vkey $panel; }
-    LayersPane.-narrow #layers-table { display: none; }
+    LayersPane #layers-table { width: 76; height: 1fr; padding: 0 1; border-left: vkey $panel; }
+    /* Narrow (a lesson panel beside it, a small terminal): the table goes under the map. */
+    LayersPane.-narrow #layers-body { layout: vertical; }
+    LayersPane.-narrow #layers-table { width: 1fr; padding: 0; border-left: none; border-top: hkey $panel; }
     """
 
     class Computed(Message):
@@ -91,11 +110,11 @@ class LayersPane(Pane, Vertical):
         self._cells: Cells = {}
         self._labels = PieceLabels()
         self._runs: LatestRun[_Request] = LatestRun(self._start)
-        self._latest: _Request | None = None  # the newest request: a run stops reading when it is not
+        self._requests = 0  # requests made so far (`_Request.serial` of the newest)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="layers-info", markup=False)
-        with Horizontal():
+        with Horizontal(id="layers-body"):
             yield LensMapView("waiting for the first result…", id="lens-map")
             yield PlainLines(id="layers-table")
 
@@ -124,7 +143,10 @@ class LayersPane(Pane, Vertical):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
-        self._request()
+        # After the layout the new size gives the map: the columns it shows now.
+        self.call_after_refresh(self._request)
+        if self.result is not None:
+            self.call_after_refresh(self._draw_table)
 
     def show_message(self, message: str) -> None:
         self.result, self.lens, self._cells = None, None, {}
@@ -163,6 +185,7 @@ class LayersPane(Pane, Vertical):
             return
         if self.lens is None or self.lens.position != message.row:
             self.announce_selection(message.row)
+            self._draw_table()  # "reading…" for the new position at once, not the old one's lens
             self._request()
         else:
             self._draw_table()
@@ -199,13 +222,17 @@ class LayersPane(Pane, Vertical):
             return
         position = min(self.position, result.n_used - 1)
         missing = tuple(self.map.missing_cells())
-        if self.lens is not None and self.lens.position == position and not missing:
+        lens = self.lens if self.lens is not None and self.lens.position == position else None
+        if lens is not None and not missing:
             return
-        self._latest = _Request(result, position, missing)
-        self._runs.request(self._latest)
+        self._requests += 1
+        self._runs.request(_Request(result, position, missing, lens, self._requests))
 
     def _start(self, request: _Request, number: int) -> None:
-        self._compute(request, number)
+        # A request may have waited while cells arrived: read only what is still missing.
+        cells = tuple(cell for cell in request.cells if cell not in self._cells)
+        lens = self.lens if self.lens is not None and self.lens.position == request.position else None
+        self._compute(dataclasses.replace(request, cells=cells, lens=lens or request.lens), number)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="layers", description="read out the layers")
     def _compute(self, request: _Request, number: int) -> None:
@@ -214,29 +241,44 @@ class LayersPane(Pane, Vertical):
         try:
             result = request.result
             assert result.stream is not None and result.next_token is not None
-            lens = lens_at(result.stream, result.next_token, request.position, TOP_K)
-            self.post_message(self.Computed(number, request, lens, {}, done=False))
+            lens = request.lens or lens_at(result.stream, result.next_token, request.position, TOP_K)
+            # The lens holds every layer's top-1 at its position: that row of the map is free.
+            cells = {
+                (request.position, layer.layer): (
+                    self._piece_of(result, layer.top[0].token_id),
+                    layer.top[0].prob,
+                )
+                for layer in lens.layers
+            }
+            self.post_message(self.Computed(number, request, lens, cells, done=False))
             # A few rows at a time, so the map fills in as it goes (a 1B model's head is 128K × 2,048),
             # and a newer request (the user scrolled on) need not wait for cells no longer shown.
-            rows = sorted({row for row, _ in request.cells}, key=lambda row: row != request.position)
-            for low in range(0, len(rows), ROWS_PER_READ):
-                if request is not self._latest:
-                    break
-                part = set(rows[low : low + ROWS_PER_READ])
-                cells = self._read_cells(result, [cell for cell in request.cells if cell[0] in part])
-                self.post_message(self.Computed(number, request, lens, cells, done=False))
+            wanted = [cell for cell in request.cells if cell not in cells]
+            for start, stop in row_runs([row for row, _ in wanted], ROWS_PER_READ):
+                if request.serial != self._requests:
+                    break  # read from the main thread: an int, replaced whole
+                part = [cell for cell in wanted if start <= cell[0] < stop]
+                self.post_message(
+                    self.Computed(number, request, lens, self._read_cells(result, part), done=False)
+                )
         except Exception:
             self.post_message(self.Computed(number, request, None, None))
             raise
         self.post_message(self.Computed(number, request, lens, {}))
 
     @staticmethod
-    def _read_cells(result: PipelineResult, wanted: list[tuple[int, int]]) -> Cells:
-        """The top-1 piece and probability of each cell in `wanted`, read in one rectangle."""
-        from engine.analysis.lens import lens_map
+    def _piece_of(result: PipelineResult, token_id: int) -> str:
         from engine.tokenize.tokens import id_piece
 
-        next_token, token_bytes = result.next_token, result.tokenizer.token_bytes
+        return visible_piece(id_piece(result.tokenizer.token_bytes, token_id))
+
+    @classmethod
+    def _read_cells(cls, result: PipelineResult, wanted: list[tuple[int, int]]) -> Cells:
+        """The top-1 piece and probability of each cell in `wanted` (consecutive rows, the same
+        layers), read in one rectangle."""
+        from engine.analysis.lens import lens_map
+
+        next_token = result.next_token
         assert result.stream is not None and next_token is not None
         rows = [row for row, _ in wanted]
         layers = [layer for _, layer in wanted]
@@ -247,8 +289,7 @@ class LayersPane(Pane, Vertical):
         for index, layer in enumerate(read.layers):
             for offset in range(stop - start):
                 if (start + offset, layer) in chosen:
-                    token = next_token.token_id(int(read.rows[index, offset]))
-                    piece = visible_piece(id_piece(token_bytes, token))
+                    piece = cls._piece_of(result, next_token.token_id(int(read.rows[index, offset])))
                     cells[(start + offset, layer)] = (piece, float(read.probs[index, offset]))
         return cells
 
@@ -267,6 +308,7 @@ class LayersPane(Pane, Vertical):
         if message.lens is None:
             failed = "reading the layers failed (an internal error; see the log)"
             self.query_one("#layers-info", Static).update(failed)
+            self.query_one("#layers-table", PlainLines).set_lines((failed,))
         else:
             self._show_read(message)
             if newest:
@@ -276,8 +318,7 @@ class LayersPane(Pane, Vertical):
     def _show_read(self, message: Computed) -> None:
         assert self.result is not None and message.lens is not None
         if message.cells:
-            self._cells.update(message.cells)
-            self.map.add_cells(message.cells)
+            self.map.add_cells(message.cells)  # the map holds `self._cells` itself
         if (
             message.lens.position == min(self.position, self.result.n_used - 1)
             and self.lens is not message.lens
@@ -313,16 +354,24 @@ class LayersPane(Pane, Vertical):
             f"{_prob(final.prob).strip()} · {layer_name(layer.layer)}: {top}",
             layout=False,
         )
-        stream = result.stream
+        table.set_lines(
+            self._table_lines(lens, position, piece, table.size.height or 200)
+        )  # 0: not laid out yet
+
+    def _table_lines(self, lens: Lens, position: int, piece: str, height: int) -> list[str]:
+        """The lens and stream table at `position`; when the layers do not all fit in `height`
+        lines, a window of them around the cursor's, and the norm bars only where there is room."""
+        assert self.result is not None and self.result.stream is not None
+        stream = self.result.stream
         residuals = np.linalg.norm(stream.at(position), axis=-1)
         added = stream.added_at(position)
-        largest = float(max(residuals.max(), added.max() if added.size else 0.0))
-        lines = [
-            f"logit lens at {position} {piece!r}: each layer read through the final norm and head",
-            f"the model's top-1 {self._piece(final.token_id)!r}: its probability and rank per layer",
-            "",
-            "layer  top-1     p       model's  rank    H bits  ‖stream‖ +attn  +mlp",
+        final = lens.final.top[0]
+        head = [
+            f"logit lens at {position} {piece!r}, the model's top-1 {self._piece(final.token_id)!r}:",
+            "each layer through the final norm and head · model's: p and rank of that token",
+            "layer  top-1     p       model's  rank     H bits ‖stream‖  +attn   +mlp",
         ]
+        rows = []
         for row in lens.layers:
             best = row.top[0]
             mark = "▶" if row.layer == self.layer else " "
@@ -330,10 +379,19 @@ class LayersPane(Pane, Vertical):
             if row.layer > 0:
                 attention, mlp = added[row.layer - 1]
                 norms += f" {attention:6.2f} {mlp:6.2f}"
-            lines.append(
+            rows.append(
                 f"{mark}{layer_name(row.layer):<5} {self._piece(best.token_id)[:8]:<8} {_prob(best.prob)}  "
-                f"{_prob(row.final_top1_prob)} {row.final_top1_rank:>6,}  {row.entropy:6.2f} {norms}"
+                f"{_prob(row.final_top1_prob)} {row.final_top1_rank:>7,}  {row.entropy:6.2f} {norms}"
             )
-        lines += ["", f"‖stream‖ per layer (largest {largest:.1f}):"]
-        lines += [f" {layer_name(i):<5} {_bar(float(v), largest, 40)}" for i, v in enumerate(residuals)]
-        table.set_lines(lines)
+        room = max(height - len(head), 1)
+        if len(rows) > room:
+            first = min(max(self.layer - room // 2, 0), len(rows) - room)
+            rows = rows[first : first + room]
+        lines = head + rows
+        bars = [
+            f" {layer_name(i):<5} {_bar(float(v), float(residuals.max()), 40)}"
+            for i, v in enumerate(residuals)
+        ]
+        if len(lines) + 2 + len(bars) <= height:
+            lines += ["", f"‖stream‖ after each layer (largest {residuals.max():.1f}):", *bars]
+        return lines

@@ -21,6 +21,7 @@ from textual.binding import BindingType
 from textual.strip import Strip
 
 from themes.palettes import palette_named, shade, text_color_on
+from tui.formatting.layers import layer_name
 from tui.views.cursor_view import CellCursorView
 
 GUTTER = 12
@@ -32,12 +33,6 @@ LEVELS = 32
 
 # (position, layer) -> (the top-1 token's piece as drawn, its probability)
 Cells = dict[tuple[int, int], tuple[str, float]]
-
-
-def layer_name(layer: int) -> str:
-    """Column headers: "emb" for the stream after the embeddings, "L3" after the third block (the
-    attention pane's "layer 3/12")."""
-    return "emb" if layer == 0 else f"L{layer}"
 
 
 class LensMapView(CellCursorView):
