@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 import tiktoken
 
+# Textual's animations (a tab's underline slides over ~20 frames) make every tab switch in a test
+# wait for frames no assertion looks at: off, as a user can turn them off (TEXTUAL_ANIMATIONS).
+# Set before any app is built; subprocesses inherit it.
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 VERDICT = SHARED / "corpora" / "the-verdict.txt"
 

@@ -36,9 +36,10 @@ class PaneSet:
     async def mount(cls, top: Widget, placeholder: Widget) -> PaneSet:
         """Build every pane: the spans into `top` (beside the text), the tabs in place of
         `placeholder`, then the lesson panel and the footer."""
-        from textual.widgets import Footer, TabbedContent, TabPane
+        from textual.widgets import TabbedContent, TabPane
 
         from tui.lessons.panel import LessonPanel
+        from tui.views.footer import KeyFooter
 
         widgets = build_panes()
         await top.query_one("#spans").remove()
@@ -52,7 +53,7 @@ class PaneSet:
         await screen.mount(tabs, after=placeholder)
         await placeholder.remove()
         lesson = LessonPanel(id="lesson-panel")
-        await screen.mount(lesson, Footer())
+        await screen.mount(lesson, KeyFooter())
         return cls(widgets, tabs, lesson)
 
     def get(self, name: str) -> Any:
