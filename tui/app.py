@@ -222,7 +222,9 @@ class LlmTuiApp(LessonActions, App[None]):
         self.set_interval(0.5, self._collector.collect_if_idle, name="collect garbage when idle")
         if self._start_lesson and self.lesson_driver.lessons:
             self.open_lesson(self._start_lesson)
-        else:
+        if not self._runs.busy:
+            # No lesson, or one waiting for a model (it sets nothing yet): the first run still
+            # has to happen, or the engine would never load and the model never arrive.
             self._recompute()
 
     def _load_lessons(self) -> None:

@@ -17,7 +17,7 @@ from engine.nn.model import GPT, GPTConfig
 from engine.pipeline.run import run
 from engine.settings import Settings
 from tests.open_models import REPO, build_tiny_llama_cache
-from tests.tui.helpers import settle
+from tests.tui.helpers import TEST_DEVICE, settle
 from tui.app import LlmTuiApp
 from tui.lessons.catalog import LANGUAGES, LessonError, Quiz, find_lesson, load_lesson, load_lessons
 from tui.lessons.quiz import QuizUnavailable, choices, lens_layer_counts, reveal
@@ -140,5 +140,49 @@ def test_the_lesson_walks_end_to_end_on_a_tiny_llama(tiny_llama_cache, monkeypat
                 await pilot.press(str(answer.index + 1))
                 await settle(pilot)
                 assert quiz.outcome == "right", where
+
+    asyncio.run(scenario())
+
+
+def _started_in_the_lesson(settings: Settings, language: str, state_dir: Path) -> LlmTuiApp:
+    """The app as `llm-tui --lesson logit-lens` starts it."""
+    return LlmTuiApp(
+        "my own words",
+        settings,
+        theme_name="llm-dark",
+        device=TEST_DEVICE,
+        colors="truecolor",
+        language=language,
+        lesson=LESSON,
+        state_dir=state_dir,
+    )
+
+
+def test_any_trained_model_will_do_and_a_lesson_given_at_start_up_still_loads_the_engine(hf_gpt2, tmp_path):
+    """`llm-tui --lesson logit-lens --weights gpt2-folder`: the first run happens although the lesson
+    waits for it (it used to wait for ever), and a GPT-2 model is enough for this lesson."""
+    folder, _ = hf_gpt2
+
+    async def scenario():
+        app = _started_in_the_lesson(Settings(weights=str(folder)), "en", tmp_path)
+        async with app.run_test(size=(160, 44)) as pilot:
+            await settle(pilot)
+            await settle(pilot)
+            assert app.result is not None and app.result.model is not None
+            assert app.lesson_driver.waiting is None
+            assert app.query_one(TabbedContent).active == "layers"
+            assert app.pane("layers").lens is not None
+
+    asyncio.run(scenario())
+
+
+def test_a_lesson_given_at_start_up_without_a_model_says_what_to_load(tmp_path):
+    async def scenario():
+        app = _started_in_the_lesson(Settings(), "ja", tmp_path)
+        async with app.run_test(size=(160, 44)) as pilot:
+            await settle(pilot)
+            assert app.result is not None and app.result.model is None  # the engine ran
+            assert app.lesson_driver.waiting == "missing"
+            assert "F7" in str(app.pane("lesson").query_one(Markdown).source)
 
     asyncio.run(scenario())

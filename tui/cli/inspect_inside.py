@@ -107,12 +107,18 @@ def print_cell(record: dict[str, Any]) -> None:
     print(f"  query {q}, key {k}")
     print(f"  query vector  q = {_vector(record['query'])}")
     print(f"  key vector    k = {_vector(record['key'])}")
-    print(f"  q · k = {record['dot']:+.4f}; ÷ {record['divisor']:.3f} = score {record['score']:+.4f}")
+    divisor = (
+        f"÷ √{len(record['query'])} = {record['divisor']:.3f}"
+        if record["divisor"] != 1
+        else "÷ 1 (not scaled)"
+    )
+    print(f"  q · k = {record['dot']:+.4f}; {divisor} → score {record['score']:+.4f}")
     if record["masked"]:
         print(f"  the mask hides key {k} from query {q}: its weight is 0")
     row = record["row"]
     seen = len(row["keys"])
-    print(f"  softmax over the {seen} keys query {q} sees: weight of key {k} = {record['weight']:.4f}")
+    weight = "0 (masked)" if record["masked"] else f"{record['weight']:.4f}"
+    print(f"  softmax over the {seen} keys query {q} sees: weight of key {k} = {weight}")
     order = np.argsort(-np.array(row["weights"]))[:5]
     for index in order:
         weight, value = row["weights"][index], _vector(row["values"][index], 4)

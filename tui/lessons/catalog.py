@@ -5,7 +5,9 @@ A lesson is a TOML file with an `id`, a `title`, an `order` and `[[steps]]`. Eac
 a step talks about are never written in the file; the panes compute them from that state. A step
 may also ask a question first (`[steps.quiz]`): the file lists the choices, and the right one is
 computed from the pipeline result when the learner answers. A lesson about a trained model says
-so with `needs_model = true`; the driver then explains which model to load while none is.
+so with `needs_model = true` (an open model: Llama, Qwen, Mistral) or `needs_model = "any"` (any
+trained model: GPT-2, the tiny one, an open one); the driver then explains which model to load
+while none is.
 """
 
 from __future__ import annotations
@@ -84,9 +86,10 @@ class Lesson:
     order: int
     steps: tuple[Step, ...]
     path: Path
-    needs_model: bool = False
-    """True when the lesson is about a trained open model (`needs_model = true` in the file): with
-    random weights the lesson says which model to load instead of showing noise as if it were one."""
+    needs_model: bool | str = False
+    """True when the lesson is about a trained open model (`needs_model = true` in the file), "any"
+    when any trained model will do: with random weights (or, for True, a GPT-2 or tiny model) the
+    lesson says which model to load instead of showing noise as if it were one."""
 
     def state_at(self, index: int) -> StepState:
         """The state the lesson is in at step `index` when walked from its start: each step's state
@@ -176,8 +179,9 @@ def load_lesson(path: Path) -> Lesson:
     unknown = set(data) - {"id", "title", "order", "steps", "needs_model"}
     if unknown:
         raise LessonError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
-    if not isinstance(data.get("needs_model", False), bool):
-        raise LessonError(f"{path}: 'needs_model' must be true or false")
+    needs_model = data.get("needs_model", False)
+    if not (isinstance(needs_model, bool) or needs_model == "any"):  # 1 == True: check the type
+        raise LessonError(f"{path}: 'needs_model' must be true or false, or \"any\" (any trained model)")
     for key, kind in (("id", str), ("title", str), ("order", int)):
         if not isinstance(data.get(key), kind):
             raise LessonError(f"{path}: needs {key!r} ({kind.__name__})")

@@ -78,15 +78,17 @@ class LessonDriver:
 
     def model_missing(self) -> str | None:
         """For a lesson that `needs_model`: "loading" while the chosen model's first result is still
-        to come, "missing" when the result on screen is not an open model's (random weights, GPT-2,
-        the tiny model); None when the lesson can run."""
+        to come, "missing" when the result on screen is not one the lesson can use (random weights;
+        for an open-model lesson also GPT-2 and the tiny model); None when the lesson can run."""
         lesson, app = self.lesson, self.app
         if lesson is None or not lesson.needs_model:
             return None
         result, weights = app.result, app.settings.weights
         if result is None or result.settings.weights != weights:
             return "loading" if weights is not None else "missing"
-        if result.model is None or result.model.kind in ("gpt2", "tiny"):
+        if result.model is None:
+            return "missing"
+        if lesson.needs_model != "any" and result.model.kind in ("gpt2", "tiny"):
             return "missing"
         return None
 
@@ -106,7 +108,10 @@ class LessonDriver:
             # The panel module (Markdown) loads after the first frame; the app imports this one before.
             from tui.lessons.panel import needs_model_text
 
-            notice = needs_model_text(self.language, loading)
+            shown = app.result.model.name if app.result is not None and app.result.model else None
+            notice = needs_model_text(
+                self.language, loading, any_model=lesson.needs_model == "any", shown=shown
+            )
         app.pane("lesson").show_step(lesson, self.step_index, self.language, score, notice)
         self.progress.record(self.language, lesson.id, self.step_index)
         self.report_progress_problems()

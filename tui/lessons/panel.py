@@ -77,10 +77,36 @@ WAITING_FOR_MODEL = {
 }
 
 
-def needs_model_text(language: str, loading: str | None = None) -> str:
-    """The notice of a lesson that needs a model (Markdown); `loading`: the model on its way."""
+NEEDS_ANY_MODEL = {
+    "en": "> **This lesson needs a trained model.** Random weights would only show noise. Any model "
+    "will do:\n>\n"
+    "> - press `F6` and choose one (GPT-2, Llama, Qwen, Mistral), or\n"
+    "> - press `F7` to train a tiny one on this machine (about a minute)\n>\n"
+    "> The lesson sets its text and panes as soon as the model's first result is on screen.",
+    "ja": "> **このレッスンには学習済みのモデルが必要です。** ランダムな重みではノイズしか見えません。"
+    "どのモデルでもかまいません：\n>\n"
+    "> - `F6` を押してモデル（GPT-2、Llama、Qwen、Mistral）を選ぶ、または\n"
+    "> - `F7` を押して小さなモデルをこのマシンで学習する（1 分ほど）\n>\n"
+    "> モデルの最初の結果が画面に出たところで、レッスンがテキストとペインを設定します。",
+}
+NOT_OPEN_MODEL = {
+    "en": "> {model} is open, but this lesson follows an open model's own tokenizer and chat template "
+    "(a GPT-2 or tiny model has neither).\n>\n",
+    "ja": "> いま開いているのは {model} ですが、このレッスンはオープンモデル自身のトークナイザーと"
+    "チャットテンプレートを使います（GPT-2 や小さなモデルにはありません）。\n>\n",
+}
+
+
+def needs_model_text(
+    language: str, loading: str | None = None, any_model: bool = False, shown: str | None = None
+) -> str:
+    """The notice of a lesson that needs a model (Markdown); `loading`: the model on its way;
+    `any_model`: any trained model will do; `shown`: the model on screen, which this lesson cannot use."""
     waiting = WAITING_FOR_MODEL[language].format(weights=loading) if loading else ""
-    return waiting + NEEDS_MODEL[language].format(model=LECTURE_MODEL)
+    if any_model:
+        return waiting + NEEDS_ANY_MODEL[language]
+    wrong = NOT_OPEN_MODEL[language].format(model=shown) if shown and not loading else ""
+    return waiting + wrong + NEEDS_MODEL[language].format(model=LECTURE_MODEL)
 
 
 def quiz_text(session: QuizSession, score: tuple[int, int], language: str) -> Text:

@@ -78,8 +78,11 @@ class AttentionPane(Pane, Vertical):
     }
     AttentionPane.-arithmetic #attention-bars { width: 62; }
     AttentionPane.-narrow #attention-bars { display: none; }
-    AttentionPane.-narrow.-arithmetic #attention-bars { display: block; width: 1fr; }
-    AttentionPane.-narrow.-arithmetic #heatmap { display: none; }
+    /* Narrow: the arithmetic goes under the heatmap, whose cursor it follows. */
+    AttentionPane.-narrow.-arithmetic #attention-body { layout: vertical; }
+    AttentionPane.-narrow.-arithmetic #attention-bars {
+        display: block; width: 1fr; padding: 0; border-left: none; border-top: hkey $panel;
+    }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -96,7 +99,7 @@ class AttentionPane(Pane, Vertical):
     def compose(self) -> ComposeResult:
         # Plain text, not markup: pieces may hold "[", and parsing cost ~5 ms a frame.
         yield Static("", id="attention-info", markup=False)
-        with Horizontal():
+        with Horizontal(id="attention-body"):
             yield AttentionHeatmap("waiting for the first result…", id="heatmap")
             yield PlainLines(id="attention-bars")
 
@@ -187,6 +190,8 @@ class AttentionPane(Pane, Vertical):
         self.set_class(on, "-arithmetic")
         if self.result is not None and self.result.n_used:
             self._describe()
+            # The panel changes size with the class: fit the lines to it once it is laid out.
+            self.call_after_refresh(self._describe)
 
     def action_toggle_arithmetic(self) -> None:
         self.show_arithmetic(not self.arithmetic)

@@ -50,11 +50,8 @@ def arithmetic_lines(
     if cell.masked:
         lines.append(f"the mask hides key #{key} from query #{query}: weight 0")
     hidden = result.n_used - seen
-    lines.append(
-        f"softmax over the {seen} keys query #{query} sees"
-        + (f" ({hidden} masked)" if hidden else "")
-        + f": w = {cell.weight:.4f}"
-    )
+    masked = f", {hidden} masked" if hidden else ""
+    lines.append(f"softmax over the {seen} keys it sees{masked}: w = {cell.weight:.4f}")
     lines.append("context = Σ w_j · v_j:")
     # The keys weighing most, and the cursor's key, in key order; as many as the panel holds
     # with the "… more" and "= context" lines below them.

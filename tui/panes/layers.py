@@ -141,14 +141,23 @@ class LayersPane(Pane, Vertical):
     def busy(self) -> bool:
         return self._runs.busy
 
+    def _set_narrow(self) -> None:
+        # A hidden tab has no size: the app's width is the pane's, near enough, until it has one.
+        width = self.size.width or self.app.size.width
+        self.set_class(width < 110, "-narrow")
+
+    def on_show(self) -> None:
+        self._set_narrow()
+
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "-narrow")
+        self._set_narrow()
         # After the layout the new size gives the map: the columns it shows now.
         self.call_after_refresh(self._request)
         if self.result is not None:
             self.call_after_refresh(self._draw_table)
 
     def show_message(self, message: str) -> None:
+        self._set_narrow()
         self.result, self.lens, self._cells = None, None, {}
         self.map.clear_grid(message)
         self.query_one("#layers-info", Static).update("")
@@ -161,6 +170,7 @@ class LayersPane(Pane, Vertical):
         if result.n_used == 0:
             self.show_message("no tokens: type some text")
             return
+        self._set_narrow()
         self._cells = self._kept_cells(self.result, result)
         self.result = result
         labels = [f"{i:>4} {label}" for i, label in enumerate(self._labels.of(result.tokens, result.n_used))]
@@ -368,7 +378,7 @@ class LayersPane(Pane, Vertical):
         final = lens.final.top[0]
         head = [
             f"logit lens at {position} {piece!r}, the model's top-1 {self._piece(final.token_id)!r}:",
-            "each layer through the final norm and head · model's: p and rank of that token",
+            "read through the final norm and head · model's: p, rank of its top-1",
             "layer  top-1     p       model's  rank     H bits ‖stream‖  +attn   +mlp",
         ]
         rows = []
