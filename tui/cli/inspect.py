@@ -15,6 +15,11 @@ from tui.formatting.pieces import visible_piece
 def run(args: argparse.Namespace) -> None:
     from engine.pipeline.run import run as run_pipeline
 
+    if args.example:
+        from tui.cli import inspect_example
+
+        inspect_example.run(args)
+        return
     text = read_text(args)
     settings = settings_from_args(args)
     if args.topk < 1:

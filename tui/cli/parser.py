@@ -175,6 +175,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="the arithmetic of attention cell query Q, key K (--head, --layer)",
     )
     inspect.add_argument(
+        "--example",
+        metavar="NAME|FILE",
+        default=None,
+        help="a worked example instead of a text: journey, hello-world, neko, watashi, or a .toml file",
+    )
+    inspect.add_argument(
+        "--projection",
+        choices=("none", "rand", "linear"),
+        default="none",
+        help="with --example: q = k = v = the inputs, torch.rand or nn.Linear projections (default none)",
+    )
+    inspect.add_argument(
+        "--multihead",
+        choices=("stack", "merged"),
+        default=None,
+        help="with --example --projection linear: --heads heads, stacked or merged (default: one head)",
+    )
+    inspect.add_argument("--d-out", type=int, default=None, help="with --example: projection width")
+    inspect.add_argument(
+        "--dropout", type=float, default=0.0, help="with --example: dropout on the attention weights"
+    )
+    inspect.add_argument(
         "--no-scale", dest="scaled", action="store_false", help="do not divide scores by sqrt(head size)"
     )
 
