@@ -45,6 +45,12 @@ def llama(tmp_path_factory):
     return cache, model, tokenizer
 
 
+def _offline(monkeypatch, cache) -> None:
+    """Models come from this hub cache, and nothing is fetched."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
 def _sublayer_outputs(model, attention_modules, mlp_modules, ids):
     """transformers' hidden states, and each block's attention and MLP outputs (by hooks)."""
     outputs: dict[str, list[torch.Tensor]] = {"attention": [], "mlp": []}
@@ -123,8 +129,7 @@ def test_gpt2_lens_and_stream_match_transformers_hidden_states(gpt2):
 
 def test_llama_lens_and_stream_match_transformers_hidden_states(llama, monkeypatch):
     cache, model, tokenizer = llama
-    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    _offline(monkeypatch, cache)
     ids = tokenizer(TEXT)["input_ids"]
     layers = model.model.layers
     expected, sublayers = _sublayer_outputs(
@@ -206,8 +211,7 @@ def test_cell_context_is_the_heads_attention_output_gpt2(gpt2):
 
 def test_cell_context_is_the_heads_attention_output_llama(llama, monkeypatch):
     cache, model, tokenizer = llama
-    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    _offline(monkeypatch, cache)
     ids = tokenizer(TEXT)["input_ids"]
     result = run(TEXT, Settings(weights=REPO, layer=1), CPU)
     contexts = _head_contexts_of(model, [b.self_attn.o_proj for b in model.model.layers], ids, 1, 4)
@@ -217,8 +221,7 @@ def test_cell_context_is_the_heads_attention_output_llama(llama, monkeypatch):
 def test_cell_context_with_a_sliding_window_mistral(tmp_path, monkeypatch):
     """Mistral's window (4 here) hides keys too far back: the row's visible keys are not a prefix."""
     repo, model, tokenizer = build_cache(tmp_path, "mistral")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    _offline(monkeypatch, tmp_path)
     ids = tokenizer(TEXT)["input_ids"]
     result = run(TEXT, Settings(weights=repo, layer=1), CPU)
     contexts = _head_contexts_of(model, [b.self_attn.o_proj for b in model.model.layers], ids, 1, 4)

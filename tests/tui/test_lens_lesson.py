@@ -17,7 +17,7 @@ from engine.nn.model import GPT, GPTConfig
 from engine.pipeline.run import run
 from engine.settings import Settings
 from tests.open_models import REPO, build_tiny_llama_cache
-from tests.tui.helpers import TEST_DEVICE, settle
+from tests.tui.helpers import settle
 from tui.app import LlmTuiApp
 from tui.lessons.catalog import LANGUAGES, LessonError, Quiz, find_lesson, load_lesson, load_lessons
 from tui.lessons.quiz import QuizUnavailable, choices, lens_layer_counts, reveal
@@ -104,15 +104,7 @@ def test_the_lesson_walks_end_to_end_on_a_tiny_llama(tiny_llama_cache, monkeypat
     lesson = find_lesson(load_lessons(language), LESSON)
 
     async def scenario():
-        app = LlmTuiApp(
-            "my own words",
-            Settings(weights=REPO),
-            theme_name="llm-dark",
-            device=DEVICE,
-            colors="truecolor",
-            language=language,
-            state_dir=tmp_path,
-        )
+        app = _lesson_app(Settings(weights=REPO), language, tmp_path)
         async with app.run_test(size=(140, 44)) as pilot:
             await settle(pilot)
             app.open_lesson(LESSON, step=0)
@@ -144,16 +136,16 @@ def test_the_lesson_walks_end_to_end_on_a_tiny_llama(tiny_llama_cache, monkeypat
     asyncio.run(scenario())
 
 
-def _started_in_the_lesson(settings: Settings, language: str, state_dir: Path) -> LlmTuiApp:
-    """The app as `llm-tui --lesson logit-lens` starts it."""
+def _lesson_app(settings: Settings, language: str, state_dir: Path, lesson: str | None = None) -> LlmTuiApp:
+    """The app on the lessons' own text; `lesson`: started in it, as `llm-tui --lesson ID` starts."""
     return LlmTuiApp(
         "my own words",
         settings,
         theme_name="llm-dark",
-        device=TEST_DEVICE,
+        device=DEVICE,
         colors="truecolor",
         language=language,
-        lesson=LESSON,
+        lesson=lesson,
         state_dir=state_dir,
     )
 
@@ -164,7 +156,7 @@ def test_any_trained_model_will_do_and_a_lesson_given_at_start_up_still_loads_th
     folder, _ = hf_gpt2
 
     async def scenario():
-        app = _started_in_the_lesson(Settings(weights=str(folder)), "en", tmp_path)
+        app = _lesson_app(Settings(weights=str(folder)), "en", tmp_path, LESSON)
         async with app.run_test(size=(160, 44)) as pilot:
             await settle(pilot)
             await settle(pilot)
@@ -178,7 +170,7 @@ def test_any_trained_model_will_do_and_a_lesson_given_at_start_up_still_loads_th
 
 def test_a_lesson_given_at_start_up_without_a_model_says_what_to_load(tmp_path):
     async def scenario():
-        app = _started_in_the_lesson(Settings(), "ja", tmp_path)
+        app = _lesson_app(Settings(), "ja", tmp_path, LESSON)
         async with app.run_test(size=(160, 44)) as pilot:
             await settle(pilot)
             assert app.result is not None and app.result.model is None  # the engine ran

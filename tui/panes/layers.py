@@ -339,10 +339,8 @@ class LayersPane(Pane, Vertical):
     # Drawing
 
     def _piece(self, token_id: int) -> str:
-        from engine.tokenize.tokens import id_piece
-
         assert self.result is not None
-        return visible_piece(id_piece(self.result.tokenizer.token_bytes, token_id))
+        return self._piece_of(self.result, token_id)
 
     def _draw_table(self) -> None:
         result, lens = self.result, self.lens
