@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import UserError
+from engine.settings import EXAMPLES
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,25 @@ class Example:
     @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
+
+    @property
+    def text(self) -> str:
+        """The example as a text: its tokens joined by spaces (the app's text box holds this)."""
+        return " ".join(self.tokens)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The words a text typed over the example may use, row by row of `word_table`: the
+        vocabulary, or the tokens in their first order when the example has none."""
+        return self.vocabulary if self.vocabulary is not None else tuple(dict.fromkeys(self.tokens))
+
+    @property
+    def word_table(self) -> np.ndarray:
+        """(len(words), d) the vector of each word: the table, or each token's first vector."""
+        if self.table is not None:
+            return self.table
+        first = {token: index for index, token in reversed(list(enumerate(self.tokens)))}
+        return self.vectors[[first[word] for word in self.words]]
 
 
 def _by_words(name: str, text: str, vectors: dict[str, list[float]], source: str) -> Example:
@@ -98,6 +118,7 @@ def _watashi() -> Example:
 
 BUILT_IN = {"journey": _journey, "hello-world": _hello_world, "neko": _neko, "watashi": _watashi}
 """The built-in examples by name."""
+assert tuple(BUILT_IN) == EXAMPLES  # the names the lessons and the CLI check, without numpy
 
 
 def example(name_or_path: str) -> Example:

@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 from engine.errors import SettingsError
 
 POSITION_KINDS = ("learned", "sinusoidal")
+EXAMPLES = ("journey", "hello-world", "neko", "watashi")
+"""The built-in worked examples' names (`engine.examples` builds them; named here without numpy)."""
+PROJECTIONS = ("none", "rand", "linear")
+"""The book's attention versions on a worked example (`engine.nn.book_attention`)."""
+MULTIHEAD = ("stack", "merged")
+"""Its two multi-head classes: heads stacked side by side, or one projection split into heads."""
 MAX_SEED = 2**63 - 1  # torch seeds are 64-bit; the weights draw from seed, seed + 1 and seed + 2
 
 
@@ -39,6 +45,11 @@ class Settings:
         layer: which layer's attention to capture and show (models only).
         chat: wrap the text in the model's own chat template first, as an instruct model receives
             it (open models with a template only).
+        example: a worked example (`engine.examples`: a built-in name or a TOML file) whose
+            hand-made vectors replace the tables and the model; the text is split at spaces into
+            its words. None: the text goes through the encoding (and the model, if any).
+        projection, multihead, d_out, dropout: the example's attention, as the book builds it
+            (`engine.nn.book_attention`); `multihead` None is one head, else `heads` heads.
     """
 
     encoding: str = "gpt2"
@@ -55,6 +66,11 @@ class Settings:
     weights: str | None = None
     layer: int = 0
     chat: bool = False
+    example: str | None = None
+    projection: str = "none"
+    multihead: str | None = None
+    d_out: int | None = None
+    dropout: float = 0.0
 
     def validate(self) -> None:
         if self.dim < 1 or self.heads < 1 or self.context < 1:
@@ -65,3 +81,18 @@ class Settings:
             raise SettingsError(f"--seed must be between 0 and {MAX_SEED:,} (2**63 - 1), not {self.seed:,}")
         if self.positions not in POSITION_KINDS:
             raise SettingsError(f"positions must be one of {', '.join(POSITION_KINDS)}")
+        if self.projection not in PROJECTIONS:
+            raise SettingsError(f"--projection must be one of {', '.join(PROJECTIONS)}")
+        if self.multihead is not None and self.multihead not in MULTIHEAD:
+            raise SettingsError(f"--multihead must be one of {', '.join(MULTIHEAD)}")
+        if self.d_out is not None and self.d_out < 1:
+            raise SettingsError("--d-out must be at least 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise SettingsError(
+                f"--dropout {self.dropout}: choose a probability from 0 up to (not including) 1"
+            )
+
+    @property
+    def example_heads(self) -> int:
+        """How many heads a worked example's attention has: one unless `multihead` names a class."""
+        return self.heads if self.multihead else 1

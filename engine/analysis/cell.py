@@ -28,9 +28,11 @@ class CellArithmetic:
     score: dot / divisor (the scores matrix holds the same number).
     visible: (n,) the key positions row `query_position` may attend to (the mask's zeros).
     row_scores, row_weights: (n,) the scores and softmax weights of those keys.
-    weight: the cell's own weight (0 where the mask hides the key).
+    weight: the cell's own weight (0 where the mask hides the key), after dropout if any.
     values: (n, D) their value vectors; weighted: (n, D) each times its weight;
     context: (D,) the sum of `weighted`.
+    dropout_scale: (n,) what dropout multiplied those keys' weights by (0 or 1 / (1 - p)), and
+    softmax_weight: the cell's weight before it; None and `weight` without dropout.
     """
 
     head: int
@@ -48,6 +50,13 @@ class CellArithmetic:
     values: np.ndarray
     weighted: np.ndarray
     context: np.ndarray
+    dropout_scale: np.ndarray | None = None
+    softmax_weight: float | None = None
+
+    @property
+    def used_weights(self) -> np.ndarray:
+        """(n,) the weights the context sums with: the softmax's, times dropout's scale if any."""
+        return self.row_weights if self.dropout_scale is None else self.row_weights * self.dropout_scale
 
     @property
     def masked(self) -> bool:
@@ -73,6 +82,8 @@ class CellArithmetic:
                 "values": self.values.tolist(),
             },
             "context": self.context.tolist(),
+            "dropout_scale": None if self.dropout_scale is None else self.dropout_scale.tolist(),
+            "softmax_weight": self.softmax_weight,
         }
 
 
@@ -101,9 +112,14 @@ def cell_arithmetic(attention: Attention, head: int, query: int, key: int) -> Ce
     # A row always sees at least itself with the causal mask, and every key without it.
     shifted = np.exp(row_scores - row_scores.max())
     row_weights = shifted / shifted.sum()
+    scale = None
+    if attention.dropout_scale is not None:
+        scale = attention.dropout_scale[head, query, visible].astype(np.float64)
+    used = row_weights if scale is None else row_weights * scale
     values = vectors.head_values(head)[visible].astype(np.float64)
-    weighted = row_weights[:, None] * values
+    weighted = used[:, None] * values
     where = np.flatnonzero(visible == key)
+    softmax_weight = float(row_weights[where[0]]) if len(where) else 0.0
     return CellArithmetic(
         head=head,
         query_position=query,
@@ -116,8 +132,10 @@ def cell_arithmetic(attention: Attention, head: int, query: int, key: int) -> Ce
         visible=visible,
         row_scores=row_scores,
         row_weights=row_weights,
-        weight=float(row_weights[where[0]]) if len(where) else 0.0,
+        weight=float(used[where[0]]) if len(where) else 0.0,
         values=values,
         weighted=weighted,
         context=weighted.sum(axis=0),
+        dropout_scale=scale,
+        softmax_weight=None if scale is None else softmax_weight,
     )

@@ -40,3 +40,27 @@ def one_hot_lookup(token_id: int, table: np.ndarray) -> OneHotLookup:
     product = one_hot @ table
     row = table[token_id]
     return OneHotLookup(token_id, one_hot, product, row, bool(np.array_equal(product, row)))
+
+
+@dataclass(frozen=True)
+class OneHotProduct:
+    """A whole text's lookup as one product: the (T, V) one-hot matrix × the (V, d) table.
+
+    Attributes:
+        ids: (T,) the rows looked up; one_hot: (T, V) a 1 in each row at its id;
+        product: (T, d) one_hot @ table; identical: whether it equals table[ids] exactly.
+    """
+
+    ids: np.ndarray
+    one_hot: np.ndarray
+    product: np.ndarray
+    identical: bool
+
+
+def one_hot_product(ids: np.ndarray, table: np.ndarray) -> OneHotProduct:
+    """The one-hot matrix of `ids` times `table`, compared with the rows `ids` picks."""
+    ids = np.asarray(ids, dtype=np.int64)
+    one_hot = np.zeros((len(ids), table.shape[0]), dtype=table.dtype)
+    one_hot[np.arange(len(ids)), ids] = 1
+    product = one_hot @ table
+    return OneHotProduct(ids, one_hot, product, bool(np.array_equal(product, table[ids])))

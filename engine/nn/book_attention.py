@@ -21,8 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-PROJECTIONS = ("none", "rand", "linear")
-MULTIHEAD = ("stack", "merged")
+from engine.settings import MULTIHEAD, PROJECTIONS
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,8 @@ class BookAttention:
             `masked`, after dropout if any; context: (H, T, D) weights @ v; output: (T, H·D) the
             heads concatenated (stack, one head) or projected (merged).
         queries, keys, values: (H, T, D).
+        dropout_scale: (H, T, T) what dropout multiplied each softmax weight by (0 where it
+            dropped the weight, 1 / (1 - p) where it kept it); None without dropout.
     """
 
     scores: np.ndarray
@@ -45,6 +46,7 @@ class BookAttention:
     queries: np.ndarray
     keys: np.ndarray
     values: np.ndarray
+    dropout_scale: np.ndarray | None = None
 
 
 @torch.no_grad()
@@ -100,11 +102,17 @@ def book_attention(
     else:
         masked = scores
     weights = torch.softmax(masked, dim=-1)
+    scale = None
     if dropout:
-        weights = nn.Dropout(dropout).train()(weights)
+        # nn.Dropout draws one keep/drop per element and multiplies by mask / (1 - p): drawn on
+        # ones of the weights' shape, the same draws give the scale itself, which the cell
+        # arithmetic shows; weights × scale is what nn.Dropout(weights) returns.
+        scale = nn.Dropout(dropout).train()(torch.ones_like(weights))
+        weights = weights * scale
     context = weights @ v  # (H, T, D)
-    merged = context.transpose(0, 1).reshape(length, -1)
+    merged = context.transpose(0, 1).reshape(length, context.shape[0] * context.shape[-1])
     output = projector(merged) if projector is not None else merged
     return BookAttention(
-        *(t.numpy().astype(np.float32) for t in (scores, masked, weights, context, output, q, k, v))
+        *(t.numpy().astype(np.float32) for t in (scores, masked, weights, context, output, q, k, v)),
+        dropout_scale=None if scale is None else scale.numpy().astype(np.float32),
     )

@@ -96,6 +96,8 @@ class Attention:
         causal, scaled: the switches the numbers were computed with.
         layer: which layer this is; layers: how many the model has.
         vectors: the queries, keys and values the scores and the context were made of.
+        dropout_scale: (H, T, T) what dropout multiplied each softmax weight by (a worked
+            example with --dropout; 0 dropped, 1 / (1 - p) kept); None without dropout.
     """
 
     scores: np.ndarray
@@ -108,6 +110,7 @@ class Attention:
     layer: int = 0
     layers: int = 1
     vectors: HeadVectors | None = field(default=None, repr=False)
+    dropout_scale: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def heads(self) -> int:
@@ -273,6 +276,8 @@ class PipelineResult:
         stream: the residual stream of every layer (models only).
         tokenizer: the tokenizer the text was read with (an `engine.tokenize.registry.Tokenizer`:
             a model's own, or the one `settings` name), to encode words and decode predictions.
+        example: the worked example (`engine.examples.Example`) whose hand-made vectors these are;
+            None for a text read through an encoding.
     """
 
     settings: Settings
@@ -286,6 +291,7 @@ class PipelineResult:
     next_token: NextToken | None = None
     tokenizer: Any = field(default=None, repr=False, compare=False)
     stream: ResidualStream | None = field(default=None, repr=False)
+    example: Any = field(default=None, repr=False, compare=False)
 
     @property
     def truncated(self) -> bool:

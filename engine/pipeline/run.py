@@ -104,6 +104,10 @@ def run(
     settings.validate()
     device = device or pick_device(settings.device)
     cache = cache if cache is not None else PrefixCache()
+    if settings.example:
+        from engine.pipeline.run_example import run_example
+
+        return run_example(text, settings)
     if settings.weights:
         result = _run_model(text, settings, device, cache)
     else:

@@ -158,3 +158,28 @@ def spans_from_byte_lengths(text: str, byte_lengths: np.ndarray) -> tuple[np.nda
     char_spans = np.stack([char_of_byte[starts], char_of_byte[ends - 1] + 1], axis=1)
     partial = ~is_char_start[starts] | ~is_char_start[ends]
     return byte_spans, char_spans, partial
+
+
+def word_tokens(
+    encoding: str,
+    text: str,
+    words: list[tuple[str, int]],
+    ids: np.ndarray,
+    vocab_size: int,
+    notes: tuple[str, ...],
+    token_bytes: Callable[[int], bytes],
+) -> TokenizedText:
+    """The result of a word-level tokenizer: token i is whole word `words[i]` (its text and its
+    character offset in `text`), never part of a character; what lies between words is dropped."""
+    char_spans = np.array([(offset, offset + len(word)) for word, offset in words], dtype=np.int64)
+    char_spans = char_spans.reshape(-1, 2)
+    spans = (char_byte_offsets(text)[char_spans], char_spans, np.zeros(len(words), dtype=bool))
+    return TokenizedText(
+        encoding=encoding,
+        text=text,
+        ids=ids,
+        vocab_size=vocab_size,
+        spans=lambda: spans,
+        notes=notes,
+        token_bytes=token_bytes,
+    )

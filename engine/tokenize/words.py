@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from engine.errors import UnknownWordError
-from engine.tokenize.tokens import TokenizedText, char_byte_offsets
+from engine.tokenize.tokens import TokenizedText, word_tokens
 
 SPLIT_PATTERN = re.compile(r'([,.:;?_!"()\']|--|\s)')
 # Decoding joins pieces with spaces; punctuation then loses the space before it.
@@ -76,20 +76,8 @@ class RegexTokenizer:
                 token_id = self._unknown_id
                 unknown += 1
             ids[i] = token_id
-        char_spans = np.array(
-            [(offset, offset + len(word)) for word, offset in words], dtype=np.int64
-        ).reshape(-1, 2)
-        spans = (char_byte_offsets(text)[char_spans], char_spans, np.zeros(len(words), dtype=bool))
         notes = (f"{unknown} unknown word(s) mapped to {UNKNOWN}",) if unknown else ()
-        return TokenizedText(
-            encoding=self.name,
-            text=text,
-            ids=ids,
-            vocab_size=self.vocab_size,
-            spans=lambda: spans,
-            notes=notes,
-            token_bytes=self.token_bytes,
-        )
+        return word_tokens(self.name, text, words, ids, self.vocab_size, notes, self.token_bytes)
 
     def encode(self, text: str) -> list[int]:
         return self.tokenize(text).ids.tolist()

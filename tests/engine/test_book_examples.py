@@ -124,3 +124,69 @@ def test_an_example_file_with_a_vocabulary(tmp_path):
     assert mine.ids == (1, 0) and mine.vectors.tolist() == [[0, 1], [1, 0]]
     with pytest.raises(UserError, match="no such example"):
         example("nothing-like-this")
+
+
+# The book's printed tensors (chapter 3), to its 4 decimals: each version, seed and order as it
+# builds them.
+BOOK_QUERY_2_RAND = [0.4306, 1.4551]  # 3.4.1: torch.manual_seed(123), torch.rand W_query
+BOOK_WEIGHTS_2_RAND = [0.1500, 0.2264, 0.2199, 0.1311, 0.0906, 0.1820]
+BOOK_CONTEXT_2_RAND = [0.3061, 0.8210]
+BOOK_SELF_ATTENTION_V2 = [  # 3.4.2: SelfAttention_v2 after torch.manual_seed(789), no mask
+    [-0.0739, 0.0713],
+    [-0.0748, 0.0703],
+    [-0.0749, 0.0702],
+    [-0.0760, 0.0685],
+    [-0.0763, 0.0679],
+    [-0.0754, 0.0693],
+]
+BOOK_CAUSAL = [  # 3.5.3: CausalAttention after torch.manual_seed(123), the first text of the batch
+    [-0.4519, 0.2216],
+    [-0.5874, 0.0058],
+    [-0.6300, -0.0632],
+    [-0.5675, -0.0843],
+    [-0.5526, -0.0981],
+    [-0.5299, -0.1081],
+]
+BOOK_WRAPPER_SECOND_HEAD = [  # 3.6.1: MultiHeadAttentionWrapper, 2 heads; its last two columns
+    [0.4772, 0.1063],
+    [0.5891, 0.3257],
+    [0.6202, 0.3860],
+    [0.5478, 0.3589],
+    [0.5321, 0.3428],
+    [0.5077, 0.3493],
+]
+BOOK_MERGED_FIRST_ROWS = [[0.3190, 0.4858], [0.2943, 0.3897], [0.2856, 0.3593]]  # 3.6.2
+BOOK_DROPOUT_MASK = [  # 3.5.2: torch.manual_seed(123); nn.Dropout(0.5)(torch.ones(6, 6))
+    [2, 2, 0, 2, 2, 0],
+    [0, 0, 0, 2, 0, 2],
+    [2, 2, 2, 2, 0, 2],
+    [0, 2, 2, 0, 0, 2],
+    [0, 2, 0, 2, 0, 2],
+    [0, 2, 2, 2, 2, 0],
+]
+
+
+def test_the_books_printed_figures_for_every_version():
+    rand = book_attention(JOURNEY, "rand", d_out=2, seed=123, scaled=True)
+    np.testing.assert_allclose(rand.queries[0, 1], BOOK_QUERY_2_RAND, atol=5e-5)
+    np.testing.assert_allclose(rand.weights[0, 1], BOOK_WEIGHTS_2_RAND, atol=5e-5)
+    np.testing.assert_allclose(rand.context[0, 1], BOOK_CONTEXT_2_RAND, atol=5e-5)
+    v2 = book_attention(JOURNEY, "linear", d_out=2, seed=789, scaled=True)
+    np.testing.assert_allclose(v2.context[0], BOOK_SELF_ATTENTION_V2, atol=5e-5)
+    causal = book_attention(JOURNEY, "linear", d_out=2, seed=123, scaled=True, causal=True)
+    np.testing.assert_allclose(causal.context[0], BOOK_CAUSAL, atol=5e-5)
+    wrapper = book_attention(
+        JOURNEY, "linear", d_out=2, seed=123, heads=2, multihead="stack", scaled=True, causal=True
+    )
+    np.testing.assert_allclose(wrapper.output, np.hstack([BOOK_CAUSAL, BOOK_WRAPPER_SECOND_HEAD]), atol=5e-5)
+    merged = book_attention(
+        JOURNEY, "linear", d_out=2, seed=123, heads=2, multihead="merged", scaled=True, causal=True
+    )
+    np.testing.assert_allclose(merged.output[:3], BOOK_MERGED_FIRST_ROWS, atol=5e-5)
+
+
+def test_dropout_without_a_projection_keeps_the_books_six_by_six_cells():
+    result = book_attention(JOURNEY, "none", dropout=0.5, seed=123)
+    np.testing.assert_array_equal(result.dropout_scale[0], BOOK_DROPOUT_MASK)
+    plain = book_attention(JOURNEY, "none", seed=123)
+    np.testing.assert_allclose(result.weights, plain.weights * result.dropout_scale, atol=1e-7)
