@@ -22,16 +22,16 @@ from textual.widgets import Static, TextArea
 
 from engine.errors import UserError
 from engine.settings import Settings
-from engine.tokenize.registry import ENCODINGS
 from themes import color_mode, default_palette, register_themes, theme_for_mode
 from tui import dialogs
 from tui.commands import LlmCommands
+from tui.example_actions import EXAMPLE_SWITCHES, ExampleActions
 from tui.formatting.status import status_line
 from tui.generation import Generation
 from tui.hints import app_message
 from tui.idle import FrameClock, wait_until
 from tui.idle_gc import IdleCollector
-from tui.keys import APP_BINDINGS
+from tui.keys import APP_BINDINGS, OPENS_A_SCREEN
 from tui.latest_run import LatestRun
 from tui.lessons.actions import LessonActions
 from tui.lessons.catalog import LessonError, default_language, load_lessons
@@ -40,6 +40,7 @@ from tui.lessons.progress import Progress
 from tui.messages import TokenSelected
 from tui.panes.base import Pane
 from tui.panes.host import PaneSet
+from tui.switch_actions import SwitchActions
 from tui.views.text_box import TextBox
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
 
 
-class LlmTuiApp(LessonActions, App[None]):
+class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
     """Text in, every step of a GPT out, recomputed as the user types.
 
     Args:
@@ -62,6 +63,7 @@ class LlmTuiApp(LessonActions, App[None]):
         lesson: id of a lesson to open at start.
         state_dir: where lesson progress is kept (default: the user's state directory).
         exit_after_first_frame: quit as soon as the first frame is painted (headless start-up).
+        text_before_example: with `settings.example`, the text to come back to when it is left.
     """
 
     CSS_PATH = Path(__file__).parent / "app.tcss"
@@ -95,8 +97,10 @@ class LlmTuiApp(LessonActions, App[None]):
         lesson: str | None = None,
         state_dir: Path | None = None,
         exit_after_first_frame: bool = False,
+        text_before_example: str | None = None,
     ) -> None:
         super().__init__()
+        self._text_before_example = text_before_example
         self.initial_text = text
         self.settings = settings
         self.corpus_path = corpus_path
@@ -384,6 +388,7 @@ class LlmTuiApp(LessonActions, App[None]):
         `selected` also selects that token once the result is in."""
         if selected is not None:
             self.selected = selected
+        changes = self.leave_example_for(changes)  # a model or an encoding reads text, not an example
         self.settings = dataclasses.replace(self.settings, **changes)
         self._recompute()
 
@@ -393,34 +398,6 @@ class LlmTuiApp(LessonActions, App[None]):
             self._panes.show(name, focus)
 
     # Actions
-
-    def action_toggle_causal(self) -> None:
-        """Show attention with or without the causal mask."""
-        self.update_settings(causal=not self.settings.causal)
-        self.notify(f"causal mask {'on' if self.settings.causal else 'off'}", timeout=2)
-
-    def action_toggle_scaled(self) -> None:
-        """Divide attention scores by √(head size), or not."""
-        self.update_settings(scaled=not self.settings.scaled)
-        self.notify(f"√d scaling {'on' if self.settings.scaled else 'off'}", timeout=2)
-
-    def action_next_encoding(self) -> None:
-        """Cycle through the encodings."""
-        index = ENCODINGS.index(self.settings.encoding) if self.settings.encoding in ENCODINGS else -1
-        self.action_set_encoding(ENCODINGS[(index + 1) % len(ENCODINGS)])
-
-    def action_set_encoding(self, name: str) -> None:
-        """Tokenize with encoding `name`."""
-        self.update_settings(encoding=name)
-        self.notify(f"encoding: {name}", timeout=2)
-
-    def action_change_layer(self, delta: int) -> None:
-        """Show the attention of the next or previous layer (models have several)."""
-        layers = self.result.attention.layers if self.result else 1
-        if layers == 1:
-            self.notify("random weights have one attention layer; load a model with F6", timeout=3)
-            return
-        self.update_settings(layer=(self.settings.layer + delta) % layers)
 
     def on_next_token_pane_generate(self, message: Message) -> None:
         """`a` / `A`: draw tokens after the text and append them (`tui.generation`)."""
@@ -478,8 +455,7 @@ class LlmTuiApp(LessonActions, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lesson keys only exist (and show in the footer) while a lesson is open."""
-        opens_a_screen = ("help", "pick_corpus", "pick_model", "train", "lessons", "command_palette")
-        if action in opens_a_screen and len(self.screen_stack) > 1:
+        if action in OPENS_A_SCREEN and len(self.screen_stack) > 1:
             return False  # a dialog or the palette is open: none opens on top of it (F-keys are priority)
         if action in ("quiz_answer", "quiz_reveal"):
             return self.lesson_driver.quiz_keys_active()
@@ -487,4 +463,6 @@ class LlmTuiApp(LessonActions, App[None]):
             return self.lesson_driver.lesson is not None
         if action == "stop_generation":
             return self.generation.active
+        if action in EXAMPLE_SWITCHES:
+            return self.settings.example is not None
         return True

@@ -24,6 +24,27 @@ def _toggle_chat(app) -> None:
     app.notify(f"chat template {'on' if app.settings.chat else 'off'}", timeout=2)
 
 
+def _example_commands(app) -> list[tuple[str, object, str]]:
+    """Opening a worked example and, on one, the book's attention switches (P, M, W, D)."""
+    from tui.screens.example import ABOUT
+
+    commands: list[tuple[str, object, str]] = [
+        ("Example: choose…", app.action_pick_example, "A worked example of the book or the notes (F10)")
+    ]
+    commands += [
+        (f"Example: {name}", partial(app.open_example, name), about) for name, about in ABOUT.items()
+    ]
+    if app.settings.example is None:
+        return commands
+    return commands + [
+        ("Example: none (back to your text)", partial(app.open_example, None), "Leave the worked example"),
+        ("Example: next projection", app.action_next_projection, "none → torch.rand → nn.Linear (P)"),
+        ("Example: next multi-head class", app.action_next_multihead, "one head → stacked → merged (M)"),
+        ("Example: next d_out", app.action_next_d_out, "The projections' width (W)"),
+        ("Example: next dropout", app.action_next_dropout, "0 → 0.5 → 0.1 on the attention weights (D)"),
+    ]
+
+
 class LlmCommands(Provider):
     """Every app action, searchable by name."""
 
@@ -67,6 +88,7 @@ class LlmCommands(Provider):
                 "Draw the next token N times and compare with the probabilities",
             ),
         ]
+        commands += _example_commands(app)
         quiz = app.lesson_driver.quiz
         if quiz is not None and quiz.is_open:  # a lesson question waits for an answer
             commands += [

@@ -15,6 +15,8 @@ APP_BINDINGS: list[BindingType] = [
     Binding("f6", "pick_model", "Model", id="app.model", priority=True),
     Binding("f7", "train", "Train", id="app.train", priority=True),
     Binding("f9", "lessons", "Lessons", id="app.lessons", priority=True),
+    # Not in the footer (it is full at 120 columns); the help and the palette list it.
+    Binding("f10", "pick_example", "Worked examples", id="app.examples", priority=True, show=False),
     Binding("L", "lessons", "Lessons", id="app.lessons_letter", show=False),
     Binding("n", "lesson_step(1)", "Next step", id="app.lesson_next"),
     Binding("p", "lesson_step(-1)", "Prev step", id="app.lesson_previous"),
@@ -39,3 +41,6 @@ APP_BINDINGS: list[BindingType] = [
     Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
 ]
 """Keys that work everywhere; the lesson keys only while a lesson is open (`LlmTuiApp.check_action`)."""
+
+OPENS_A_SCREEN = ("help", "pick_corpus", "pick_model", "train", "lessons", "command_palette", "pick_example")
+"""Actions that open a dialog: none opens on top of another (the F-keys are priority bindings)."""

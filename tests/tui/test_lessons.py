@@ -15,7 +15,14 @@ from engine.settings import Settings
 from tests.tui.helpers import record_notifications, settle
 from tui.app import LlmTuiApp
 from tui.cli import main
-from tui.lessons.catalog import LANGUAGES, LessonError, default_language, load_lesson, load_lessons
+from tui.lessons.catalog import (
+    LANGUAGES,
+    LessonError,
+    default_language,
+    find_lesson,
+    load_lesson,
+    load_lessons,
+)
 from tui.lessons.panel import LessonPanel
 from tui.lessons.quiz import reveal
 from tui.lessons.state import StepState
@@ -293,7 +300,8 @@ def test_progress_is_restored_after_restart(tmp_path):
             await pilot.pause()
             options = app.screen.query_one("#lesson-options")
             labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-            assert any("The causal mask" in label and "3/4" in label for label in labels)
+            steps = len(find_lesson(app.lesson_driver.lessons, "causal-mask").steps)
+            assert any("The causal mask" in label and f"3/{steps}" in label for label in labels)
             options.highlighted = [i for i, label in enumerate(labels) if "causal" in label][0]
             await pilot.press("enter")
             await settle(pilot)

@@ -54,6 +54,18 @@ def test_attention_cell_arithmetic(snap_compare):
     assert snap_compare(make_app(text=TEXT), terminal_size=SIZE, run_before=show)
 
 
+def test_the_books_worked_example(snap_compare):
+    """The book's chapter-3 sentence, simplified self-attention: row 1 is its printed query x(2)."""
+    app = make_app(text="Your journey starts with one step", example="journey", causal=False, scaled=False)
+    show = _show_tab("attention", "tab", "tab", "tab", "down", "c")
+    assert snap_compare(app, terminal_size=SIZE, run_before=show)
+
+
+def test_the_one_hot_example(snap_compare):
+    app = make_app(text="this is world", example="hello-world")
+    assert snap_compare(app, terminal_size=SIZE, run_before=_show_tab("embeddings", "tab", "tab", "tab", "o"))
+
+
 def test_layers_tab_with_a_model(snap_compare, tmp_path):
     """A 2-layer GPT whose output head is scaled up, so each cell's top-1 wins by a wide margin and
     the picture does not hang on the last bits of a near tie."""

@@ -71,6 +71,11 @@ def settings_from_args(args: argparse.Namespace):
         weights=args.weights,
         layer=getattr(args, "layer", 0),
         chat=getattr(args, "chat", False),
+        example=getattr(args, "example", None),
+        projection=getattr(args, "projection", "none"),
+        multihead=getattr(args, "multihead", None),
+        d_out=getattr(args, "d_out", None),
+        dropout=getattr(args, "dropout", 0.0),
     )
     settings.validate()
     return settings

@@ -13,56 +13,41 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import UserError
+from tui.cli.args import settings_from_args
 from tui.cli.output import print_json
+from tui.formatting.status import example_summary
 
 
 def run(args: argparse.Namespace) -> None:
     from engine.examples import example
-    from engine.nn.book_attention import book_attention
+    from engine.pipeline.run_example import run_example
 
+    settings = settings_from_args(args)
     chosen = example(args.example)
-    heads = args.heads if args.multihead else 1
-    try:
-        result = book_attention(
-            chosen.vectors,
-            args.projection,
-            d_out=args.d_out,
-            seed=args.seed,
-            heads=heads,
-            multihead=args.multihead or "stack",
-            causal=args.causal,
-            scaled=args.scaled,
-            dropout=args.dropout,
-        )
-    except ValueError as error:
-        raise UserError(f"--example {args.example}: {error}") from None
-    record = _record(chosen, result, args, heads)
+    result = run_example(chosen.text, settings)
     if args.json:
-        print_json(record)
+        print_json(_record(chosen, result))
         return
-    print(f"example {chosen.name} ({chosen.source}): {' '.join(chosen.tokens)}")
-    settings = (
-        f"projection {args.projection}, {heads} head{'s' if heads > 1 else ''}"
-        f"{', ' + args.multihead if args.multihead else ''}, causal {'on' if args.causal else 'off'}, "
-        f"scores {'÷ √d' if args.scaled else 'not scaled'}, dropout {args.dropout}, seed {args.seed}"
-    )
-    print(settings)
-    _table("input vectors", chosen.tokens, chosen.vectors)
+    attention, tokens = result.attention, chosen.tokens
+    print(f"example {chosen.name} ({chosen.source}): {' '.join(tokens)}")
+    print(example_summary(result).split(" · ", 1)[1])
+    _table("input vectors", tokens, chosen.vectors)
     if chosen.table is not None and chosen.vocabulary is not None and chosen.ids is not None:
         print(f"ids {list(chosen.ids)}: one-hot rows × the table give rows {list(chosen.ids)} of it")
         _table("table", chosen.vocabulary, chosen.table)
-    for head in range(result.weights.shape[0]):
-        if result.weights.shape[0] > 1:
+    heads = attention.heads
+    for head in range(heads):
+        if heads > 1:
             print(f"head {head}")
-        _table("scores", chosen.tokens, result.scores[head])
-        _table("attention weights (rows sum to 1)", chosen.tokens, result.weights[head])
-        _table("context vectors", chosen.tokens, result.context[head])
+        _table("scores", tokens, attention.scores[head])
+        _table("attention weights (rows sum to 1)", tokens, attention.weights[head])
+        _table("context vectors", tokens, attention.context[head])
     if heads > 1:
-        _table("output", chosen.tokens, result.output)
+        _table("output", tokens, attention.output)
 
 
-def _record(chosen, result, args: argparse.Namespace, heads: int) -> dict[str, Any]:
+def _record(chosen, result) -> dict[str, Any]:
+    settings, attention = result.settings, result.attention
     return {
         "example": chosen.name,
         "tokens": list(chosen.tokens),
@@ -71,22 +56,26 @@ def _record(chosen, result, args: argparse.Namespace, heads: int) -> dict[str, A
         "table": None if chosen.table is None else chosen.table.tolist(),
         "input_vectors": chosen.vectors.tolist(),
         "settings": {
-            "projection": args.projection,
-            "heads": heads,
-            "multihead": args.multihead,
-            "d_out": args.d_out,
-            "seed": args.seed,
-            "causal": args.causal,
-            "scaled": args.scaled,
-            "dropout": args.dropout,
+            "projection": settings.projection,
+            "heads": settings.heads,
+            "multihead": settings.multihead,
+            "d_out": settings.d_out,
+            "seed": settings.seed,
+            "causal": settings.causal,
+            "scaled": settings.scaled,
+            "dropout": settings.dropout,
         },
         "attention": {
-            "scores": result.scores.tolist(),
+            "scores": attention.scores.tolist(),
             "heads": [
-                {"head": h, "weights": result.weights[h].tolist(), "context": result.context[h].tolist()}
-                for h in range(result.weights.shape[0])
+                {
+                    "head": h,
+                    "weights": attention.weights[h].tolist(),
+                    "context": attention.context[h].tolist(),
+                }
+                for h in range(attention.heads)
             ],
-            "output": result.output.tolist(),
+            "output": attention.output.tolist(),
         },
     }
 

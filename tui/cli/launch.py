@@ -31,6 +31,13 @@ def build_app(args: argparse.Namespace, interactive: bool) -> LlmTuiApp:
     if args.theme is not None and args.theme not in THEMES:
         raise UserError(f"unknown theme {args.theme!r} (choose from {', '.join(THEMES)})")
     text = read_text(args)
+    before_example = None
+    if settings.example is not None:
+        from engine.examples import example  # numpy only, and only for --example
+
+        chosen = example(settings.example)  # an unknown name or a bad file: one line, exit 2
+        if args.text is None and args.text_file is None:
+            before_example, text = text, chosen.text
     language = args.lang or default_language()
     if args.lesson is not None:
         find_lesson(load_lessons(language), args.lesson)  # a bad id or lesson file: one line, exit 2
@@ -42,6 +49,7 @@ def build_app(args: argparse.Namespace, interactive: bool) -> LlmTuiApp:
         language=language,
         lesson=args.lesson,
         exit_after_first_frame=not interactive,
+        text_before_example=before_example,
     )
 
 

@@ -110,6 +110,33 @@ def _add_shared_options(parser: argparse.ArgumentParser, defaults: bool) -> dict
     return actions
 
 
+def _add_example_options(parser: argparse.ArgumentParser) -> None:
+    """The worked example and the book's attention switches (the app and `inspect`)."""
+    group = parser.add_argument_group("worked examples (the book's chapter 3)")
+    group.add_argument(
+        "--example",
+        metavar="NAME|FILE",
+        default=None,
+        help="a worked example instead of a text: journey, hello-world, neko, watashi, or a .toml file",
+    )
+    group.add_argument(
+        "--projection",
+        choices=("none", "rand", "linear"),
+        default="none",
+        help="with --example: q = k = v = the inputs, torch.rand or nn.Linear projections (default none)",
+    )
+    group.add_argument(
+        "--multihead",
+        choices=("stack", "merged"),
+        default=None,
+        help="with --example --projection linear: --heads heads, stacked or merged (default: one head)",
+    )
+    group.add_argument("--d-out", type=_positive_int, default=None, help="with --example: projection width")
+    group.add_argument(
+        "--dropout", type=float, default=0.0, help="with --example: dropout on the attention weights"
+    )
+
+
 def shared_options() -> dict[str, argparse.Action]:
     """The options the app and the pipeline subcommands share, by destination ("allow_special")."""
     return _add_shared_options(argparse.ArgumentParser(add_help=False), defaults=True)
@@ -130,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lesson", metavar="ID", default=None, help="open this lesson at start (see `llm-tui lessons`)"
     )
+    parser.add_argument(
+        "--no-causal", dest="causal", action="store_false", help="start with the causal mask off (m)"
+    )
+    parser.add_argument(
+        "--no-scale", dest="scaled", action="store_false", help="start without dividing by √d (s)"
+    )
+    _add_example_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -174,28 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the arithmetic of attention cell query Q, key K (--head, --layer)",
     )
-    inspect.add_argument(
-        "--example",
-        metavar="NAME|FILE",
-        default=None,
-        help="a worked example instead of a text: journey, hello-world, neko, watashi, or a .toml file",
-    )
-    inspect.add_argument(
-        "--projection",
-        choices=("none", "rand", "linear"),
-        default="none",
-        help="with --example: q = k = v = the inputs, torch.rand or nn.Linear projections (default none)",
-    )
-    inspect.add_argument(
-        "--multihead",
-        choices=("stack", "merged"),
-        default=None,
-        help="with --example --projection linear: --heads heads, stacked or merged (default: one head)",
-    )
-    inspect.add_argument("--d-out", type=int, default=None, help="with --example: projection width")
-    inspect.add_argument(
-        "--dropout", type=float, default=0.0, help="with --example: dropout on the attention weights"
-    )
+    _add_example_options(inspect)
     inspect.add_argument(
         "--no-scale", dest="scaled", action="store_false", help="do not divide scores by sqrt(head size)"
     )

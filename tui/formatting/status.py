@@ -9,9 +9,40 @@ if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
 
 
+def example_has_no_model(result: PipelineResult) -> str:
+    """What the model-only tabs (Next token, Layers) say on a worked example."""
+    return (
+        f"The worked example {result.example.name} is hand-made vectors and the book's attention, not a "
+        "model: nothing here predicts a next token or has layers to read. F6 opens a model (and leaves "
+        "the example); the palette's 'Example' commands switch examples."
+    )
+
+
+def example_summary(result: PipelineResult) -> str:
+    """A worked example and its attention switches in one line (the status line, the CLI)."""
+    chosen, settings = result.example, result.settings
+    heads = settings.heads
+    parts = [f"projection {settings.projection}"]
+    if settings.projection != "none":
+        parts.append(f"d_out {settings.d_out or chosen.dim}")
+    parts.append(
+        f"{heads} head{'s' if heads > 1 else ''}" + (f" {settings.multihead}" if settings.multihead else "")
+    )
+    parts.append(f"causal {'on' if settings.causal else 'off'}")
+    parts.append("÷ √d" if settings.scaled else "not scaled")
+    if settings.dropout:
+        parts.append(f"dropout {settings.dropout:g}")
+    if settings.projection != "none" or settings.dropout:
+        parts.append(f"seed {settings.seed}")
+    return f"example {chosen.name} ({chosen.source}) · " + " · ".join(parts)
+
+
 def status_line(result: PipelineResult, corpus_path: str | None) -> str:
     """What the result was computed with, in one line; `corpus_path` is named for regex encodings."""
     tokens = result.tokens
+    if result.example is not None:
+        count = f"{len(tokens):,} token{'s' if len(tokens) != 1 else ''} of {tokens.vocab_size} words"
+        return " · ".join([example_summary(result), count, *result.notes, f"dim {result.example.dim}"])
     per_token = len(tokens.text) / len(tokens) if len(tokens) else 0.0
     corpus = (
         f" · corpus {Path(corpus_path).name}" if corpus_path and tokens.encoding.startswith("regex") else ""

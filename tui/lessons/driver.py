@@ -121,8 +121,16 @@ class LessonDriver:
             app.pane("lesson").focus()
             app.refresh_bindings()
             return
-        if state.text is not None:
-            app.replace_text(state.text)
+        # The example in force at this step, from its own state or an earlier step's: a lesson's
+        # steps without one run on text, so an example the learner had open is left here.
+        walked = lesson.state_at(self.step_index)
+        example = walked.example if walked.on_example else None
+        if example != app.settings.example:
+            app.open_example(example)  # its sentence in the text box, or the text from before
+        # On an example its sentence is the text, unless this very step types another.
+        text = state.text if example is None else step.state.text
+        if text is not None:
+            app.replace_text(text)
         if state.head is not None:
             app.pane("attention").head = state.head
         # Every step: a key a step highlights must not carry over to the next one.
@@ -139,7 +147,10 @@ class LessonDriver:
             app.pane("windows").set_params(**state.window())
         if state.pane is not None:
             app.show_pane(state.pane, focus=True)
-        app.update_settings(selected=state.select, **state.settings_changes())
+        changes = state.settings_changes()
+        if example is not None:
+            changes.update(walked.example_switches())
+        app.update_settings(selected=state.select, example=example, **changes)
         self._open_quiz()
 
     # The step's question

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import UserError
+from engine.settings import EXAMPLES, MULTIHEAD, PROJECTIONS
 from engine.tokenize.registry import ENCODINGS
 from tui.panes.registry import PANES
 
@@ -40,6 +41,10 @@ class StepState:
         encoding, allow_special, causal, scaled, positions, dim, heads, chat: pipeline settings;
             setting `dim` or `heads` switches to random weights of that size; `chat` wraps the text
             in a loaded model's chat template.
+        example: a built-in worked example (`engine.examples`) whose sentence and hand-made
+            vectors the step shows, or "none" for text again; later steps of the lesson keep it.
+        projection, multihead ("one", "stack", "merged"), d_out, dropout: the book's attention on
+            the example (`engine.nn.book_attention`).
     """
 
     text: str | None = None
@@ -62,6 +67,11 @@ class StepState:
     batch_size: int | None = None
     words: str | None = None
     chat: bool | None = None
+    example: str | None = None
+    projection: str | None = None
+    multihead: str | None = None
+    d_out: int | None = None
+    dropout: float | None = None
 
     SETTINGS = ("encoding", "allow_special", "dim", "heads", "causal", "scaled", "positions", "chat")
     """The fields that are pipeline settings (`engine.settings.Settings` has the same names)."""
@@ -77,6 +87,8 @@ class StepState:
             if key not in types:
                 raise LessonError(f"{where}: unknown state key {key!r} (known: {', '.join(types)})")
             expected = types[key]
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = table[key] = float(value)  # `dropout = 0` is as good as 0.0
             # bool is an int in Python; an integer key must not accept true/false.
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 raise LessonError(f"{where}: state key {key!r} must be {expected.__name__}, not {value!r}")
@@ -85,6 +97,9 @@ class StepState:
             "encoding": ENCODINGS,
             "positions": ("learned", "sinusoidal"),
             "position_plot": ("learned", "sinusoidal"),
+            "example": (*EXAMPLES, "none"),
+            "projection": PROJECTIONS,
+            "multihead": ("one", *MULTIHEAD),
         }
         for key, choices in allowed.items():
             if key in table and table[key] not in choices:
@@ -92,7 +107,9 @@ class StepState:
         for key in ("select", "key", "head"):
             if key in table and table[key] < 0:
                 raise LessonError(f"{where}: {key} must not be negative")
-        for key in ("dim", "heads", "max_length", "stride", "batch_size"):
+        if "dropout" in table and not 0.0 <= table["dropout"] < 1.0:
+            raise LessonError(f"{where}: dropout must be from 0 up to (not including) 1")
+        for key in ("dim", "heads", "max_length", "stride", "batch_size", "d_out"):
             if key in table and table[key] < 1:
                 raise LessonError(f"{where}: {key} must be at least 1")
         if "words" in table and not table["words"].split():
@@ -116,16 +133,43 @@ class StepState:
         }
 
     def settings_changes(self) -> dict[str, Any]:
-        """The pipeline settings the state sets; a size (`dim`, `heads`) also means random weights."""
+        """The pipeline settings the state sets; a size (`dim`, `heads`) also means random weights,
+        unless the step is on a worked example (whose heads are the book's, and which has no model)."""
         changes = {name: getattr(self, name) for name in self.SETTINGS if self.has(name)}
-        if self.has("dim") or self.has("heads"):
+        if (self.has("dim") or self.has("heads")) and not self.on_example:
             changes["weights"] = None
+        for name in ("projection", "d_out", "dropout"):
+            if self.has(name):
+                changes[name] = getattr(self, name)
+        if self.has("multihead"):
+            changes["multihead"] = None if self.multihead == "one" else self.multihead
         return changes
+
+    def example_switches(self) -> dict[str, Any]:
+        """On a worked example, the book's switches in full (what the state leaves unset is the
+        default), so that a lesson's example steps never inherit the learner's or another lesson's."""
+        projected = self.projection not in (None, "none")
+        return {
+            "projection": self.projection or "none",
+            "multihead": None if self.multihead in (None, "one") or not projected else self.multihead,
+            "d_out": self.d_out if projected else None,
+            "dropout": self.dropout or 0.0,
+        }
+
+    @property
+    def on_example(self) -> bool:
+        """Whether the state shows a worked example (not "none")."""
+        return self.example not in (None, "none")
 
     def window(self) -> dict[str, int]:
         """The sliding-window parameters the state sets."""
         return {name: getattr(self, name) for name in self.WINDOW if self.has(name)}
 
 
-_FIELD_TYPES: dict[str, type] = {"str | None": str, "int | None": int, "bool | None": bool}
+_FIELD_TYPES: dict[str, type] = {
+    "str | None": str,
+    "int | None": int,
+    "bool | None": bool,
+    "float | None": float,
+}
 """A field's annotation (a string: `from __future__ import annotations`) -> the type its value must have."""

@@ -18,6 +18,7 @@ from engine.analysis.scaling import head_size
 from tui.formatting.pieces import PieceLabels, visible_piece
 from tui.panes.base import Pane
 from tui.panes.cell_arithmetic import arithmetic_lines
+from tui.panes.example_tables import table_lines
 from tui.views.heatmap import AttentionHeatmap
 from tui.views.plain_lines import PlainLines
 
@@ -43,6 +44,8 @@ class AttentionPane(Pane, Vertical):
         ], [: Next / previous head.
         a: Average over heads, or back to one head.
         c: The arithmetic of the selected cell: q·k, ÷√d, the row's softmax, Σ weight × value.
+        P, M, W, D: on a worked example (F10), the book's projection, multi-head class, d_out and
+            dropout (`tui.example_actions`); x: the book's tables (scores, weights, context).
         }, {: Next / previous layer (with a model; recomputes).
     """
 
@@ -55,6 +58,11 @@ class AttentionPane(Pane, Vertical):
         ),
         Binding("a", "toggle_average", "Average heads", id="attention.average"),
         Binding("c", "toggle_arithmetic", "Cell arithmetic", id="attention.arithmetic"),
+        Binding("x", "toggle_tables", "Book's tables", id="attention.tables"),
+        Binding("P", "app.next_projection", "Projection", id="attention.projection"),
+        Binding("M", "app.next_multihead", "Multi-head", id="attention.multihead"),
+        Binding("W", "app.next_d_out", "d_out", id="attention.d_out"),
+        Binding("D", "app.next_dropout", "Dropout", id="attention.dropout"),
         Binding(
             "right_curly_bracket",
             "app.change_layer(1)",
@@ -77,6 +85,7 @@ class AttentionPane(Pane, Vertical):
         width: 44; height: 1fr; padding: 0 1; border-left: vkey $panel;
     }
     AttentionPane.-arithmetic #attention-bars { width: 62; }
+    AttentionPane.-tables #attention-bars { width: 64; }  /* 6 numbers of 8 and a label */
     AttentionPane.-narrow #attention-bars { display: none; }
     /* Narrow: the arithmetic goes under the heatmap, whose cursor it follows. */
     AttentionPane.-narrow.-arithmetic #attention-body { layout: vertical; }
@@ -91,6 +100,7 @@ class AttentionPane(Pane, Vertical):
         self.head = 0
         self.average = False
         self.arithmetic = False  # the selected cell's arithmetic instead of the top keys
+        self.tables = False  # on a worked example: the book's tables instead of the top keys
         self.query_index = 0
         self.key = 0
         self._pending_key: int | None = None
@@ -184,10 +194,12 @@ class AttentionPane(Pane, Vertical):
         """(T, T) weights of the shown head, or their mean over heads."""
         return head_weights(self.result.attention.weights, None if self.average else self.head)
 
-    def show_arithmetic(self, on: bool) -> None:
-        """Show the selected cell's arithmetic (True) or the query's top keys (False) beside the map."""
-        self.arithmetic = on
-        self.set_class(on, "-arithmetic")
+    def show_arithmetic(self, on: bool, tables: bool = False) -> None:
+        """Show the selected cell's arithmetic (True) or the query's top keys (False) beside the map;
+        `tables`: a worked example's tables instead (`tui.panes.example_tables`)."""
+        self.arithmetic, self.tables = on and not tables, tables
+        self.set_class(on or tables, "-arithmetic")
+        self.set_class(tables, "-tables")
         if self.result is not None and self.result.n_used:
             self._describe()
             # The panel changes size with the class: fit the lines to it once it is laid out.
@@ -195,6 +207,15 @@ class AttentionPane(Pane, Vertical):
 
     def action_toggle_arithmetic(self) -> None:
         self.show_arithmetic(not self.arithmetic)
+
+    def action_toggle_tables(self) -> None:
+        self.show_arithmetic(False, tables=not self.tables)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`x` only on a worked example (its tables are small enough to print)."""
+        if action == "toggle_tables":
+            return self.result is not None and self.result.example is not None
+        return True
 
     def action_toggle_average(self) -> None:
         self.average = not self.average
@@ -245,7 +266,9 @@ class AttentionPane(Pane, Vertical):
         # A fixed-size line: repaint it without a layout pass over the whole screen.
         panel = self.query_one("#attention-bars", PlainLines)
         height = panel.size.height or 30  # not laid out yet: a tab just shown (redrawn on resize)
-        if self.arithmetic:
+        if self.tables and result.example is not None:
+            panel.set_lines(table_lines(result, self.head, q, panel.content_size.width or 60, height))
+        elif self.arithmetic:
             panel.set_lines(arithmetic_lines(result, None if self.average else self.head, q, k, height))
         else:
             panel.set_lines(self._bars(q))

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 SHOWN_NUMBERS = 5  # of each vector; the rest is "…"
 
 
-def vector_text(values: np.ndarray, shown: int = SHOWN_NUMBERS) -> str:
-    numbers = " ".join(f"{v:+.2f}" for v in values[:shown])
+def vector_text(values: np.ndarray, shown: int = SHOWN_NUMBERS, decimals: int = 2) -> str:
+    numbers = " ".join(f"{v:+.{decimals}f}" for v in values[:shown])
     return f"[{numbers}{' …' if len(values) > shown else ''}]"
 
 
@@ -33,13 +33,15 @@ def arithmetic_lines(
     if result.attention.vectors is None:
         return ["This result kept no query, key and value vectors."]
     cell = cell_arithmetic(result.attention, head, query, key)
+    # A worked example's vectors are short, and the book prints 4 decimals: so does the panel.
+    decimals = 4 if result.example is not None else 2
     piece = result.tokens.piece
     dim = len(cell.query)
     lines = [
         f"head {head + 1}: query #{query} {visible_piece(piece(query))[:10]!r} · key #{key} "
         f"{visible_piece(piece(key))[:10]!r}",
-        f"q = {vector_text(cell.query)} ({dim})",
-        f"k = {vector_text(cell.key)} ({dim})",
+        f"q = {vector_text(cell.query, decimals=decimals)} ({dim})",
+        f"k = {vector_text(cell.key, decimals=decimals)} ({dim})",
         f"q·k = Σ q_i·k_i = {cell.dot:+.4f}",
     ]
     if result.attention.scaled:
@@ -51,20 +53,29 @@ def arithmetic_lines(
         lines.append(f"the mask hides key #{key} from query #{query}: weight 0")
     hidden = result.n_used - seen
     masked = f", {hidden} masked" if hidden else ""
-    lines.append(f"softmax over the {seen} keys it sees{masked}: w = {cell.weight:.4f}")
+    if cell.softmax_weight is None:
+        lines.append(f"softmax over the {seen} keys it sees{masked}: w = {cell.weight:.4f}")
+    else:
+        lines.append(f"softmax over the {seen} keys it sees{masked}: {cell.softmax_weight:.4f}")
+        kept = cell.weight != 0.0 or cell.softmax_weight == 0.0
+        step = f"kept, × {1 / (1 - result.settings.dropout):g}" if kept else "dropped, × 0"
+        lines.append(f"dropout {result.settings.dropout:g}: {step} → w = {cell.weight:.4f}")
     lines.append("context = Σ w_j · v_j:")
     # The keys weighing most, and the cursor's key, in key order; as many as the panel holds
     # with the "… more" and "= context" lines below them.
     room = max(0, height - len(lines) - 2)
-    order = np.argsort(-cell.row_weights, kind="stable")[:room]
+    order = np.argsort(-cell.used_weights, kind="stable")[:room]
     where = np.flatnonzero(cell.visible == key)
     if room and len(where) and where[0] not in order:
         order = np.append(order[: room - 1], where[0])
     for index in sorted(order.tolist()):
         j = int(cell.visible[index])
         mark = "▶" if j == key else " "
-        lines.append(f"{mark}{j:>4} {cell.row_weights[index]:.3f} × {vector_text(cell.values[index], 4)}")
+        weight = cell.used_weights[index]
+        lines.append(
+            f"{mark}{j:>4} {weight:.{max(decimals, 3)}f} × {vector_text(cell.values[index], 4, decimals)}"
+        )
     if len(order) < seen:
         lines.append(f"  … {seen - len(order)} more keys")
-    context = f"  = {vector_text(cell.context)} ({dim})"
+    context = f"  = {vector_text(cell.context, decimals=decimals)} ({dim})"
     return [*lines[: max(height - 1, 0)], context]  # the sum is the point: it is never cut

@@ -253,10 +253,14 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         if result is None:
             return
         embedded, settings = result.embedded, result.settings
-        key = (self._words, embedded.token_table, embedded.table_ids, result.tokens.encoding, settings.corpus)
+        words = self._words
+        if result.example is not None and words == parse_words(DEFAULT_WORDS):
+            # The default words are not an example's: compare its own hand-made vectors instead.
+            words = tuple(result.tokenizer.words)
+        key = (words, embedded.token_table, embedded.table_ids, result.tokens.encoding, settings.corpus)
         if self._key is None or not _same(key, self._key):
             self._key = key
-            self._space = word_vectors(self._words, result)
+            self._space = word_vectors(words, result)
             self._cosine = cosine_matrix(self._space.vectors)
             projection = pca_2d(self._space.vectors)
             self._coords, self._explained = projection.coords, projection.explained
@@ -264,6 +268,12 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
 
     def _caption_text(self, result: PipelineResult) -> str:
         """Where the vectors come from."""
+        if result.example is not None:
+            rows, dim = result.embedded.token_table.shape
+            return (
+                f"the example {result.example.name}'s hand-made vectors ({rows} words × {dim}): "
+                "its words are compared until you type others above"
+            )
         if result.model is None:
             return RANDOM_CAPTION
         rows, dim = result.embedded.token_table.shape

@@ -19,6 +19,7 @@ from engine.analysis.one_hot import one_hot_lookup
 from tui.formatting.pieces import visible_piece
 from tui.messages import TokenSelected
 from tui.panes.base import Pane
+from tui.panes.one_hot_matrix import fits_whole, matrix_lines
 from tui.views.embeddings_table import CELL, EmbeddingsTable, numbers_in
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ class OneHotPanel(Widget):
         self._row = np.zeros(0)
         self._identical = False
         self._rotary = False
+        self._example = False
+        self._whole: PipelineResult | None = None  # a vocabulary small enough to draw whole
         self._shown: tuple[object, int] | None = None
 
     @property
@@ -110,6 +113,8 @@ class OneHotPanel(Widget):
         self._one_hot, self._product, self._row = lookup.one_hot, lookup.product, lookup.row
         self._identical = lookup.identical
         self._rotary = result.embedded.positions == "rotary"
+        self._example = result.example is not None
+        self._whole = result if fits_whole(result) else None
         self._index = index
         self._piece = visible_piece(result.tokens.piece(index))
         self._token_id = token_id
@@ -156,6 +161,12 @@ class OneHotPanel(Widget):
         and ✓ naming the row it equals.
         """
         label = self.get_component_rich_style("one-hot-panel--label", partial=True)
+        if self._whole is not None and not self.compact:
+            one = self.get_component_rich_style("one-hot-panel--one", partial=True)
+            lines = matrix_lines(self._whole, self._index, label, one)
+            for line in lines:
+                line.truncate(max(self.size.width, 1), overflow="ellipsis")
+            return Text("\n").join(lines)
         vocab, dim = self._table_shape
         token = Text.assemble(f"token {self._index} ", (self._piece, "bold"), f" → id {self._token_id}")
         one_hot = Text.assemble(
@@ -174,6 +185,8 @@ class OneHotPanel(Widget):
             verdict.append(f" to table row {self._token_id} (np.array_equal)", label)
             if self._rotary:
                 verdict.append(" · rotary: no position vector is added, this row is the input", label)
+            elif self._example:
+                verdict.append(" · a worked example adds no position vector: this row is the input", label)
             one_hot = Text.assemble(
                 f"id {self._token_id} ",
                 (f"one-hot (1 × {vocab}) ", label),
@@ -185,6 +198,8 @@ class OneHotPanel(Widget):
             verdict.append(" (np.array_equal of product and row)", label)
             if self._rotary:
                 verdict.append(" · a rotary model adds no position vector: this row is the input", label)
+            elif self._example:
+                verdict.append(" · a worked example adds no position vector: this row is the input", label)
             lines = [token, one_hot, table, product, row, verdict]
         for line in lines:
             line.truncate(max(self.size.width, 1), overflow="ellipsis")

@@ -28,6 +28,7 @@ from textual.widgets import Static
 
 from tui.formatting.layers import layer_name
 from tui.formatting.pieces import PieceLabels, visible_piece
+from tui.formatting.status import example_has_no_model
 from tui.latest_run import LatestRun
 from tui.panes.base import Pane
 from tui.views.lens_map import Cells, LensMapView
@@ -165,7 +166,7 @@ class LayersPane(Pane, Vertical):
 
     def show_result(self, result: PipelineResult) -> None:
         if result.stream is None or result.next_token is None:
-            self.show_message(NO_MODEL)
+            self.show_message(NO_MODEL if result.example is None else example_has_no_model(result))
             return
         if result.n_used == 0:
             self.show_message("no tokens: type some text")

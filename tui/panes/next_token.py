@@ -14,6 +14,7 @@ from engine.analysis.draws import drawable_count, keyed_generator
 from engine.errors import UserError
 from engine.tokenize.tokens import id_piece
 from tui.formatting.pieces import visible_piece
+from tui.formatting.status import example_has_no_model
 from tui.generation import COUNTS, DEFAULT_COUNT
 from tui.panes.attention import bar
 from tui.panes.base import Pane
@@ -202,7 +203,7 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         if result is None:
             return
         if result.next_token is None:
-            body.update(Text(NO_MODEL))
+            body.update(Text(NO_MODEL if result.example is None else example_has_no_model(result)))
             return
         if result.n_used == 0:
             body.update(Text("Type some text: the model predicts what follows it."))

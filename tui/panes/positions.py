@@ -250,6 +250,13 @@ class PositionsPane(Pane, Container, can_focus=True):
         if result.n_used == 0:
             self.show_message("No tokens to place: type some text.")
             return
+        if result.example is not None:
+            self.show_message(
+                f"The worked example {result.example.name} adds no position vectors: its inputs are the "
+                "hand-made vectors, as in the book's chapter 3 (positions come in chapter 2). "
+                "Open a text (palette: 'Example: none') to see position vectors."
+            )
+            return
         self._result = result
         self.set_class(False, "-message")
         self.set_class(self._rope is not None, "-rotary")

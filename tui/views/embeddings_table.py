@@ -44,6 +44,8 @@ ROTARY_TAGS = ("token ", "+ none", "= in  ")
 """The same for a rotary model, which adds no position vector (its middle block is zeros)."""
 ROTARY_BLOCK = "none (rotary)"
 """The middle block's name for a rotary model, instead of "rotary" (which would read as a vector)."""
+NO_POSITIONS = ("rotary", "none")
+"""Position kinds that add no vector: a rotary model's, and a worked example's ("none")."""
 SIDE_BY_SIDE_MIN = 4
 """Numbers per block below which the three blocks are stacked instead of side by side."""
 LEVELS = 129
@@ -354,6 +356,11 @@ class EmbeddingsTable(RowCursorView):
             short = f"token {shape} = input {shape}: no position vector (rotary)"
             tiny = f"token = input, each {shape}"
             suffix = "; positions rotate queries and keys inside attention"
+        elif kind == "none":  # a worked example: the hand-made vectors are the inputs
+            full = f"hand-made vectors {shape} = input vectors {shape}: no position vector is added"
+            short = f"vectors {shape} = input {shape}: no position vector"
+            tiny = f"vectors = input, each {shape}"
+            suffix = f"   example {self._result.example.name}" if self._result.example is not None else ""
         candidates = [full + suffix, full, short + suffix, short, tiny + suffix, tiny]
         title = next((text for text in candidates if cell_len(text) <= width), tiny)
         style = self.get_component_rich_style("embeddings-table--title")
@@ -375,7 +382,7 @@ class EmbeddingsTable(RowCursorView):
         else:
             assert self._result is not None
             kind = self._result.embedded.positions
-            names = ("token", ROTARY_BLOCK if kind == "rotary" else kind, "input")
+            names = ("token", {"rotary": ROTARY_BLOCK, "none": "none"}.get(kind, kind), "input")
             for operator, name in zip(OPERATORS, names, strict=True):
                 label = f"{operator} {name} [{dims.start}:{dims.stop}]"
                 text += fit_left(label, layout.block_width)
@@ -398,7 +405,7 @@ class EmbeddingsTable(RowCursorView):
         segments = [Segment(label, label_style), Segment(" ", base)]
         operator = self.get_component_rich_style("embeddings-table--operator")
         if layout.stacked:
-            tags = ROTARY_TAGS if self._result.embedded.positions == "rotary" else TAGS
+            tags = ROTARY_TAGS if self._result.embedded.positions in NO_POSITIONS else TAGS
             segments.append(Segment(tags[part], operator))
             segments.extend(self._block_segments(part, token, on_cursor))
         else:

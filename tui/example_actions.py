@@ -1,0 +1,141 @@
+"""`ExampleActions`: opening a worked example and the book's attention switches on it, mixed into
+`tui.app.LlmTuiApp`.
+
+An example (`engine.examples`) replaces the text's tokens and tables with hand-made vectors: its
+sentence goes into the text box (the learner may retype or reorder its words) and the text from
+before is kept, to come back to when the example is left (F10, or choosing a model or an encoding).
+The switches (P, M, W, D in the Attention tab) walk the book's chapter 3: no projection, torch.rand
+projections, nn.Linear layers; one head, heads stacked, heads merged; the projection width; dropout.
+"""
+
+from __future__ import annotations
+
+from engine.errors import UserError
+from engine.settings import MULTIHEAD, PROJECTIONS
+
+PROJECTION_NAMES = {
+    "none": "q = k = v = the inputs (simplified self-attention)",
+    "rand": "q, k, v = x @ torch.rand matrices (the first trainable version)",
+    "linear": "q, k, v = nn.Linear layers without bias (the CausalAttention class)",
+}
+MULTIHEAD_NAMES = {
+    None: "one head",
+    "stack": "heads stacked, each its own layers (MultiHeadAttentionWrapper)",
+    "merged": "one projection split into heads, then out_proj (MultiHeadAttention)",
+}
+DROPOUTS = (0.0, 0.5, 0.1)
+"""What D steps through: none, the book's 0.5 on its 6 × 6 example, and its training value 0.1."""
+D_OUTS = (None, 2, 1, 4)
+"""What W steps through: as wide as the inputs, then the book's d_out = 2, and two more."""
+EXAMPLE_SWITCHES = ("next_projection", "next_multihead", "next_d_out", "next_dropout")
+"""The actions that only mean something on an example (`LlmTuiApp.check_action`)."""
+
+
+class ExampleActions:
+    """Actions of the example keys; the host has the `AppApi` methods and its text box."""
+
+    _text_before_example: str | None = None
+
+    def action_pick_example(self) -> None:
+        """Open a worked example, or go back to your own text."""
+        from tui.screens.example import LEAVE, ExampleScreen
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                self.open_example(None if choice == LEAVE else choice)
+
+        self.push_screen(ExampleScreen(self.settings.example), picked)
+
+    def open_example(self, name: str | None) -> None:
+        """Show worked example `name` (a built-in name or a .toml path): its sentence in the text box,
+        its vectors in the panes. None goes back to the text from before the example."""
+        if name == self.settings.example:
+            return
+        text_box = self.query_one("#text")
+        if name is None:
+            text, self._text_before_example = self._text_before_example, None
+            if text is not None:
+                self.replace_text(text)
+            self.update_settings(example=None)
+            self.notify("back to your text: the encoding (and the model) read it again", timeout=3)
+            return
+        from engine.examples import example  # numpy only
+
+        try:
+            chosen = example(name)
+        except UserError as error:
+            self.notify(str(error), severity="error", timeout=8, markup=False)
+            return
+        if self.settings.example is None:
+            self._text_before_example = text_box.text
+        # The text first: the run update_settings starts reads the text box as it is then.
+        self.replace_text(chosen.text)
+        self.update_settings(example=name, selected=0)
+        self.notify(f"example {chosen.name}: {chosen.source}; P, M, W, D in the Attention tab", timeout=4)
+
+    def leave_example_for(self, changes: dict) -> dict:
+        """`changes` to the settings, plus leaving the example when they choose a model or an
+        encoding (which read text, not an example's words); the text from before comes back."""
+        settings = self.settings
+        if settings.example is None or "example" in changes:
+            return changes
+        if (
+            changes.get("weights", settings.weights) == settings.weights
+            and changes.get("encoding", settings.encoding) == settings.encoding
+        ):
+            return changes
+        text, self._text_before_example = self._text_before_example, None
+        if text is not None:
+            self.replace_text(text)
+        self.notify(f"left the example {settings.example}: your text is back", timeout=3)
+        return {**changes, "example": None}
+
+    def action_next_projection(self) -> None:
+        """The book's next version: no projection, torch.rand matrices, nn.Linear layers."""
+        projection = PROJECTIONS[(PROJECTIONS.index(self.settings.projection) + 1) % len(PROJECTIONS)]
+        changes: dict = {"projection": projection}
+        if projection == "none":
+            changes.update(multihead=None, d_out=None)  # q = k = v = x: one head, the inputs' width
+        self.update_settings(**changes)
+        self.notify(f"projection {projection}: {PROJECTION_NAMES[projection]}", timeout=3)
+
+    def action_next_multihead(self) -> None:
+        """One head, heads stacked (the wrapper), heads merged (the efficient class)."""
+        choices = (None, *MULTIHEAD)
+        multihead = choices[(choices.index(self.settings.multihead) + 1) % len(choices)]
+        changes: dict = {"multihead": multihead}
+        heads = self.settings.heads
+        if multihead is not None:
+            changes["projection"] = "linear"  # the book builds its heads from nn.Linear layers
+        if multihead == "merged" and self.result is not None and self.result.example is not None:
+            width = self.settings.d_out or self.result.example.dim
+            if width % heads:
+                # One projection split into heads needs a width they divide (the book: d_out 2, 2 heads).
+                changes["d_out"] = heads * max(1, width // heads)
+        self.update_settings(**changes)
+        count = f"{heads} heads: " if multihead else ""
+        self.notify(f"{count}{MULTIHEAD_NAMES[multihead]}", timeout=3)
+
+    def action_next_d_out(self) -> None:
+        """The projections' width: the inputs', then 2, 1, 4."""
+        if self.settings.projection == "none":
+            self.notify("without a projection q = k = v = the inputs: P chooses one first", timeout=3)
+            return
+        d_out = (
+            D_OUTS[(D_OUTS.index(self.settings.d_out) + 1) % len(D_OUTS)]
+            if (self.settings.d_out in D_OUTS)
+            else None
+        )
+        self.update_settings(d_out=d_out)
+        self.notify(f"d_out {d_out if d_out is not None else 'as wide as the inputs'}", timeout=3)
+
+    def action_next_dropout(self) -> None:
+        """Dropout on the attention weights: none, 0.5, 0.1 (drawn after the seed, as nn.Dropout)."""
+        dropout = (
+            DROPOUTS[(DROPOUTS.index(self.settings.dropout) + 1) % len(DROPOUTS)]
+            if (self.settings.dropout in DROPOUTS)
+            else 0.0
+        )
+        self.update_settings(dropout=dropout)
+        kept = f": kept weights × {1 / (1 - dropout):g}, the rest 0" if dropout else " off"
+        self.notify(f"dropout {dropout:g}{kept}", timeout=3)

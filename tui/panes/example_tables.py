@@ -1,0 +1,62 @@
+"""The book's tables for a worked example (`x` in the Attention tab): the head's scores (or the
+masked scores, with −inf above the diagonal), the weights and the context vectors, printed with
+4 decimals as the book prints its tensors, as many as the panel holds. The selected query's row
+is marked ▶. Every number is the result's own (`engine.pipeline.run_example`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tui.formatting.pieces import visible_piece
+
+if TYPE_CHECKING:
+    from engine.pipeline.results import PipelineResult
+
+CELL = 8
+"""Characters of one number: sign, digit, point, 4 decimals and a space."""
+LABEL = 9
+
+
+def _number(value: float) -> str:
+    return "    -inf" if value == -np.inf else f"{value:{CELL}.4f}"
+
+
+def _block(title: str, matrix: np.ndarray, pieces: list[str], query: int, width: int) -> list[str]:
+    room = max(1, (width - LABEL - 3) // CELL)  # the mark, the label, '[' and ' ]' around the numbers
+    more = " …" if matrix.shape[1] > room else ""
+    lines = [title]
+    for row, piece in enumerate(pieces):
+        mark = "▶" if row == query else " "
+        numbers = "".join(_number(float(v)) for v in matrix[row, :room])
+        lines.append(f"{mark}{piece:<{LABEL - 1}.{LABEL - 1}}[{numbers}{more} ]")
+    return lines
+
+
+def table_lines(result: PipelineResult, head: int, query: int, width: int, height: int) -> list[str]:
+    """The tables of `head`, for a panel of `width` × `height`; the first always, the rest as fit."""
+    attention, n = result.attention, result.n_used
+    pieces = [visible_piece(result.tokens.piece(i)) for i in range(n)]
+    scores = attention.scores[head]
+    size = attention.vectors.queries.shape[-1] if attention.vectors is not None else None
+    divisor = (f"÷ √{size}" if size else "÷ √d") if attention.scaled else "not scaled"
+    if attention.causal:
+        masked = np.where(attention.mask, -np.inf, scores)
+        first = (f"masked scores (q·k {divisor}, −inf where the mask hides a key)", masked)
+    else:
+        first = (f"scores (q·k {divisor})", scores)
+    weights_title = "attention weights (rows sum to 1)"
+    if attention.dropout_scale is not None:
+        weights_title = f"attention weights after dropout {result.settings.dropout:g} (kept ones scaled)"
+    blocks = [first, (weights_title, attention.weights[head])]
+    if attention.context is not None:
+        blocks.append(("context vectors (weights @ values)", attention.context[head]))
+    lines = [f"head {head + 1}: the book's tables, 4 decimals (x: the bars again)"]
+    for title, matrix in blocks:
+        block = _block(title, matrix, pieces, query, width)
+        if len(lines) > 1 and len(lines) + len(block) > height:
+            lines.append("… (a taller terminal shows the next table; inspect --example prints all)")
+            break
+        lines.extend(block)
+    return lines

@@ -1,0 +1,83 @@
+"""The whole one-hot product of a small vocabulary, as the notes write it: the text's one-hot
+matrix (T × V), times the table (V × d), equals the rows the ids pick (T × d).
+
+Drawn by the Embeddings tab's one-hot panel instead of the one-token form when the table is small
+enough to print whole (a worked example such as hello-world, a regex vocabulary of a few words).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.style import Style
+from rich.text import Text
+
+from engine.analysis.one_hot import one_hot_product
+from tui.formatting.pieces import visible_piece
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from engine.pipeline.results import PipelineResult
+
+MAX_ROWS = 8
+"""Most table rows and tokens drawn whole; beyond, the panel shows one token's lookup."""
+WORD = 8
+"""Cells of a word's label."""
+
+
+def fits_whole(result: PipelineResult) -> bool:
+    """Whether the text's one-hot matrix and the table are small enough to draw whole."""
+    table = result.embedded.token_table
+    return (
+        result.embedded.table_ids is None
+        and 0 < result.n_used <= MAX_ROWS
+        and table.shape[0] <= MAX_ROWS
+        and table.shape[1] <= 4
+    )
+
+
+def _numbers(row: np.ndarray) -> str:
+    return "[" + " ".join(f"{value:+.2f}" for value in row) + "]"
+
+
+def matrix_lines(result: PipelineResult, selected: int, label: Style, one: Style) -> list[Text]:
+    """Title, then max(T, V) lines of the three matrices side by side, then the check."""
+    table = result.embedded.token_table
+    ids = result.tokens.ids[: result.n_used]
+    product = one_hot_product(ids, table)
+    tokens, vocab, dim = len(ids), table.shape[0], table.shape[1]
+    pieces = [visible_piece(result.tokens.piece(i))[:WORD] for i in range(tokens)]
+    words = [
+        visible_piece(result.tokenizer.token_bytes(row).decode("utf-8", "replace"))[:WORD]
+        for row in range(vocab)
+    ]
+    left = WORD + 3 + 2 * vocab
+    middle = 4 + WORD + 1 + 6 * dim + 1
+    title = Text.assemble(
+        (f"one-hot ({tokens} × {vocab})".ljust(left + 2), label),
+        (f"× table ({vocab} × {dim})".ljust(middle + 2), label),
+        (f"= ({tokens} × {dim}): rows {', '.join(str(int(i)) for i in ids)} of the table", label),
+    )
+    lines = [title]
+    for line in range(max(tokens, vocab)):
+        text = Text()
+        if line < tokens:
+            style = one if line == selected else Style()
+            bits = " ".join(format(value, "g") for value in product.one_hot[line])
+            text.append(f"{pieces[line]:<{WORD}} [{bits}]".ljust(left), style)
+        else:
+            text.append(" " * left)
+        text.append("  ")
+        if line < vocab:
+            picked = one if line == ids[min(selected, tokens - 1)] else Style()
+            text.append(f"{line:>3} {words[line]:<{WORD}} {_numbers(table[line])}".ljust(middle), picked)
+        else:
+            text.append(" " * middle)
+        text.append("  ")
+        if line < tokens:
+            text.append(_numbers(product.product[line]), one if line == selected else Style())
+        lines.append(text)
+    verdict = "✓ each row equals its table row" if product.identical else "✗ a row differs from its table row"
+    lines.append(Text(f"{verdict} (np.array_equal): an embedding lookup is this product", label))
+    return lines

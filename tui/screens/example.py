@@ -1,0 +1,83 @@
+"""Pick a worked example: the book's chapter-3 sentence, its one-hot vocabulary, the notes'
+Japanese sentences, or a TOML file of one's own; or go back to one's own text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from tui.views.vim import VimOptionList
+
+LEAVE = "leave"
+
+ABOUT = {
+    "journey": "the book, chapter 3: 6 tokens × 3 numbers, the attention figures",
+    "hello-world": "the notes: a 5-word vocabulary, one-hot × table (Embeddings, o)",
+    "neko": "the notes: what すき attends to, 2 numbers per word, ÷ √2",
+    "watashi": "the notes: causal attention over 6 words, 3 numbers each, ÷ √3",
+}
+"""One line on each built-in example, in the order the picker lists them."""
+
+
+class ExampleScreen(ModalScreen[str | None]):
+    """Dismisses with an example's name or a .toml path, `LEAVE` for one's own text, None to cancel."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="example.cancel")]
+    DEFAULT_CSS = """
+    ExampleScreen { align: center middle; }
+    ExampleScreen > Vertical {
+        width: 90; max-width: 95%; height: auto; border: round $primary;
+        background: $surface; padding: 0 1;
+    }
+    ExampleScreen OptionList { height: auto; max-height: 10; }
+    ExampleScreen #example-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(Content(f"{name:<12} {about}{'  (now)' if name == self.current else ''}"), id=name)
+            for name, about in ABOUT.items()
+        ]
+        if self.current is not None:
+            options.append(Option("Back to your own text (the encoding and the model read it)", id=LEAVE))
+        with Vertical():
+            yield Label(Content(f"Worked example (now: {self.current or 'none, your text'})"))
+            yield VimOptionList(*options, id="example-options")
+            yield Label("or a .toml file with tokens and vectors (enter to open):")
+            yield Input(placeholder="path/to/example.toml", id="example-path")
+            yield Label("", id="example-error")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    @on(Input.Submitted, "#example-path")
+    def _path(self, event: Input.Submitted) -> None:
+        from engine.errors import UserError
+        from engine.examples import load_example
+
+        path = Path(event.value.strip()).expanduser()
+        if not path.is_file():
+            self.query_one("#example-error", Label).update(Content(f"{str(path)!r} is not a file"))
+            return
+        try:
+            load_example(path)  # a malformed file is said here, in one line, and the dialog stays
+        except UserError as error:
+            self.query_one("#example-error", Label).update(Content(str(error)))
+            return
+        self.dismiss(str(path))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

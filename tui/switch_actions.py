@@ -1,0 +1,38 @@
+"""`SwitchActions`: the keys that change one pipeline setting (m, s, F2, {/}), mixed into
+`tui.app.LlmTuiApp`; each goes through `update_settings` and says what it switched to."""
+
+from __future__ import annotations
+
+from engine.tokenize.registry import ENCODINGS
+
+
+class SwitchActions:
+    """Actions of the setting keys; the host has `settings`, `result` and the `AppApi` methods."""
+
+    def action_toggle_causal(self) -> None:
+        """Show attention with or without the causal mask."""
+        self.update_settings(causal=not self.settings.causal)
+        self.notify(f"causal mask {'on' if self.settings.causal else 'off'}", timeout=2)
+
+    def action_toggle_scaled(self) -> None:
+        """Divide attention scores by √(head size), or not."""
+        self.update_settings(scaled=not self.settings.scaled)
+        self.notify(f"√d scaling {'on' if self.settings.scaled else 'off'}", timeout=2)
+
+    def action_next_encoding(self) -> None:
+        """Cycle through the encodings."""
+        index = ENCODINGS.index(self.settings.encoding) if self.settings.encoding in ENCODINGS else -1
+        self.action_set_encoding(ENCODINGS[(index + 1) % len(ENCODINGS)])
+
+    def action_set_encoding(self, name: str) -> None:
+        """Tokenize with encoding `name`."""
+        self.update_settings(encoding=name)
+        self.notify(f"encoding: {name}", timeout=2)
+
+    def action_change_layer(self, delta: int) -> None:
+        """Show the attention of the next or previous layer (models have several)."""
+        layers = self.result.attention.layers if self.result else 1
+        if layers == 1:
+            self.notify("random weights have one attention layer; load a model with F6", timeout=3)
+            return
+        self.update_settings(layer=(self.settings.layer + delta) % layers)
