@@ -149,11 +149,17 @@ def load_example(path: Path) -> Example:
     tokens = data.get("tokens")
     if not isinstance(tokens, list) or not tokens or not all(isinstance(t, str) for t in tokens):
         raise UserError(f"{path}: 'tokens' must be a non-empty list of strings")
+    # The app's text box holds the tokens joined by spaces and splits it at whitespace again.
+    _check_words(tokens, "tokens", path)
     vocabulary, table, ids = None, None, None
     if "vocabulary" in data or "table" in data:
         vocabulary = data.get("vocabulary")
         if not isinstance(vocabulary, list) or not all(isinstance(w, str) for w in vocabulary):
             raise UserError(f"{path}: 'vocabulary' must be a list of strings, one per row of 'table'")
+        _check_words(vocabulary, "vocabulary", path)
+        repeated = next((w for i, w in enumerate(vocabulary) if w in vocabulary[:i]), None)
+        if repeated is not None:
+            raise UserError(f"{path}: 'vocabulary' lists {repeated!r} twice: one row per word")
         table = _matrix(data.get("table"), "table", path)
         if len(table) != len(vocabulary):
             raise UserError(f"{path}: 'table' has {len(table)} rows for {len(vocabulary)} vocabulary words")
@@ -173,6 +179,20 @@ def load_example(path: Path) -> Example:
         raise UserError(
             f"{path}: 'table' rows have {table.shape[1]} numbers, 'vectors' rows {vectors.shape[1]}"
         )
+    if table is not None and ids is not None and not np.array_equal(vectors, table[list(ids)]):
+        first = next(i for i, row in enumerate(ids) if not np.array_equal(vectors[i], table[row]))
+        raise UserError(
+            f"{path}: 'vectors' row {first + 1} is not the 'table' row of {tokens[first]!r}: "
+            "give one of them, or make them agree"
+        )
+    for index, token in enumerate(tokens):
+        earlier = tokens.index(token)
+        if table is None and earlier < index and not np.array_equal(vectors[earlier], vectors[index]):
+            # One word, one vector: a word typed again in the app is looked up by its text.
+            raise UserError(
+                f"{path}: token {token!r} has two different vectors (rows {earlier + 1} and {index + 1}): "
+                "a word has one vector; give the second another name"
+            )
     return Example(
         path.stem,
         tuple(tokens),
@@ -182,6 +202,15 @@ def load_example(path: Path) -> Example:
         ids,
         str(path),
     )
+
+
+def _check_words(words: list[str], name: str, path: Path) -> None:
+    """Each word non-empty and without whitespace (the app splits its text at whitespace)."""
+    for index, word in enumerate(words):
+        if not word or any(character.isspace() for character in word):
+            raise UserError(
+                f"{path}: {name} item {index + 1} ({word!r}) must be one word: not empty, no spaces"
+            )
 
 
 def _matrix(rows: object, name: str, path: Path) -> np.ndarray:

@@ -75,7 +75,7 @@ class Settings:
     def validate(self) -> None:
         if self.dim < 1 or self.heads < 1 or self.context < 1:
             raise SettingsError("--dim, --heads and --context must be at least 1")
-        if self.dim % self.heads:
+        if self.dim % self.heads and self.example is None:  # an example's width is its own
             raise SettingsError(f"--dim ({self.dim}) must be a multiple of --heads ({self.heads})")
         if not 0 <= self.seed <= MAX_SEED:
             raise SettingsError(f"--seed must be between 0 and {MAX_SEED:,} (2**63 - 1), not {self.seed:,}")

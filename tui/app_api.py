@@ -31,6 +31,10 @@ class AppApi(Protocol):
     corpus_path: str | None
     device: DeviceInfo | None
     lesson_error: str | None
+    text_before_example: str | None
+
+    @property
+    def text(self) -> str: ...
 
     @property
     def screen_stack(self) -> list[Screen]: ...

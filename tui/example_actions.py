@@ -16,7 +16,7 @@ from engine.settings import MULTIHEAD, PROJECTIONS
 PROJECTION_NAMES = {
     "none": "q = k = v = the inputs (simplified self-attention)",
     "rand": "q, k, v = x @ torch.rand matrices (the first trainable version)",
-    "linear": "q, k, v = nn.Linear layers without bias (the CausalAttention class)",
+    "linear": "q, k, v = nn.Linear layers without bias (SelfAttention_v2; masked: CausalAttention)",
 }
 MULTIHEAD_NAMES = {
     None: "one head",
@@ -35,6 +35,20 @@ class ExampleActions:
     """Actions of the example keys; the host has the `AppApi` methods and its text box."""
 
     _text_before_example: str | None = None
+
+    @property
+    def text_before_example(self) -> str | None:
+        """The text an open example replaced, to come back to when it is left (None: no example)."""
+        return self._text_before_example
+
+    @text_before_example.setter
+    def text_before_example(self, text: str | None) -> None:
+        self._text_before_example = text
+
+    @property
+    def text(self) -> str:
+        """The text box's text now."""
+        return self.query_one("#text").text
 
     def action_pick_example(self) -> None:
         """Open a worked example, or go back to your own text."""
@@ -66,11 +80,15 @@ class ExampleActions:
         except UserError as error:
             self.notify(str(error), severity="error", timeout=8, markup=False)
             return
+        switches = {}
         if self.settings.example is None:
             self._text_before_example = text_box.text
+            # A new visit starts at the book's first version; between examples the switches stay,
+            # so that one version can be compared on two examples.
+            switches = {"projection": "none", "multihead": None, "d_out": None, "dropout": 0.0}
         # The text first: the run update_settings starts reads the text box as it is then.
         self.replace_text(chosen.text)
-        self.update_settings(example=name, selected=0)
+        self.update_settings(example=name, selected=0, **switches)
         self.notify(f"example {chosen.name}: {chosen.source}; P, M, W, D in the Attention tab", timeout=4)
 
     def leave_example_for(self, changes: dict) -> dict:
@@ -79,11 +97,8 @@ class ExampleActions:
         settings = self.settings
         if settings.example is None or "example" in changes:
             return changes
-        if (
-            changes.get("weights", settings.weights) == settings.weights
-            and changes.get("encoding", settings.encoding) == settings.encoding
-        ):
-            return changes
+        if "weights" not in changes and "encoding" not in changes:
+            return changes  # even the same model or encoding chosen again means "read my text"
         text, self._text_before_example = self._text_before_example, None
         if text is not None:
             self.replace_text(text)

@@ -32,6 +32,9 @@ class SwitchActions:
     def action_change_layer(self, delta: int) -> None:
         """Show the attention of the next or previous layer (models have several)."""
         layers = self.result.attention.layers if self.result else 1
+        if self.result is not None and self.result.example is not None:
+            self.notify("a worked example has one attention layer: the book's; F6 opens a model", timeout=3)
+            return
         if layers == 1:
             self.notify("random weights have one attention layer; load a model with F6", timeout=3)
             return

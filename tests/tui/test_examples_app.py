@@ -7,6 +7,7 @@ import asyncio
 import json
 
 import numpy as np
+import pytest
 from textual.widgets import TextArea
 
 from engine.examples import example
@@ -83,8 +84,8 @@ def test_the_picker_opens_the_one_hot_example_and_an_encoding_leaves_it():
         app = make_app(text="my own words")
         async with app.run_test(size=(140, 40)) as pilot:
             await settle(pilot)
-            assert app.pane("attention").check_action("app.next_projection", ()) is not False
             assert app.check_action("next_projection", ()) is False  # no example: P does nothing
+            assert app.pane("attention").check_action("toggle_tables", ()) is False
             await pilot.press("f10")
             await pilot.pause()
             assert isinstance(app.screen, ExampleScreen)
@@ -147,6 +148,25 @@ def test_example_on_the_command_line(capsys, tmp_path):
     assert _exit_code(["inspect", "--example", "journey", "--no-causal", "--no-scale", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     np.testing.assert_allclose(record["attention"]["heads"][0]["weights"][1], BOOK_ROW_2, atol=5e-5)
+    # Options before the subcommand name count as after it.
+    assert _exit_code(["--no-causal", "--example", "journey", "inspect", "--no-scale", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(record["attention"]["heads"][0]["weights"][1], BOOK_ROW_2, atol=5e-5)
+    assert _exit_code(["--example", "journey", "tokenize", "hi"]) == 2
+    assert "not in `tokenize`" in capsys.readouterr().err
+    # A text over the example's words, a short context, a width 3 heads do not divide (stacked).
+    assert _exit_code(["inspect", "--example", "journey", "step Your", "--context", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tokens"] == ["step"]
+    arguments = ["inspect", "--example", "journey", "--projection", "linear", "--multihead", "stack"]
+    assert _exit_code([*arguments, "--heads", "3", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["attention"]["heads"]) == 3
+    assert (
+        _exit_code(
+            ["inspect", "--example", "journey", "--cell", "1,0", "--no-causal", "--no-scale", "--json"]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["cell"]["weight"] == pytest.approx(0.1385, abs=5e-5)
 
 
 def test_lesson_steps_open_the_examples_and_later_lessons_leave_them(tmp_path):
@@ -176,5 +196,32 @@ def test_lesson_steps_open_the_examples_and_later_lessons_leave_them(tmp_path):
             await settle(pilot)
             assert app.settings.example is None and app.result.example is None
             assert "example" not in app.result.tokens.encoding
+
+    asyncio.run(scenario())
+
+
+def test_a_model_choice_even_the_same_one_leaves_the_example_and_a_new_visit_starts_plain(tmp_path):
+    from engine.settings import Settings
+    from tests.tui.helpers import TEST_DEVICE
+    from tui.app import LlmTuiApp
+
+    async def scenario():
+        app = LlmTuiApp("my own words", Settings(), device=TEST_DEVICE, language="en", state_dir=tmp_path)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            app.open_example("journey")
+            await settle(pilot)
+            app.update_settings(dropout=0.5, projection="rand")
+            await settle(pilot)
+            app.update_settings(weights=None)  # F6 -> "random weights", which it already had
+            await settle(pilot)
+            assert app.settings.example is None and app.query_one(TextArea).text == "my own words"
+            app.open_example("watashi")  # a new visit: the book's first version, no dropout
+            await settle(pilot)
+            assert (app.settings.projection, app.settings.dropout) == ("none", 0.0)
+            assert app.result.attention.dropout_scale is None
+            app.open_lesson("logit-lens", step=0)  # needs a model: the example is left first
+            await settle(pilot)
+            assert app.settings.example is None and app.lesson_driver.waiting == "missing"
 
     asyncio.run(scenario())

@@ -312,10 +312,11 @@ def test_progress_is_restored_after_restart(tmp_path):
     asyncio.run(second_run())
 
 
-def test_lesson_keys_do_nothing_without_a_lesson_and_text_can_be_undone(tmp_path):
+def test_lesson_keys_do_nothing_without_a_lesson_and_leaving_gives_the_learners_state_back(tmp_path):
     async def scenario():
+        mine = Settings(encoding="cl100k_base", causal=False, dim=32, heads=4)
         app = LlmTuiApp(
-            "my own words", Settings(), device=DEVICE, colors="truecolor", language="en", state_dir=tmp_path
+            "my own words", mine, device=DEVICE, colors="truecolor", language="en", state_dir=tmp_path
         )
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
@@ -325,13 +326,45 @@ def test_lesson_keys_do_nothing_without_a_lesson_and_text_can_be_undone(tmp_path
             assert app.lesson_driver.lesson is None
             app.open_lesson("text-to-tokens")
             await settle(pilot)
-            assert app.query_one(TextArea).text != "my own words"
-            app.action_leave_lesson()
-            text_area = app.query_one(TextArea)
-            text_area.focus()
-            await pilot.press("ctrl+z")
+            assert app.query_one(TextArea).text != "my own words" and app.settings != mine
+            app.open_lesson("attention", step=0)  # another lesson: still the state from before the first
             await settle(pilot)
-            assert text_area.text == "my own words"
+            notes = record_notifications(app)
+            app.action_leave_lesson()
+            await settle(pilot)
+            assert app.query_one(TextArea).text == "my own words" and app.settings == mine
+            assert app.result.tokens.encoding == "cl100k_base" and not app.result.attention.causal
+            assert any("your text, model and settings are back" in note for note in notes)
+            app.query_one(TextArea).focus()
+            await pilot.press("ctrl+z")  # the lesson's text, one undo away
+            await settle(pilot)
+            assert app.query_one(TextArea).text != "my own words"
+
+    asyncio.run(scenario())
+
+
+def test_the_last_step_leads_to_the_next_lesson(tmp_path):
+    async def scenario():
+        app = _app(tmp_path, "en")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            lesson = find_lesson(app.lesson_driver.lessons, "positions")
+            app.open_lesson("positions", step=len(lesson.steps) - 1)
+            await settle(pilot)
+            notes = record_notifications(app)
+            app.query_one(LessonPanel).focus()
+            await pilot.press("n")
+            assert app.lesson_driver.lesson.id == "positions"
+            assert any("n opens the next one, Attention" in note for note in notes)
+            await pilot.press("n")
+            await settle(pilot)
+            assert app.lesson_driver.lesson.id == "attention" and app.lesson_driver.step_index == 0
+            await pilot.press("f9")
+            await pilot.pause()
+            options = app.screen.query_one("#lesson-options")
+            labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+            assert any("A real LLM" in label and "needs an open model" in label for label in labels)
+            assert not any("Attention" in label and "needs" in label for label in labels)
 
     asyncio.run(scenario())
 

@@ -68,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.cli.launch import launch
 
             return launch(args)
+        if args.command != "inspect" and getattr(args, "example", None):
+            raise UserError(f"--example opens in the app or in `inspect`, not in `{args.command}`")
         import_module(COMMANDS[args.command]).run(args)
     except UserError as error:
         _fail(cli_message(error), as_json)

@@ -15,10 +15,16 @@ from tui.formatting.pieces import visible_piece
 def run(args: argparse.Namespace) -> None:
     from engine.pipeline.run import run as run_pipeline
 
-    if args.example:
+    if getattr(args, "example", None):
         from tui.cli import inspect_example
 
-        inspect_example.run(args)
+        result = inspect_example.example_result(args)
+        if args.lens:
+            raise UserError("--lens reads a model's layers: a worked example has none (use --weights)")
+        if args.cell:
+            _inside(args, result)
+        else:
+            inspect_example.show(args, result)
         return
     text = read_text(args)
     settings = settings_from_args(args)

@@ -13,34 +13,47 @@ from typing import Any
 
 import numpy as np
 
-from tui.cli.args import settings_from_args
+from tui.cli.args import read_text, settings_from_args
 from tui.cli.output import print_json
 from tui.formatting.status import example_summary
 
 
-def run(args: argparse.Namespace) -> None:
+def example_result(args: argparse.Namespace):
+    """The run on `--example`: on its own sentence, or on TEXT / --text (read as its words)."""
     from engine.examples import example
     from engine.pipeline.run_example import run_example
 
     settings = settings_from_args(args)
     chosen = example(args.example)
-    result = run_example(chosen.text, settings)
+    given = getattr(args, "text_arg", None) is not None or args.text is not None or args.text_file is not None
+    return run_example(read_text(args) if given else chosen.text, settings)
+
+
+def show(args: argparse.Namespace, result) -> None:
+    """The example's numbers: as JSON, or as the book prints its tensors (4 decimals)."""
+    chosen, attention = result.example, result.attention
     if args.json:
         print_json(_record(chosen, result))
         return
-    attention, tokens = result.attention, chosen.tokens
+    tokens = result.tokens.pieces[: result.n_used]
     print(f"example {chosen.name} ({chosen.source}): {' '.join(tokens)}")
+    for note in result.notes:
+        print(f"note: {note}")
     print(example_summary(result).split(" · ", 1)[1])
-    _table("input vectors", tokens, chosen.vectors)
-    if chosen.table is not None and chosen.vocabulary is not None and chosen.ids is not None:
-        print(f"ids {list(chosen.ids)}: one-hot rows × the table give rows {list(chosen.ids)} of it")
+    _table("input vectors", tokens, result.embedded.input_vectors)
+    if chosen.table is not None and chosen.vocabulary is not None:
+        ids = result.tokens.ids[: result.n_used].tolist()
+        print(f"ids {ids}: one-hot rows × the table give rows {ids} of it")
         _table("table", chosen.vocabulary, chosen.table)
+    weights = "attention weights (rows sum to 1)"
+    if attention.dropout_scale is not None:
+        weights = f"attention weights after dropout {result.settings.dropout:g} (kept ones × 1/(1 - p))"
     heads = attention.heads
     for head in range(heads):
         if heads > 1:
             print(f"head {head}")
         _table("scores", tokens, attention.scores[head])
-        _table("attention weights (rows sum to 1)", tokens, attention.weights[head])
+        _table(weights, tokens, attention.weights[head])
         _table("context vectors", tokens, attention.context[head])
     if heads > 1:
         _table("output", tokens, attention.output)
@@ -50,16 +63,17 @@ def _record(chosen, result) -> dict[str, Any]:
     settings, attention = result.settings, result.attention
     return {
         "example": chosen.name,
-        "tokens": list(chosen.tokens),
-        "ids": None if chosen.ids is None else list(chosen.ids),
+        "tokens": list(result.tokens.pieces[: result.n_used]),
+        "ids": result.tokens.ids[: result.n_used].tolist() if chosen.vocabulary is not None else None,
         "vocabulary": None if chosen.vocabulary is None else list(chosen.vocabulary),
         "table": None if chosen.table is None else chosen.table.tolist(),
-        "input_vectors": chosen.vectors.tolist(),
+        "input_vectors": result.embedded.input_vectors.tolist(),
+        "notes": list(result.notes),
         "settings": {
             "projection": settings.projection,
             "heads": settings.heads,
             "multihead": settings.multihead,
-            "d_out": settings.d_out,
+            "d_out": settings.d_out if settings.projection != "none" else None,
             "seed": settings.seed,
             "causal": settings.causal,
             "scaled": settings.scaled,

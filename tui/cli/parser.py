@@ -110,30 +110,37 @@ def _add_shared_options(parser: argparse.ArgumentParser, defaults: bool) -> dict
     return actions
 
 
-def _add_example_options(parser: argparse.ArgumentParser) -> None:
-    """The worked example and the book's attention switches (the app and `inspect`)."""
+def _add_example_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
+    """The worked example and the book's attention switches (the app and `inspect`); without
+    `defaults` (inspect) an option given before the subcommand name is kept, as for the shared ones."""
+
+    def default(value: Any) -> Any:
+        return value if defaults else argparse.SUPPRESS
+
     group = parser.add_argument_group("worked examples (the book's chapter 3)")
     group.add_argument(
         "--example",
         metavar="NAME|FILE",
-        default=None,
+        default=default(None),
         help="a worked example instead of a text: journey, hello-world, neko, watashi, or a .toml file",
     )
     group.add_argument(
         "--projection",
         choices=("none", "rand", "linear"),
-        default="none",
+        default=default("none"),
         help="with --example: q = k = v = the inputs, torch.rand or nn.Linear projections (default none)",
     )
     group.add_argument(
         "--multihead",
         choices=("stack", "merged"),
-        default=None,
+        default=default(None),
         help="with --example --projection linear: --heads heads, stacked or merged (default: one head)",
     )
-    group.add_argument("--d-out", type=_positive_int, default=None, help="with --example: projection width")
     group.add_argument(
-        "--dropout", type=float, default=0.0, help="with --example: dropout on the attention weights"
+        "--d-out", type=_positive_int, default=default(None), help="with --example: projection width"
+    )
+    group.add_argument(
+        "--dropout", type=float, default=default(0.0), help="with --example: dropout on the attention weights"
     )
 
 
@@ -192,7 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--topk", type=int, default=5, help="next tokens listed, with a model (default 5)")
     inspect.add_argument("--head", type=int, default=None, help="attention head (default: all)")
     inspect.add_argument(
-        "--no-causal", dest="causal", action="store_false", help="let queries see later keys"
+        "--no-causal",
+        dest="causal",
+        action="store_false",
+        default=argparse.SUPPRESS,  # the app's --no-causal before `inspect` is kept
+        help="let queries see later keys",
     )
     inspect.add_argument(
         "--lens",
@@ -208,9 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the arithmetic of attention cell query Q, key K (--head, --layer)",
     )
-    _add_example_options(inspect)
+    _add_example_options(inspect, defaults=False)
     inspect.add_argument(
-        "--no-scale", dest="scaled", action="store_false", help="do not divide scores by sqrt(head size)"
+        "--no-scale",
+        dest="scaled",
+        action="store_false",
+        default=argparse.SUPPRESS,
+        help="do not divide scores by sqrt(head size)",
     )
 
     windows = command("windows", "Cut the ids into input/target pairs with a sliding window.")

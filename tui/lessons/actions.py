@@ -26,7 +26,7 @@ class LessonActions:
         self.lesson_driver.step(delta)
 
     def action_leave_lesson(self) -> None:
-        """Close the lesson; what it set stays, so the learner can keep exploring."""
+        """Close the lesson; the learner's own text, model and settings come back."""
         self.lesson_driver.leave()
         self.refresh_bindings()
 

@@ -8,6 +8,7 @@ only through what the app offers every caller (`pane`, `replace_text`, `select_t
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from textual.widgets import Input, TextArea
@@ -16,9 +17,35 @@ from tui.lessons.catalog import Lesson, find_lesson
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
+    from engine.settings import Settings
     from tui.app_api import AppApi
     from tui.lessons.progress import Progress
     from tui.lessons.quiz import QuizSession
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    """What the learner had before the first lesson opened: given back when lessons are left."""
+
+    text: str
+    settings: Settings
+    selected: int
+    text_before_example: str | None
+
+
+LEFT = {
+    "en": "left the lesson: your text, model and settings are back (ctrl+z in the text box undoes)",
+    "ja": "レッスンを終了しました。元のテキスト、モデル、設定に戻しました"
+    "（テキスト欄で ctrl+z で元に戻せます）",
+}
+NEXT = {
+    "en": "end of the lesson: n opens the next one, {title}; esc leaves",
+    "ja": "レッスンの終わりです。n で次の「{title}」へ、esc で終了します",
+}
+LAST = {
+    "en": "that was the last lesson: L for the list, esc to leave",
+    "ja": "最後のレッスンでした。L で一覧、esc で終了します",
+}
 
 
 class LessonDriver:
@@ -38,6 +65,8 @@ class LessonDriver:
         self.quiz: QuizSession | None = None
         self._reported = 0  # progress problems already told to the user
         self.waiting: str | None = None  # why the lesson's steps cannot be applied now (see model_missing)
+        self.before: LearnerState | None = None  # the learner's own state, while lessons are open
+        self._at_end = False  # n was pressed on the last step once: the next n opens the next lesson
 
     @property
     def language(self) -> str:
@@ -46,8 +75,13 @@ class LessonDriver:
     # Walking
 
     def open(self, lesson_id: str, step: int | None = None) -> None:
-        """Start lesson `lesson_id` at `step`, or where the learner left it."""
-        self.lesson = find_lesson(self.lessons, lesson_id)
+        """Start lesson `lesson_id` at `step`, or where the learner left it. Entering the lessons
+        from outside remembers the learner's text, model and settings, which `leave` gives back."""
+        lesson = find_lesson(self.lessons, lesson_id)
+        if self.lesson is None and self.before is None:
+            app = self.app
+            self.before = LearnerState(app.text, app.settings, app.selected, app.text_before_example)
+        self.lesson, self._at_end = lesson, False
         last = self.progress.last_step(self.language, lesson_id)
         self.step_index = min(step if step is not None else last, len(self.lesson.steps) - 1)
         self.app.pane("lesson").remove_class("-hidden")
@@ -66,15 +100,42 @@ class LessonDriver:
             return
         index = self.step_index + delta
         if 0 <= index < len(self.lesson.steps):
-            self.step_index = index
+            self.step_index, self._at_end = index, False
             self.apply(replay=delta < 0)
-        elif index >= len(self.lesson.steps):
-            self.app.notify("end of the lesson: L for the list, esc to leave", timeout=3)
+            return
+        if index < len(self.lesson.steps):
+            return
+        following = self.next_lesson()
+        if following is not None and self._at_end:
+            self.open(following.id, step=0)
+            return
+        self._at_end = True
+        message = LAST if following is None else NEXT
+        title = following.title if following is not None else ""
+        self.app.notify(message[self.language].format(title=title), timeout=4)
+
+    def next_lesson(self) -> Lesson | None:
+        """The lesson after the open one in the list's order, or None after the last."""
+        if self.lesson is None:
+            return None
+        ordered = sorted(self.lessons, key=lambda lesson: lesson.order)
+        index = next(i for i, lesson in enumerate(ordered) if lesson.id == self.lesson.id)
+        return ordered[index + 1] if index + 1 < len(ordered) else None
 
     def leave(self) -> None:
-        """Close the lesson; what it set stays, so the learner can keep exploring."""
+        """Close the lesson and give back the learner's own text, model and settings."""
         self.lesson = self.quiz = self.waiting = None
+        self._at_end = False
         self.app.pane("lesson").close()
+        before, self.before = self.before, None
+        if before is None:
+            return
+        app = self.app
+        app.replace_text(before.text)
+        everything = {field.name: getattr(before.settings, field.name) for field in fields(before.settings)}
+        app.update_settings(selected=before.selected, **everything)
+        app.text_before_example = before.text_before_example
+        app.notify(LEFT[self.language], timeout=4)
 
     def model_missing(self) -> str | None:
         """For a lesson that `needs_model`: "loading" while the chosen model's first result is still
@@ -101,6 +162,8 @@ class LessonDriver:
         step = lesson.steps[self.step_index]
         state = lesson.state_at(self.step_index) if replay else step.state
         score = self.progress.score(self.language, lesson.id)
+        if lesson.needs_model and app.settings.example is not None:
+            app.open_example(None)  # a lesson about a model reads text: an open example ends here
         self.waiting = self.model_missing()
         notice = None
         if self.waiting is not None:
@@ -147,7 +210,7 @@ class LessonDriver:
             app.pane("windows").set_params(**state.window())
         if state.pane is not None:
             app.show_pane(state.pane, focus=True)
-        changes = state.settings_changes()
+        changes = state.settings_changes(on_example=example is not None)
         if example is not None:
             changes.update(walked.example_switches())
         app.update_settings(selected=state.select, example=example, **changes)

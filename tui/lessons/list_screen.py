@@ -17,6 +17,11 @@ from tui.views.vim import VimOptionList
 HEADINGS = {"en": "Lessons (enter: start · esc: close)", "ja": "レッスン (enter: 開始 · esc: 閉じる)"}
 STEPS = {"en": "steps", "ja": "ステップ"}
 SCORE = {"en": "{right}/{answered} right", "ja": "正解 {right}/{answered}"}
+NEEDS = {
+    "en": {True: "needs an open model (F6)", "any": "needs a trained model (F6, or F7 trains one)"},
+    "ja": {True: "オープンモデルが必要 (F6)", "any": "学習済みモデルが必要 (F6、F7 で学習)"},
+}
+"""What a lesson needs, by its `needs_model`; a lesson on random weights needs nothing and says nothing."""
 
 
 class LessonListScreen(ModalScreen[str | None]):
@@ -48,6 +53,8 @@ class LessonListScreen(ModalScreen[str | None]):
             right, answered = self.progress.score(self.language, lesson.id)
             if answered:
                 counts += " · " + SCORE[self.language].format(right=right, answered=answered)
+            if lesson.needs_model:
+                counts += " · " + NEEDS[self.language][lesson.needs_model]
             options.append(Option(f"{mark} {lesson.order:>2}. {lesson.title}  ({counts})", id=lesson.id))
         with Vertical():
             yield Label(HEADINGS[self.language])

@@ -132,11 +132,13 @@ class StepState:
             if self.has(field.name)
         }
 
-    def settings_changes(self) -> dict[str, Any]:
+    def settings_changes(self, on_example: bool | None = None) -> dict[str, Any]:
         """The pipeline settings the state sets; a size (`dim`, `heads`) also means random weights,
-        unless the step is on a worked example (whose heads are the book's, and which has no model)."""
+        unless the step is on a worked example (whose heads are the book's, and which has no model).
+        `on_example`: whether the step is, walked from the lesson's start (default: this state's own)."""
         changes = {name: getattr(self, name) for name in self.SETTINGS if self.has(name)}
-        if (self.has("dim") or self.has("heads")) and not self.on_example:
+        on_example = self.on_example if on_example is None else on_example
+        if (self.has("dim") or self.has("heads")) and not on_example:
             changes["weights"] = None
         for name in ("projection", "d_out", "dropout"):
             if self.has(name):
@@ -154,6 +156,7 @@ class StepState:
             "multihead": None if self.multihead in (None, "one") or not projected else self.multihead,
             "d_out": self.d_out if projected else None,
             "dropout": self.dropout or 0.0,
+            "seed": 123,  # the book's: its figures, the lessons' "after torch.manual_seed(123)"
         }
 
     @property

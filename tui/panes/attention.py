@@ -143,6 +143,8 @@ class AttentionPane(Pane, Vertical):
             return
         if self._pending_key is not None:
             self.key, self._pending_key = self._pending_key, None
+        if self.tables and result.example is None:
+            self.show_arithmetic(False)  # the tables are an example's: back to the bars on text
         self.query_index = min(self.query_index, result.n_used - 1)
         self.key = min(self.key, result.n_used - 1)
         self._draw_matrix()
@@ -267,7 +269,8 @@ class AttentionPane(Pane, Vertical):
         panel = self.query_one("#attention-bars", PlainLines)
         height = panel.size.height or 30  # not laid out yet: a tab just shown (redrawn on resize)
         if self.tables and result.example is not None:
-            panel.set_lines(table_lines(result, self.head, q, panel.content_size.width or 60, height))
+            head = None if self.average else self.head
+            panel.set_lines(table_lines(result, head, q, panel.content_size.width or 60, height))
         elif self.arithmetic:
             panel.set_lines(arithmetic_lines(result, None if self.average else self.head, q, k, height))
         else:
@@ -284,6 +287,8 @@ class AttentionPane(Pane, Vertical):
             label = visible_piece(result.tokens.piece(key))[:8]
             lines.append(f"{key:>4} {label:<8} {bar(weight, 18)} {weight:.3f}")
         shown = len(lines) - 1
-        if shown < top.attended:
+        if shown < top.attended and result.attention.dropout_scale is not None:
+            lines.append(f"({shown} of {top.attended} keys; after dropout a row sums to more or less than 1)")
+        elif shown < top.attended:
             lines.append(f"({shown} of {top.attended} keys; entropy {top.entropy:.2f} bits)")
         return lines

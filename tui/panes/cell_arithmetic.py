@@ -53,12 +53,12 @@ def arithmetic_lines(
         lines.append(f"the mask hides key #{key} from query #{query}: weight 0")
     hidden = result.n_used - seen
     masked = f", {hidden} masked" if hidden else ""
-    if cell.softmax_weight is None:
+    if cell.softmax_weight is None or cell.masked:
         lines.append(f"softmax over the {seen} keys it sees{masked}: w = {cell.weight:.4f}")
     else:
         lines.append(f"softmax over the {seen} keys it sees{masked}: {cell.softmax_weight:.4f}")
-        kept = cell.weight != 0.0 or cell.softmax_weight == 0.0
-        step = f"kept, × {1 / (1 - result.settings.dropout):g}" if kept else "dropped, × 0"
+        scale = float(result.attention.dropout_scale[head, query, key])
+        step = f"kept, × {scale:g}" if scale else "dropped, × 0"
         lines.append(f"dropout {result.settings.dropout:g}: {step} → w = {cell.weight:.4f}")
     lines.append("context = Σ w_j · v_j:")
     # The keys weighing most, and the cursor's key, in key order; as many as the panel holds

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tui.formatting.pieces import visible_piece
+from tui.views.text_wrap import fit_left
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
@@ -30,12 +31,15 @@ def _block(title: str, matrix: np.ndarray, pieces: list[str], query: int, width:
     for row, piece in enumerate(pieces):
         mark = "▶" if row == query else " "
         numbers = "".join(_number(float(v)) for v in matrix[row, :room])
-        lines.append(f"{mark}{piece:<{LABEL - 1}.{LABEL - 1}}[{numbers}{more} ]")
+        lines.append(f"{mark}{fit_left(piece, LABEL - 1)}[{numbers}{more} ]")
     return lines
 
 
-def table_lines(result: PipelineResult, head: int, query: int, width: int, height: int) -> list[str]:
-    """The tables of `head`, for a panel of `width` × `height`; the first always, the rest as fit."""
+def table_lines(result: PipelineResult, head: int | None, query: int, width: int, height: int) -> list[str]:
+    """The tables of `head`, for a panel of `width` × `height`; the first always, the rest as fit.
+    None (the mean of the heads) has no tables of its own, and says so."""
+    if head is None:
+        return ["The mean of the heads has no tables of its own:", "press a to show one head."]
     attention, n = result.attention, result.n_used
     pieces = [visible_piece(result.tokens.piece(i)) for i in range(n)]
     scores = attention.scores[head]

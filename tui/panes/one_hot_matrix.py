@@ -14,6 +14,7 @@ from rich.text import Text
 
 from engine.analysis.one_hot import one_hot_product
 from tui.formatting.pieces import visible_piece
+from tui.views.text_wrap import fit_left
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,10 +48,9 @@ def matrix_lines(result: PipelineResult, selected: int, label: Style, one: Style
     ids = result.tokens.ids[: result.n_used]
     product = one_hot_product(ids, table)
     tokens, vocab, dim = len(ids), table.shape[0], table.shape[1]
-    pieces = [visible_piece(result.tokens.piece(i))[:WORD] for i in range(tokens)]
+    pieces = [fit_left(visible_piece(result.tokens.piece(i)), WORD) for i in range(tokens)]
     words = [
-        visible_piece(result.tokenizer.token_bytes(row).decode("utf-8", "replace"))[:WORD]
-        for row in range(vocab)
+        visible_piece(result.tokenizer.token_bytes(row).decode("utf-8", "replace")) for row in range(vocab)
     ]
     left = WORD + 3 + 2 * vocab
     middle = 4 + WORD + 1 + 6 * dim + 1
@@ -65,13 +65,15 @@ def matrix_lines(result: PipelineResult, selected: int, label: Style, one: Style
         if line < tokens:
             style = one if line == selected else Style()
             bits = " ".join(format(value, "g") for value in product.one_hot[line])
-            text.append(f"{pieces[line]:<{WORD}} [{bits}]".ljust(left), style)
+            text.append(fit_left(f"{pieces[line]} [{bits}]", left), style)
         else:
             text.append(" " * left)
         text.append("  ")
         if line < vocab:
             picked = one if line == ids[min(selected, tokens - 1)] else Style()
-            text.append(f"{line:>3} {words[line]:<{WORD}} {_numbers(table[line])}".ljust(middle), picked)
+            text.append(
+                fit_left(f"{line:>3} {fit_left(words[line], WORD)} {_numbers(table[line])}", middle), picked
+            )
         else:
             text.append(" " * middle)
         text.append("  ")

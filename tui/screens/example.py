@@ -68,7 +68,10 @@ class ExampleScreen(ModalScreen[str | None]):
         from engine.errors import UserError
         from engine.examples import load_example
 
-        path = Path(event.value.strip()).expanduser()
+        try:
+            path = Path(event.value.strip()).expanduser()
+        except RuntimeError:  # ~nosuchuser/x.toml: no such home directory
+            path = Path(event.value.strip())
         if not path.is_file():
             self.query_one("#example-error", Label).update(Content(f"{str(path)!r} is not a file"))
             return
