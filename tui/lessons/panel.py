@@ -175,6 +175,10 @@ class LessonPanel(VerticalScroll, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._heading = ""
+        self._body = ""  # the step's Markdown, before Japanese line breaking
+        self._quiz: Text | None = None
+        self._japanese = False
+        self._wrapped_at = 0  # the width the Japanese text was last broken for
 
     def compose(self) -> ComposeResult:
         yield Static("", id="lesson-heading")
@@ -201,7 +205,8 @@ class LessonPanel(VerticalScroll, can_focus=True):
             body += f"\n\n**{WORDS[language]['question']}:** {step.quiz.question}"
         if notice is not None:
             body = f"{notice}\n\n{body}"
-        self.query_one("#lesson-body", Markdown).update(body)
+        self._body, self._japanese, self._quiz = body, language == "ja", None
+        self._show_body()
         self.query_one("#lesson-quiz", Static).set_class(asks, "-shown")
         self.show_hints(language, quiz_open=False)
         self.scroll_home(animate=False)
@@ -209,9 +214,43 @@ class LessonPanel(VerticalScroll, can_focus=True):
 
     def show_quiz(self, session: QuizSession, score: tuple[int, int], language: str) -> None:
         """Show the question's choices, or how it was answered and the computed answer."""
-        self.query_one("#lesson-quiz", Static).update(quiz_text(session, score, language))
+        self._quiz = quiz_text(session, score, language)
+        self._show_quiz()
         self._show_heading(score, language)
         self.show_hints(language, quiz_open=session.is_open)
+
+    def _text_width(self, inside_markdown: bool = True) -> int:
+        """Cells a line of the step's text may take: the panel's width less its border (1), its
+        padding (2), room for a scrollbar (2) and, in the Markdown, the Markdown's padding (4). From
+        the panel's own size, which a scrollbar coming or going does not change."""
+        return max((self.size.width or 44) - (9 if inside_markdown else 5), 12)
+
+    def _show_body(self) -> None:
+        """The step's Markdown; Japanese broken at phrases (`tui.lessons.ja_wrap`), which Textual's
+        wrapping at spaces cannot do."""
+        body = self._body
+        if self._japanese:
+            from tui.lessons.ja_wrap import wrap_markdown
+
+            self._wrapped_at = self._text_width()
+            body = wrap_markdown(body, self._wrapped_at)
+        self.query_one("#lesson-body", Markdown).update(body)
+
+    def _show_quiz(self) -> None:
+        text = self._quiz
+        if text is None:
+            return
+        if self._japanese:
+            from tui.lessons.ja_wrap import wrap_text
+
+            text = wrap_text(text, self._text_width(inside_markdown=False))
+        self.query_one("#lesson-quiz", Static).update(text)
+
+    def on_resize(self) -> None:
+        """Japanese lines are broken for one width: break them again for the new one."""
+        if self._japanese and self._body and self._text_width() != self._wrapped_at:
+            self._show_body()
+            self._show_quiz()
 
     def _show_heading(self, score: tuple[int, int], language: str) -> None:
         heading = self._heading
