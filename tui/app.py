@@ -111,6 +111,7 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
         self.first_frame_at: float | None = None
         """`time.time()` when the first frame was painted; None before."""
         self.whitespace_marks = True  # the `w` toggle: whitespace as ·/↵/→ or as plain spaces
+        self.concealed: str | None = None  # an open lesson question's kind (see `conceal`)
         self.language = language or default_language()
         self.lesson_driver = LessonDriver(self, Progress(state_dir))
         self.lesson_error: str | None = None
@@ -313,12 +314,26 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
         self.selected = min(self.selected, max(result.n_used - 1, 0))
         assert self._panes is not None  # mounted before the first run starts
         self._panes.offer_result(result, self.selected if result.n_used else None)
-        # Fixed-size lines: repaint only, no layout pass over the whole screen (it cost ~100 ms).
-        self.query_one("#status", Static).update(Content(status_line(result, self.corpus_path)), layout=False)
+        self._show_status()
         self._outcome_shown = True
         self._frames.shown()
         self.lesson_driver.on_result(result)
         self.generation.on_result(result, None if self._runs.busy else self._run_text)
+
+    def conceal(self, question: str | None) -> None:
+        """While a lesson question of kind `question` is open, the status line and the panes hide
+        what would answer it; None when it is answered or gone."""
+        self.concealed = question
+        if self._panes is not None:
+            self._panes.conceal(question)
+        if self.result is not None:
+            self._show_status()
+
+    def _show_status(self) -> None:
+        assert self.result is not None
+        line = status_line(self.result, self.corpus_path, self.concealed)
+        # Fixed-size lines: repaint only, no layout pass over the whole screen (it cost ~100 ms).
+        self.query_one("#status", Static).update(Content(line), layout=False)
 
     def _freeze_long_lived(self, weights: str | None) -> None:
         """Torch, the vocabularies and a model live as long as the app: after the first result, and

@@ -37,11 +37,19 @@ def example_summary(result: PipelineResult) -> str:
     return f"example {chosen.name} ({chosen.source}) · " + " · ".join(parts)
 
 
-def status_line(result: PipelineResult, corpus_path: str | None) -> str:
-    """What the result was computed with, in one line; `corpus_path` is named for regex encodings."""
+CONCEALS = {"token_count": ("tokens", "chars"), "table_rows": ("vocab",)}
+"""What the status line hides while a lesson question of that kind is open: it would answer it."""
+
+
+def status_line(result: PipelineResult, corpus_path: str | None, concealed: str | None = None) -> str:
+    """What the result was computed with, in one line; `corpus_path` is named for regex encodings;
+    `concealed`: the kind of an open lesson question, whose answer the line must not show."""
     tokens = result.tokens
+    hidden = CONCEALS.get(concealed or "", ())
     if result.example is not None:
         count = f"{len(tokens):,} token{'s' if len(tokens) != 1 else ''} of {tokens.vocab_size} words"
+        if hidden:
+            count = "? tokens of ? words"
         return " · ".join([example_summary(result), count, *result.notes, f"dim {result.example.dim}"])
     per_token = len(tokens.text) / len(tokens) if len(tokens) else 0.0
     corpus = (
@@ -49,9 +57,9 @@ def status_line(result: PipelineResult, corpus_path: str | None) -> str:
     )
     parts = [
         f"{tokens.encoding}{corpus}",
-        f"{len(tokens):,} tokens",
-        f"{per_token:.2f} chars/token",
-        f"vocab {tokens.vocab_size:,}",
+        "? tokens" if "tokens" in hidden else f"{len(tokens):,} tokens",
+        "? chars/token" if "chars" in hidden else f"{per_token:.2f} chars/token",
+        "vocab ?" if "vocab" in hidden else f"vocab {tokens.vocab_size:,}",
         f"dim {result.settings.dim} · {result.settings.heads} heads",
         result.model.status() if result.model else "random weights",
         result.device,

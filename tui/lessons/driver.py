@@ -126,6 +126,7 @@ class LessonDriver:
         """Close the lesson and give back the learner's own text, model and settings."""
         self.lesson = self.quiz = self.waiting = None
         self._at_end = False
+        self.app.conceal(None)
         self.app.pane("lesson").close()
         before, self.before = self.before, None
         if before is None:
@@ -181,6 +182,7 @@ class LessonDriver:
         if self.waiting is not None:
             # Nothing to set yet: the lesson panel takes the keys, so n and p still step.
             self.quiz = None
+            app.conceal(None)
             app.pane("lesson").focus()
             app.refresh_bindings()
             return
@@ -252,6 +254,7 @@ class LessonDriver:
         assert self.lesson is not None
         step = self.lesson.steps[self.step_index]
         self.quiz = None
+        self.app.conceal(None)
         if step.quiz is not None:
             from tui.lessons.quiz import QuizSession
 
@@ -271,6 +274,7 @@ class LessonDriver:
             self._point_at_answer()
         score = self.progress.score(self.language, self.lesson.id)
         self.app.pane("lesson").show_quiz(quiz, score, self.language)
+        self.app.conceal(quiz.quiz.kind if quiz.is_open else None)
         self.app.refresh_bindings()
 
     def _point_at_answer(self) -> None:

@@ -35,6 +35,15 @@ def bar(fraction: float, width: int) -> str:
     return ("█" * full + (BLOCKS[rest] if rest else "")).ljust(width)
 
 
+HIDES_BARS = ("most_attended", "visible_keys")
+"""Lesson questions the panel beside the heatmap would answer: it is hidden while one is open."""
+HIDDEN_BARS = [
+    "(hidden until you answer:",
+    " these bars would give it away.",
+    " Read the heatmap, then press 1-4.)",
+]
+
+
 class AttentionPane(Pane, Vertical):
     """Attention weights of the selected head, with the switches that change them.
 
@@ -101,6 +110,7 @@ class AttentionPane(Pane, Vertical):
         self.average = False
         self.arithmetic = False  # the selected cell's arithmetic instead of the top keys
         self.tables = False  # on a worked example: the book's tables instead of the top keys
+        self._question: str | None = None  # an open lesson question whose answer the pane hides
         self.query_index = 0
         self.key = 0
         self._pending_key: int | None = None
@@ -196,6 +206,16 @@ class AttentionPane(Pane, Vertical):
         """(T, T) weights of the shown head, or their mean over heads."""
         return head_weights(self.result.attention.weights, None if self.average else self.head)
 
+    def conceal(self, question: str | None) -> None:
+        """The bars (and the arithmetic, the tables) rank the keys and count them: hidden while a
+        question about the most-weighted or the visible keys is open; √d while one about d is."""
+        if question != self._question:
+            self._question = question
+            result = self.result
+            # A step may have chosen a head the next result has and this one lacks: it describes then.
+            if result is not None and result.n_used and self.head < result.attention.heads:
+                self._describe()
+
     def show_arithmetic(self, on: bool, tables: bool = False) -> None:
         """Show the selected cell's arithmetic (True) or the query's top keys (False) beside the map;
         `tables`: a worked example's tables instead (`tui.panes.example_tables`)."""
@@ -247,7 +267,8 @@ class AttentionPane(Pane, Vertical):
         piece = result.tokens.piece
         weight = float(self.shown_weights()[q, k])
         masked = bool(attention.mask[q, k])
-        scaling = f"scores ÷ √{head_dim}" if attention.scaled else "scores not scaled"
+        shown_dim = "?" if self._question == "head_dim" else head_dim
+        scaling = f"scores ÷ √{shown_dim}" if attention.scaled else "scores not scaled"
         cell = f"q#{q} {visible_piece(piece(q))!r} → k#{k} {visible_piece(piece(k))!r}: "
         cell += "masked (0)" if masked else f"{weight:.4f}"
         heads = (
@@ -268,7 +289,9 @@ class AttentionPane(Pane, Vertical):
         # A fixed-size line: repaint it without a layout pass over the whole screen.
         panel = self.query_one("#attention-bars", PlainLines)
         height = panel.size.height or 30  # not laid out yet: a tab just shown (redrawn on resize)
-        if self.tables and result.example is not None:
+        if self._question in HIDES_BARS:
+            panel.set_lines(HIDDEN_BARS)
+        elif self.tables and result.example is not None:
             head = None if self.average else self.head
             panel.set_lines(table_lines(result, head, q, panel.content_size.width or 60, height))
         elif self.arithmetic:

@@ -63,6 +63,10 @@ class Pane:
     def set_whitespace(self, marks: bool) -> None:
         """Show whitespace as ·/↵/→ marks (True) or as plain spaces (False)."""
 
+    def conceal(self, question: str | None) -> None:
+        """While a lesson question of kind `question` is open, hide what would give its answer away
+        (a count, a bar); None shows everything again. Most panes show nothing that would."""
+
     def announce_selection(self, index: int) -> None:
         """The user moved this pane's cursor to token `index`: tell the app (and so every pane)."""
         self.post_message(TokenSelected(index, pane=self))

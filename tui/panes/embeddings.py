@@ -90,6 +90,7 @@ class OneHotPanel(Widget):
         self._rotary = False
         self._example = False
         self._whole: PipelineResult | None = None  # a vocabulary small enough to draw whole
+        self.hide_rows = False  # a lesson asks how many rows the table has: its size is not shown
         self._shown: tuple[object, int] | None = None
 
     @property
@@ -161,13 +162,14 @@ class OneHotPanel(Widget):
         and ✓ naming the row it equals.
         """
         label = self.get_component_rich_style("one-hot-panel--label", partial=True)
-        if self._whole is not None and not self.compact:
+        if self._whole is not None and not self.compact and not self.hide_rows:
             one = self.get_component_rich_style("one-hot-panel--one", partial=True)
             lines = matrix_lines(self._whole, self._index, label, one)
             for line in lines:
                 line.truncate(max(self.size.width, 1), overflow="ellipsis")
             return Text("\n").join(lines)
         vocab, dim = self._table_shape
+        vocab = "?" if self.hide_rows else vocab
         token = Text.assemble(f"token {self._index} ", (self._piece, "bold"), f" → id {self._token_id}")
         one_hot = Text.assemble(
             (f"one-hot (1 × {vocab}) ", label),
@@ -305,6 +307,13 @@ class EmbeddingsPane(Pane, Vertical):
             mono: Plain numbers and shade characters, no colours.
         """
         self.table.set_palette(palette_name, mono)
+
+    def conceal(self, question: str | None) -> None:
+        """While a question asks how many rows the token table has, the panel does not say."""
+        hide = question == "table_rows"
+        if hide != self.panel.hide_rows:
+            self.panel.hide_rows = hide
+            self.panel.refresh(layout=True)
 
     def action_toggle_one_hot(self) -> None:
         """Show or hide the one-hot × token table panel."""

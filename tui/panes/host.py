@@ -93,6 +93,10 @@ class PaneSet:
         for pane in self.panes:
             pane.set_palette(palette_name, mono)
 
+    def conceal(self, question: str | None) -> None:
+        for pane in self.panes:
+            pane.conceal(question)
+
     def set_whitespace(self, marks: bool) -> None:
         for pane in self.panes:
             if pane.draws_whitespace:

@@ -114,6 +114,7 @@ class TokenTable(TokenPane):
         self._position_width = 1
         self._id_width = 2
         self._bytes_width = 5
+        self._hide_positions = False  # a lesson asks how many tokens: the last row number would say
 
     def show_result(self, result: PipelineResult) -> None:
         """Show a new result, keeping the cursor if that token still exists (else clamping).
@@ -148,6 +149,13 @@ class TokenTable(TokenPane):
         piece = min(room - least, PIECE_CELLS)
         return self._position_width, piece, self._id_width, min(room - piece, self._bytes_width)
 
+    def conceal(self, question: str | None) -> None:
+        """While a question asks how many tokens there are, the rows are not numbered."""
+        hide = question == "token_count"
+        if hide != self._hide_positions:
+            self._hide_positions = hide
+            self.refresh()
+
     def line_key(self, line: int, width: int) -> tuple | None:
         """The header's columns, or what a token's row shows: the token, the characters its
         note is made of, whether it is past the context, whether the cursor is on it."""
@@ -164,6 +172,7 @@ class TokenTable(TokenPane):
         return (
             line,
             columns,
+            self._hide_positions,
             tokens.encoding,
             int(tokens.ids[line]),
             tokens.piece(line),
@@ -218,7 +227,7 @@ class TokenTable(TokenPane):
             plain = self.rich_style
             number, note_style = get("token-table--number"), get("token-table--note")
         columns = [
-            [(str(row).rjust(position), number)],
+            [(("·" if self._hide_positions else str(row)).rjust(position), number)],
             [(piece, plain), (note, note_style)],
             [(str(token_id).rjust(id_width), number)],
         ]

@@ -52,6 +52,7 @@ class WindowsPane(Pane, VerticalScroll, can_focus=True):
         self.stride = 4
         self.batch_size = 2
         self.mono = False
+        self._question: str | None = None  # an open lesson question the pairs would answer
 
     def compose(self):
         yield Static("", id="windows-body")
@@ -91,17 +92,30 @@ class WindowsPane(Pane, VerticalScroll, can_focus=True):
         self.mono = mono
         self._draw()
 
+    def conceal(self, question: str | None) -> None:
+        if question != self._question:
+            self._question = question
+            self._draw()
+
     def _draw(self) -> None:
         if self.result is None:
             return
         tokens = self.result.tokens
         windows = sliding_windows(tokens.ids, self.max_length, self.stride)
         body = Text()
+        hidden = self._question == "n_windows"
+        pairs = "?" if hidden else f"{len(windows.inputs):,}"
         body.append(
             f"max_length {self.max_length} · stride {self.stride} · batch size {self.batch_size} · "
-            f"{len(windows.inputs):,} pairs from {len(tokens):,} tokens\n",
+            f"{pairs} pairs from {len(tokens):,} tokens\n",
             style="bold",
         )
+        if hidden:
+            body.append(
+                "\nThe pairs are hidden until you answer the question: counting them would answer it."
+            )
+            self.query_one("#windows-body", Static).update(body)
+            return
         body.append("+/- window length · </> stride · b batch size\n\n", style="dim")
         if not len(windows.inputs):
             body.append(f"The text needs more than {self.max_length} tokens for one pair.")
