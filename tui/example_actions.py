@@ -89,7 +89,11 @@ class ExampleActions:
         # The text first: the run update_settings starts reads the text box as it is then.
         self.replace_text(chosen.text)
         self.update_settings(example=name, selected=0, **switches)
-        self.notify(f"example {chosen.name}: {chosen.source}; P, M, W, D in the Attention tab", timeout=4)
+        self.notify(
+            f"example {chosen.name}: {chosen.source}. In the Attention tab (F4, then Tab to the heatmap): "
+            "P projection, M heads, W d_out, D dropout, x the book's tables",
+            timeout=6,
+        )
 
     def leave_example_for(self, changes: dict) -> dict:
         """`changes` to the settings, plus leaving the example when they choose a model or an
@@ -122,14 +126,16 @@ class ExampleActions:
         heads = self.settings.heads
         if multihead is not None:
             changes["projection"] = "linear"  # the book builds its heads from nn.Linear layers
+        note = ""
         if multihead == "merged" and self.result is not None and self.result.example is not None:
             width = self.settings.d_out or self.result.example.dim
             if width % heads:
                 # One projection split into heads needs a width they divide (the book: d_out 2, 2 heads).
                 changes["d_out"] = heads * max(1, width // heads)
+                note = f"; d_out {width} → {changes['d_out']}, which {heads} heads divide"
         self.update_settings(**changes)
         count = f"{heads} heads: " if multihead else ""
-        self.notify(f"{count}{MULTIHEAD_NAMES[multihead]}", timeout=3)
+        self.notify(f"{count}{MULTIHEAD_NAMES[multihead]}{note}", timeout=4)
 
     def action_next_d_out(self) -> None:
         """The projections' width: the inputs', then 2, 1, 4."""
@@ -152,5 +158,7 @@ class ExampleActions:
             else 0.0
         )
         self.update_settings(dropout=dropout)
-        kept = f": kept weights × {1 / (1 - dropout):g}, the rest 0" if dropout else " off"
-        self.notify(f"dropout {dropout:g}{kept}", timeout=3)
+        if dropout:
+            self.notify(f"dropout {dropout:g}: kept weights × {1 / (1 - dropout):g}, the rest 0", timeout=3)
+        else:
+            self.notify("dropout off", timeout=3)

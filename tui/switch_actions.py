@@ -20,7 +20,11 @@ class SwitchActions:
         self.notify(f"√d scaling {'on' if self.settings.scaled else 'off'}", timeout=2)
 
     def action_next_encoding(self) -> None:
-        """Cycle through the encodings."""
+        """Cycle through the encodings; on a worked example, leave it for the text and encoding
+        from before (F2 again goes on to the next encoding)."""
+        if self.settings.example is not None:
+            self.open_example(None)
+            return
         index = ENCODINGS.index(self.settings.encoding) if self.settings.encoding in ENCODINGS else -1
         self.action_set_encoding(ENCODINGS[(index + 1) % len(ENCODINGS)])
 

@@ -108,7 +108,7 @@ def test_the_picker_opens_the_one_hot_example_and_an_encoding_leaves_it():
             await pilot.press("f2")  # an encoding reads text: the example ends, the text comes back
             await settle(pilot)
             assert app.settings.example is None and app.query_one(TextArea).text == "my own words"
-            assert any("left the example" in note for note in notes)
+            assert any("back to your text" in note for note in notes)
             assert app.result.example is None and not _status(app).startswith("example")
 
     asyncio.run(scenario())
@@ -223,5 +223,50 @@ def test_a_model_choice_even_the_same_one_leaves_the_example_and_a_new_visit_sta
             app.open_lesson("logit-lens", step=0)  # needs a model: the example is left first
             await settle(pilot)
             assert app.settings.example is None and app.lesson_driver.waiting == "missing"
+
+    asyncio.run(scenario())
+
+
+def test_small_panes_keep_the_bars_and_step_through_the_tables():
+    async def scenario():
+        app = make_app(text=JOURNEY.text, example="journey", projection="linear", d_out=2)
+        async with app.run_test(size=(80, 40)) as pilot:
+            await settle(pilot)
+            await _focus_attention(pilot)
+            pane = app.pane("attention")
+            assert pane.has_class("-narrow")
+            bars = app.query_one("#attention-bars")
+            assert bars.display and bars.size.height > 2  # under the heatmap, not hidden
+            assert bars.lines[0].startswith("query #0")
+            firsts = []
+            for _ in range(3):
+                await pilot.press("x")
+                await settle(pilot)
+                firsts.append(bars.lines[1])
+            assert firsts[0].startswith("masked scores") and firsts[1].startswith("attention weights")
+            assert firsts[2].startswith("context vectors of head 1")
+            await pilot.press("x")  # past the last table: the bars again
+            await settle(pilot)
+            assert bars.lines[0].startswith("query #0") and not pane.tables
+            await pilot.press("f2")  # F2 on an example: back to the text, the encoding unchanged
+            await settle(pilot)
+            assert app.settings.example is None and app.settings.encoding == "gpt2"
+
+    asyncio.run(scenario())
+
+
+def test_the_one_hot_product_goes_under_when_the_pane_is_narrow():
+    async def scenario():
+        app = make_app(text="this is world", example="hello-world")
+        async with app.run_test(size=(80, 40)) as pilot:
+            await settle(pilot)
+            app.show_pane("embeddings", focus=True)
+            await settle(pilot)
+            await pilot.press("o")
+            await settle(pilot)
+            panel = str(app.pane("embeddings").panel.render()).splitlines()
+            under = panel.index("= (3 × 3): rows 2, 3, 1 of the table")
+            assert panel[under + 1].split() == ["this", "[+0.70", "+0.80", "+0.90]"]
+            assert all(len(line) <= 80 for line in panel)
 
     asyncio.run(scenario())

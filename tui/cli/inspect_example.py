@@ -12,10 +12,13 @@ import argparse
 from typing import Any
 
 import numpy as np
+from rich.cells import cell_len
 
+from engine.errors import UserError
 from tui.cli.args import read_text, settings_from_args
 from tui.cli.output import print_json
 from tui.formatting.status import example_summary
+from tui.views.text_wrap import fit_left
 
 
 def example_result(args: argparse.Namespace):
@@ -36,6 +39,11 @@ def show(args: argparse.Namespace, result) -> None:
         print_json(_record(chosen, result))
         return
     tokens = result.tokens.pieces[: result.n_used]
+    if not tokens:
+        raise UserError(
+            f"no word of the text is one of the example {chosen.name}'s: {' '.join(chosen.words)}"
+            " (words are separated by spaces)"
+        )
     print(f"example {chosen.name} ({chosen.source}): {' '.join(tokens)}")
     for note in result.notes:
         print(f"note: {note}")
@@ -52,7 +60,8 @@ def show(args: argparse.Namespace, result) -> None:
     for head in range(heads):
         if heads > 1:
             print(f"head {head}")
-        _table("scores", tokens, attention.scores[head])
+        divisor = f"÷ √{attention.vectors.queries.shape[-1]}" if attention.scaled else "not scaled"
+        _table(f"scores (q·k {divisor}, before the mask)", tokens, attention.scores[head])
         _table(weights, tokens, attention.weights[head])
         _table("context vectors", tokens, attention.context[head])
     if heads > 1:
@@ -96,7 +105,7 @@ def _record(chosen, result) -> dict[str, Any]:
 
 def _table(title: str, labels, matrix: np.ndarray) -> None:
     print(f"{title}:")
-    width = max(len(label) for label in labels)
+    width = max(cell_len(label) for label in labels)
     for label, row in zip(labels, matrix, strict=True):
         cells = " ".join(f"{value:8.4f}" if np.isfinite(value) else "    -inf" for value in row)
-        print(f"  {label:<{width}} [{cells}]")
+        print(f"  {fit_left(label, width)} [{cells}]")

@@ -32,6 +32,7 @@ def example_summary(result: PipelineResult) -> str:
     parts.append("÷ √d" if settings.scaled else "not scaled")
     if settings.dropout:
         parts.append(f"dropout {settings.dropout:g}")
+    parts.append(f"dim {chosen.dim}")
     if settings.projection != "none" or settings.dropout:
         parts.append(f"seed {settings.seed}")
     return f"example {chosen.name} ({chosen.source}) · " + " · ".join(parts)
@@ -47,10 +48,14 @@ def status_line(result: PipelineResult, corpus_path: str | None, concealed: str 
     tokens = result.tokens
     hidden = CONCEALS.get(concealed or "", ())
     if result.example is not None:
-        count = f"{len(tokens):,} token{'s' if len(tokens) != 1 else ''} of {tokens.vocab_size} words"
+        count = (
+            f"{len(tokens):,} token{'s' if len(tokens) != 1 else ''} (a vocabulary of {tokens.vocab_size})"
+        )
         if hidden:
-            count = "? tokens of ? words"
-        return " · ".join([example_summary(result), count, *result.notes, f"dim {result.example.dim}"])
+            count = "? tokens (a vocabulary of ?)"
+        # Notes first (a word left out), then the switches: the line is cut at the terminal's edge.
+        switches = example_summary(result).split(" · ", 1)[1]
+        return " · ".join([f"example {result.example.name}", count, *result.notes, switches])
     per_token = len(tokens.text) / len(tokens) if len(tokens) else 0.0
     corpus = (
         f" · corpus {Path(corpus_path).name}" if corpus_path and tokens.encoding.startswith("regex") else ""

@@ -65,17 +65,30 @@ def _phrases(text: str) -> list[str]:
             phrases.append(part)
             continue
         for phrase in _parser().parse(part):
-            if phrases and _NUMBER_END.search(phrases[-1]) and _COUNTER_START.match(phrase):
+            if phrases and (_keeps_number(phrases[-1], phrase) or _inside_a_word(phrases[-1], phrase)):
                 phrases[-1] += phrase
             else:
                 phrases.append(phrase)
     return phrases
 
 
+def _keeps_number(before: str, after: str) -> bool:
+    return bool(_NUMBER_END.search(before) and _COUNTER_START.match(after))
+
+
+def _inside_a_word(before: str, after: str) -> bool:
+    """A boundary between two Latin characters (`x` | `(2)`) is not a place to break."""
+    last, first = before[-1], after[0]
+    return last.isascii() and first.isascii() and not last.isspace() and not first.isspace()
+
+
 def _pieces(phrase: str, width: int, measure: Callable[[str], int]) -> list[str]:
     """A phrase too wide for a line, cut into pieces that fit (a code span stays whole)."""
     if measure(phrase) <= width or phrase.startswith("`"):
         return [phrase]
+    words = re.findall(r"\S+\s*|\s+", phrase)  # Latin text inside a phrase breaks at its spaces
+    if len(words) > 1:
+        return [piece for word in words for piece in _pieces(word, width, measure)]
     pieces, current = [], ""
     for character in phrase:
         if current and measure(current + character) > width:

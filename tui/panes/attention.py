@@ -18,7 +18,7 @@ from engine.analysis.scaling import head_size
 from tui.formatting.pieces import PieceLabels, visible_piece
 from tui.panes.base import Pane
 from tui.panes.cell_arithmetic import arithmetic_lines
-from tui.panes.example_tables import table_lines
+from tui.panes.example_tables import table_lines, tables
 from tui.views.heatmap import AttentionHeatmap
 from tui.views.plain_lines import PlainLines
 
@@ -38,9 +38,9 @@ def bar(fraction: float, width: int) -> str:
 HIDES_BARS = ("most_attended", "visible_keys")
 """Lesson questions the panel beside the heatmap would answer: it is hidden while one is open."""
 HIDDEN_BARS = [
-    "(hidden until you answer:",
-    " these bars would give it away.",
-    " Read the heatmap, then press 1-4.)",
+    "(hidden until you answer: the bars, the",
+    " arithmetic and the tables would give it",
+    " away. Read the heatmap, then press 1-4.)",
 ]
 
 
@@ -95,12 +95,13 @@ class AttentionPane(Pane, Vertical):
     }
     AttentionPane.-arithmetic #attention-bars { width: 62; }
     AttentionPane.-tables #attention-bars { width: 64; }  /* 6 numbers of 8 and a label */
-    AttentionPane.-narrow #attention-bars { display: none; }
-    /* Narrow: the arithmetic goes under the heatmap, whose cursor it follows. */
-    AttentionPane.-narrow.-arithmetic #attention-body { layout: vertical; }
-    AttentionPane.-narrow.-arithmetic #attention-bars {
-        display: block; width: 1fr; padding: 0; border-left: none; border-top: hkey $panel;
+    /* Narrow (a lesson panel beside it, a small terminal): the bars, the arithmetic or the
+       tables go under the heatmap, whose cursor they follow; the bars take a few lines only. */
+    AttentionPane.-narrow #attention-body { layout: vertical; }
+    AttentionPane.-narrow #attention-bars {
+        width: 1fr; height: 8; padding: 0; border-left: none; border-top: hkey $panel;
     }
+    AttentionPane.-narrow.-arithmetic #attention-bars { height: 1fr; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -110,6 +111,7 @@ class AttentionPane(Pane, Vertical):
         self.average = False
         self.arithmetic = False  # the selected cell's arithmetic instead of the top keys
         self.tables = False  # on a worked example: the book's tables instead of the top keys
+        self.first_table = 0  # which of them comes first (x steps through them)
         self._question: str | None = None  # an open lesson question whose answer the pane hides
         self.query_index = 0
         self.key = 0
@@ -231,7 +233,16 @@ class AttentionPane(Pane, Vertical):
         self.show_arithmetic(not self.arithmetic)
 
     def action_toggle_tables(self) -> None:
-        self.show_arithmetic(False, tables=not self.tables)
+        """The book's tables, then each next one first (a small panel holds one), then the bars."""
+        if not self.tables or self.result is None or self.result.example is None:
+            self.first_table = 0
+            self.show_arithmetic(False, tables=True)
+            return
+        self.first_table += 1
+        if self.first_table >= len(tables(self.result, self.head_for(self.result))):
+            self.show_arithmetic(False)
+        else:
+            self._describe()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`x` only on a worked example (its tables are small enough to print)."""
@@ -252,6 +263,12 @@ class AttentionPane(Pane, Vertical):
 
     def _change_head(self, step: int) -> None:
         if self.result is None or self.result.n_used == 0:
+            return
+        if self.result.attention.heads == 1:
+            more = (
+                "M gives the example more heads" if self.result.example is not None else "--heads sets more"
+            )
+            self.notify(f"one head only: {more}", timeout=3)
             return
         self.head = (self.head + step) % self.result.attention.heads
         self.average = False
@@ -293,7 +310,8 @@ class AttentionPane(Pane, Vertical):
             panel.set_lines(HIDDEN_BARS)
         elif self.tables and result.example is not None:
             head = None if self.average else self.head
-            panel.set_lines(table_lines(result, head, q, panel.content_size.width or 60, height))
+            width = panel.content_size.width or 60
+            panel.set_lines(table_lines(result, head, q, width, height, self.first_table))
         elif self.arithmetic:
             panel.set_lines(arithmetic_lines(result, None if self.average else self.head, q, k, height))
         else:

@@ -164,7 +164,7 @@ class OneHotPanel(Widget):
         label = self.get_component_rich_style("one-hot-panel--label", partial=True)
         if self._whole is not None and not self.compact and not self.hide_rows:
             one = self.get_component_rich_style("one-hot-panel--one", partial=True)
-            lines = matrix_lines(self._whole, self._index, label, one)
+            lines = matrix_lines(self._whole, self._index, label, one, self.size.width - 2)
             for line in lines:
                 line.truncate(max(self.size.width, 1), overflow="ellipsis")
             return Text("\n").join(lines)

@@ -35,13 +35,9 @@ def _block(title: str, matrix: np.ndarray, pieces: list[str], query: int, width:
     return lines
 
 
-def table_lines(result: PipelineResult, head: int | None, query: int, width: int, height: int) -> list[str]:
-    """The tables of `head`, for a panel of `width` × `height`; the first always, the rest as fit.
-    None (the mean of the heads) has no tables of its own, and says so."""
-    if head is None:
-        return ["The mean of the heads has no tables of its own:", "press a to show one head."]
-    attention, n = result.attention, result.n_used
-    pieces = [visible_piece(result.tokens.piece(i)) for i in range(n)]
+def tables(result: PipelineResult, head: int) -> list[tuple[str, np.ndarray]]:
+    """The book's tables of `head`, in its order: (title, matrix)."""
+    attention = result.attention
     scores = attention.scores[head]
     size = attention.vectors.queries.shape[-1] if attention.vectors is not None else None
     divisor = (f"÷ √{size}" if size else "÷ √d") if attention.scaled else "not scaled"
@@ -55,12 +51,30 @@ def table_lines(result: PipelineResult, head: int | None, query: int, width: int
         weights_title = f"attention weights after dropout {result.settings.dropout:g} (kept ones scaled)"
     blocks = [first, (weights_title, attention.weights[head])]
     if attention.context is not None:
-        blocks.append(("context vectors (weights @ values)", attention.context[head]))
-    lines = [f"head {head + 1}: the book's tables, 4 decimals (x: the bars again)"]
-    for title, matrix in blocks:
+        blocks.append((f"context vectors of head {head + 1} (weights @ values)", attention.context[head]))
+    if attention.heads > 1 and attention.output is not None:
+        merged = (
+            "heads merged, then out_proj" if result.settings.multihead == "merged" else "heads concatenated"
+        )
+        blocks.append((f"output, every head ({merged})", attention.output))
+    return blocks
+
+
+def table_lines(
+    result: PipelineResult, head: int | None, query: int, width: int, height: int, start: int = 0
+) -> list[str]:
+    """The tables of `head` from table `start` on, for a panel of `width` × `height`: the first
+    always, the next ones as they fit. None (the mean of the heads) has none of its own."""
+    if head is None:
+        return ["The mean of the heads has no tables of its own:", "press a to show one head."]
+    pieces = [visible_piece(result.tokens.piece(i)) for i in range(result.n_used)]
+    blocks = tables(result, head)
+    start = start % len(blocks)
+    lines = [f"head {head + 1}: the book's tables, 4 decimals · x: the next table"]
+    for title, matrix in blocks[start:]:
         block = _block(title, matrix, pieces, query, width)
         if len(lines) > 1 and len(lines) + len(block) > height:
-            lines.append("… (a taller terminal shows the next table; inspect --example prints all)")
+            lines.append("… x shows the next table (inspect --example prints them all)")
             break
         lines.extend(block)
     return lines

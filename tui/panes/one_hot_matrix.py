@@ -42,8 +42,11 @@ def _numbers(row: np.ndarray) -> str:
     return "[" + " ".join(f"{value:+.2f}" for value in row) + "]"
 
 
-def matrix_lines(result: PipelineResult, selected: int, label: Style, one: Style) -> list[Text]:
-    """Title, then max(T, V) lines of the three matrices side by side, then the check."""
+def matrix_lines(
+    result: PipelineResult, selected: int, label: Style, one: Style, width: int = 200
+) -> list[Text]:
+    """Title, then max(T, V) lines of the three matrices side by side, then the check; in fewer
+    than `width` cells, the product goes under the one-hot matrix and the table instead."""
     table = result.embedded.token_table
     ids = result.tokens.ids[: result.n_used]
     product = one_hot_product(ids, table)
@@ -54,10 +57,12 @@ def matrix_lines(result: PipelineResult, selected: int, label: Style, one: Style
     ]
     left = WORD + 3 + 2 * vocab
     middle = 4 + WORD + 1 + 6 * dim + 1
+    result_title = f"= ({tokens} × {dim}): rows {', '.join(str(int(i)) for i in ids)} of the table"
+    beside = left + 2 + middle + 2 + max(len(result_title), 6 * dim + 1) <= width
     title = Text.assemble(
         (f"one-hot ({tokens} × {vocab})".ljust(left + 2), label),
         (f"× table ({vocab} × {dim})".ljust(middle + 2), label),
-        (f"= ({tokens} × {dim}): rows {', '.join(str(int(i)) for i in ids)} of the table", label),
+        (result_title if beside else "", label),
     )
     lines = [title]
     for line in range(max(tokens, vocab)):
@@ -74,12 +79,15 @@ def matrix_lines(result: PipelineResult, selected: int, label: Style, one: Style
             text.append(
                 fit_left(f"{line:>3} {fit_left(words[line], WORD)} {_numbers(table[line])}", middle), picked
             )
-        else:
-            text.append(" " * middle)
-        text.append("  ")
-        if line < tokens:
+        if beside and line < tokens:
+            text.append(" " * (middle - min(middle, text.cell_len - left - 2)) + "  ")
             text.append(_numbers(product.product[line]), one if line == selected else Style())
         lines.append(text)
+    if not beside:
+        lines.append(Text(result_title, label))
+        for line in range(tokens):
+            style = one if line == selected else Style()
+            lines.append(Text(f"{pieces[line]} {_numbers(product.product[line])}", style))
     verdict = "✓ each row equals its table row" if product.identical else "✗ a row differs from its table row"
     lines.append(Text(f"{verdict} (np.array_equal): an embedding lookup is this product", label))
     return lines

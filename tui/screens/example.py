@@ -19,10 +19,10 @@ from tui.views.vim import VimOptionList
 LEAVE = "leave"
 
 ABOUT = {
-    "journey": "the book, chapter 3: 6 tokens × 3 numbers, the attention figures",
-    "hello-world": "the notes: a 5-word vocabulary, one-hot × table (Embeddings, o)",
-    "neko": "the notes: what すき attends to, 2 numbers per word, ÷ √2",
-    "watashi": "the notes: causal attention over 6 words, 3 numbers each, ÷ √3",
+    "journey": "the book, chapter 3: 6 tokens × 3 numbers",
+    "hello-world": "the notes: 5 words, one-hot × table (Embeddings, o)",
+    "neko": "the notes: what すき attends to, 2 numbers a word",
+    "watashi": "the notes: causal, 6 words, 3 numbers each",
 }
 """One line on each built-in example, in the order the picker lists them."""
 
@@ -55,7 +55,7 @@ class ExampleScreen(ModalScreen[str | None]):
         with Vertical():
             yield Label(Content(f"Worked example (now: {self.current or 'none, your text'})"))
             yield VimOptionList(*options, id="example-options")
-            yield Label("or a .toml file with tokens and vectors (enter to open):")
+            yield Label("or a .toml file with tokens and vectors (enter to open; esc closes):")
             yield Input(placeholder="path/to/example.toml", id="example-path")
             yield Label("", id="example-error")
 
