@@ -65,6 +65,7 @@ def test_both_languages_have_the_same_lessons_and_states():
     for en, ja in zip(english, japanese, strict=True):
         assert len(en.steps) == len(ja.steps), en.id
         assert en.needs_model == ja.needs_model, en.id
+        assert en.random_weights == ja.random_weights, en.id
         assert [step.state for step in en.steps] == [step.state for step in ja.steps], en.id
         # Same questions in both languages: only the wording may differ.
         asked = [
@@ -377,3 +378,28 @@ def test_cli_lists_lessons_in_both_languages(capsys):
         (item["id"], item["steps"]) for item in listing["ja"]
     ]
     assert listing["en"][0] == {"id": "text-to-tokens", "title": "From text to tokens", "steps": 5}
+
+
+def test_a_mechanics_lesson_runs_on_random_weights_and_gives_the_model_back(tmp_path, hf_gpt2):
+    folder, _ = hf_gpt2
+
+    async def scenario():
+        mine = Settings(weights=str(folder))
+        app = LlmTuiApp(
+            "my own words", mine, device=DEVICE, colors="truecolor", language="en", state_dir=tmp_path
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.result.model is not None
+            notes = record_notifications(app)
+            app.open_lesson("text-to-tokens", step=1)  # the regex tokenizer: a model would force gpt2
+            await settle(pilot)
+            assert app.settings.weights is None and app.result.model is None
+            assert app.result.tokens.encoding == app.settings.encoding == "regex"
+            assert any("runs on random weights" in note for note in notes)
+            app.action_leave_lesson()
+            await settle(pilot)
+            assert app.settings == mine and app.result.model is not None
+            assert app.query_one(TextArea).text == "my own words"
+
+    asyncio.run(scenario())

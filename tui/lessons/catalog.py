@@ -90,6 +90,10 @@ class Lesson:
     """True when the lesson is about a trained open model (`needs_model = true` in the file), "any"
     when any trained model will do: with random weights (or, for True, a GPT-2 or tiny model) the
     lesson says which model to load instead of showing noise as if it were one."""
+    random_weights: bool = False
+    """True (`weights = "random"` in the file) when the lesson is about the mechanics and runs on
+    seeded random weights whatever model the learner has open: a model would fix the tokenizer,
+    the mask and √d that its steps switch. The learner's model comes back when the lessons are left."""
 
     def state_at(self, index: int) -> StepState:
         """The state the lesson is in at step `index` when walked from its start: each step's state
@@ -176,12 +180,14 @@ def load_lesson(path: Path) -> Lesson:
         raise LessonError(f"{path}: cannot read: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise LessonError(f"{path}: not valid TOML: {error}") from None
-    unknown = set(data) - {"id", "title", "order", "steps", "needs_model"}
+    unknown = set(data) - {"id", "title", "order", "steps", "needs_model", "weights"}
     if unknown:
         raise LessonError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
     needs_model = data.get("needs_model", False)
     if not (isinstance(needs_model, bool) or needs_model == "any"):  # 1 == True: check the type
         raise LessonError(f"{path}: 'needs_model' must be true or false, or \"any\" (any trained model)")
+    if data.get("weights", "random") != "random" or ("weights" in data and needs_model):
+        raise LessonError(f"{path}: 'weights' can only be \"random\", in a lesson that needs no model")
     for key, kind in (("id", str), ("title", str), ("order", int)):
         if not isinstance(data.get(key), kind):
             raise LessonError(f"{path}: needs {key!r} ({kind.__name__})")
@@ -202,7 +208,13 @@ def load_lesson(path: Path) -> Lesson:
         quiz = _check_quiz(raw["quiz"], state, where) if "quiz" in raw else None
         steps.append(Step(raw["title"], raw["body"].strip(), state, quiz))
     return Lesson(
-        data["id"], data["title"], data["order"], tuple(steps), path, data.get("needs_model", False)
+        data["id"],
+        data["title"],
+        data["order"],
+        tuple(steps),
+        path,
+        data.get("needs_model", False),
+        data.get("weights") == "random",
     )
 
 

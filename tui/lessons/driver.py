@@ -42,6 +42,10 @@ NEXT = {
     "en": "end of the lesson: n opens the next one, {title}; esc leaves",
     "ja": "レッスンの終わりです。n で次の「{title}」へ、esc で終了します",
 }
+RANDOM_FOR_NOW = {
+    "en": "this lesson runs on random weights; your model comes back when you leave the lessons (esc)",
+    "ja": "このレッスンはランダムな重みで動きます。レッスンを終了する（esc）とモデルに戻ります",
+}
 LAST = {
     "en": "that was the last lesson: L for the list, esc to leave",
     "ja": "最後のレッスンでした。L で一覧、esc で終了します",
@@ -213,6 +217,11 @@ class LessonDriver:
         if state.pane is not None:
             app.show_pane(state.pane, focus=True)
         changes = state.settings_changes(on_example=example is not None)
+        if lesson.random_weights and app.settings.weights is not None:
+            # A model fixes the tokenizer, the mask and √d these steps switch: random weights for
+            # the lesson; the learner's model comes back when the lessons are left.
+            changes.update(weights=None, layer=0)
+            app.notify(RANDOM_FOR_NOW[self.language], timeout=5)
         if example is not None:
             changes.update(walked.example_switches())
         app.update_settings(selected=state.select, example=example, **changes)

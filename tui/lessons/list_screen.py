@@ -19,7 +19,10 @@ STEPS = {"en": "steps", "ja": "ステップ"}
 SCORE = {"en": "{right}/{answered} right", "ja": "正解 {right}/{answered}"}
 NEEDS = {
     "en": {True: "needs an open model (F6)", "any": "needs a trained model (F6, or F7 trains one)"},
-    "ja": {True: "オープンモデルが必要 (F6)", "any": "学習済みモデルが必要 (F6、F7 で学習)"},
+    "ja": {
+        True: "オープンモデル（Llama、Qwen など）が必要 (F6)",
+        "any": "学習済みモデルが必要 (F6、F7 で学習)",
+    },
 }
 """What a lesson needs, by its `needs_model`; a lesson on random weights needs nothing and says nothing."""
 
