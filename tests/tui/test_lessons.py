@@ -403,3 +403,39 @@ def test_a_mechanics_lesson_runs_on_random_weights_and_gives_the_model_back(tmp_
             assert app.query_one(TextArea).text == "my own words"
 
     asyncio.run(scenario())
+
+
+def test_every_lesson_holds_with_a_model_loaded(tmp_path, hf_gpt2):
+    """Each lesson opened at its last step (its earlier steps replayed) with a model loaded: the
+    mechanics lessons run on random weights with their encoding and switches, the others keep the
+    model; leaving gives the model back."""
+    folder, _ = hf_gpt2
+
+    async def scenario():
+        mine = Settings(weights=str(folder))
+        app = LlmTuiApp(
+            "my own words", mine, device=DEVICE, colors="truecolor", language="en", state_dir=tmp_path
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            for lesson in app.lesson_driver.lessons:
+                last = len(lesson.steps) - 1
+                app.open_lesson(lesson.id, step=last)
+                await settle(pilot)
+                walked, result, where = lesson.state_at(last), app.result, lesson.id
+                if lesson.random_weights:
+                    assert result.model is None, where
+                    for key in StepState.SETTINGS:
+                        if walked.has(key):
+                            assert getattr(app.settings, key) == getattr(walked, key), f"{where}: {key}"
+                    if walked.has("encoding") and not walked.on_example:
+                        assert result.tokens.encoding == walked.encoding, where
+                elif lesson.needs_model is True:
+                    assert app.lesson_driver.waiting == "missing", where  # a GPT-2 is not an open model
+                else:
+                    assert result.model is not None, where  # next-token, logit-lens: the model itself
+                app.action_leave_lesson()
+                await settle(pilot)
+                assert app.settings == mine and app.result.model is not None, where
+
+    asyncio.run(scenario())

@@ -298,11 +298,13 @@ class AttentionPane(Pane, Vertical):
                 f" · shares K/V head {shared.kv_head + 1}/{kv_heads} "
                 f"with heads {shared.first + 1}–{shared.last + 1}"
             )
-        self.query_one("#attention-info", Static).update(
+        switches = (
             f"layer {attention.layer + 1}/{attention.layers} · {heads} · causal mask "
-            f"{'on' if attention.causal else 'off'} · {scaling} · {cell}",
-            layout=False,
+            f"{'on' if attention.causal else 'off'} · {scaling}"
         )
+        # Narrow, the line is cut at the edge: the cell's weight, what the cursor asks, comes first.
+        line = f"{cell} · {switches}" if self.has_class("-narrow") else f"{switches} · {cell}"
+        self.query_one("#attention-info", Static).update(line, layout=False)
         # A fixed-size line: repaint it without a layout pass over the whole screen.
         panel = self.query_one("#attention-bars", PlainLines)
         height = panel.size.height or 30  # not laid out yet: a tab just shown (redrawn on resize)
