@@ -297,6 +297,7 @@ def test_progress_is_restored_after_restart(tmp_path):
         app = _app(tmp_path, "en")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
+            notes = record_notifications(app)
             await pilot.press("f9")
             await pilot.pause()
             options = app.screen.query_one("#lesson-options")
@@ -307,6 +308,7 @@ def test_progress_is_restored_after_restart(tmp_path):
             await pilot.press("enter")
             await settle(pilot)
             assert app.lesson_driver.lesson.id == "causal-mask" and app.lesson_driver.step_index == 2
+            assert any(f"step 3 of {steps} (p goes back)" in note for note in notes)
 
     asyncio.run(first_run())
     assert json.loads((tmp_path / "progress.json").read_text())["en"]["causal-mask"]["step"] == 2

@@ -42,6 +42,10 @@ NEXT = {
     "en": "end of the lesson: n opens the next one, {title}; esc leaves",
     "ja": "レッスンの終わりです。n で次の「{title}」へ、esc で終了します",
 }
+RESUMED = {
+    "en": "back where you left this lesson: step {step} of {total} (p goes back)",
+    "ja": "前回の続き、ステップ {step}/{total} から始めます（p で戻れます）",
+}
 RANDOM_FOR_NOW = {
     "en": "this lesson runs on random weights; your model comes back when you leave the lessons (esc)",
     "ja": "このレッスンはランダムな重みで動きます。レッスンを終了する（esc）とモデルに戻ります",
@@ -90,6 +94,9 @@ class LessonDriver:
         self.step_index = min(step if step is not None else last, len(self.lesson.steps) - 1)
         self.app.pane("lesson").remove_class("-hidden")
         self.apply(replay=True)
+        if step is None and self.step_index:
+            total = len(self.lesson.steps)
+            self.app.notify(RESUMED[self.language].format(step=self.step_index + 1, total=total), timeout=4)
 
     def report_progress_problems(self) -> None:
         """Say, once each, what went wrong with the saved progress (damaged, restored, unwritable)."""
