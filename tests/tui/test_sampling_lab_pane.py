@@ -58,7 +58,7 @@ def test_the_lab_shows_n_draws_next_to_the_probabilities(hf_gpt2):
             best = torch.softmax(torch.from_numpy(logits), -1).max().item()  # about 0.003%, not 0.00%
             assert f"{best * 100:.4f}%" in rows[0]
 
-            await pilot.press("K", "K", "K", "K", "right_square_bracket")  # top-k 10, 10,000 draws
+            await pilot.press("k", "k", "k", "k", "right_square_bracket")  # top-k 10, 10,000 draws
             assert (pane.top_k, pane.lab_size) == (10, 10_000)
             body = _body(app)
             rows, rest = _table(body)
@@ -140,3 +140,11 @@ def test_the_command_palette_entry_opens_the_lab(hf_gpt2):
             assert app.query_one(NextTokenPane).lab and "1,000 draws" in _body(app)
 
     asyncio.run(scenario())
+
+
+def test_plus_keeps_more_tokens_and_minus_fewer_from_off():
+    from tui.panes.next_token import TOP_KS, TOP_PS, _step
+
+    assert _step(TOP_KS, None, +1) is None and _step(TOP_KS, None, -1) == 100  # K at off stays off
+    assert _step(TOP_KS, 1, -1) == 1 and _step(TOP_KS, 1, +1) == 3
+    assert _step(TOP_PS, None, -1) == 0.95 and _step(TOP_PS, 0.95, +1) is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.formatting.counts import counted
+
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
 
@@ -25,9 +27,7 @@ def example_summary(result: PipelineResult) -> str:
     parts = [f"projection {settings.projection}"]
     if settings.projection != "none":
         parts.append(f"d_out {settings.d_out or chosen.dim}")
-    parts.append(
-        f"{heads} head{'s' if heads > 1 else ''}" + (f" {settings.multihead}" if settings.multihead else "")
-    )
+    parts.append(counted(heads, "head") + (f" {settings.multihead}" if settings.multihead else ""))
     parts.append(f"causal {'on' if settings.causal else 'off'}")
     parts.append("÷ √d" if settings.scaled else "not scaled")
     if settings.dropout:
@@ -48,9 +48,7 @@ def status_line(result: PipelineResult, corpus_path: str | None, concealed: str 
     tokens = result.tokens
     hidden = CONCEALS.get(concealed or "", ())
     if result.example is not None:
-        count = (
-            f"{len(tokens):,} token{'s' if len(tokens) != 1 else ''} (a vocabulary of {tokens.vocab_size})"
-        )
+        count = f"{counted(len(tokens), 'token')} (a vocabulary of {tokens.vocab_size})"
         if hidden:
             count = "? tokens (a vocabulary of ?)"
         # Notes first (a word left out), then the switches: the line is cut at the terminal's edge.
@@ -62,10 +60,10 @@ def status_line(result: PipelineResult, corpus_path: str | None, concealed: str 
     )
     parts = [
         f"{tokens.encoding}{corpus}",
-        "? tokens" if "tokens" in hidden else f"{len(tokens):,} tokens",
+        "? tokens" if "tokens" in hidden else counted(len(tokens), "token"),
         "? chars/token" if "chars" in hidden else f"{per_token:.2f} chars/token",
         "vocab ?" if "vocab" in hidden else f"vocab {tokens.vocab_size:,}",
-        f"dim {result.settings.dim} · {result.settings.heads} heads",
+        f"dim {result.settings.dim} · {counted(result.settings.heads, 'head')}",
         result.model.status() if result.model else "random weights",
         result.device,
     ]

@@ -30,12 +30,14 @@ NO_MODEL = (
 )
 TOP_SHOWN = 12
 TEMPERATURES = (0.0, 0.2, 0.5, 0.7, 1.0, 1.3, 1.6, 2.0)
-TOP_KS = (None, 1, 3, 5, 10, 20, 40, 100)
-TOP_PS = (None, 0.5, 0.75, 0.9, 0.95)
+TOP_KS = (1, 3, 5, 10, 20, 40, 100, None)
+TOP_PS = (0.5, 0.75, 0.9, 0.95, None)
+"""From the most restrictive to off (None: every token), so that K and U (+) always keep more
+tokens and k and u (-) fewer; off is the top, where both start."""
 
 
 def _step(values: tuple, current, delta: int):
-    index = values.index(current) if current in values else 0
+    index = values.index(current) if current in values else len(values) - 1
     return values[max(0, min(len(values) - 1, index + delta))]
 
 

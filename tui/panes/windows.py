@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from engine.training.windows import sliding_windows
+from tui.formatting.counts import counted
 from tui.formatting.pieces import visible_piece
 from tui.panes.base import Pane
 
@@ -104,10 +105,10 @@ class WindowsPane(Pane, VerticalScroll, can_focus=True):
         windows = sliding_windows(tokens.ids, self.max_length, self.stride)
         body = Text()
         hidden = self._question == "n_windows"
-        pairs = "?" if hidden else f"{len(windows.inputs):,}"
+        pairs = "? pairs" if hidden else counted(len(windows.inputs), "pair")
         body.append(
             f"max_length {self.max_length} · stride {self.stride} · batch size {self.batch_size} · "
-            f"{pairs} pairs from {len(tokens):,} tokens\n",
+            f"{pairs} from {counted(len(tokens), 'token')}\n",
             style="bold",
         )
         if hidden:
