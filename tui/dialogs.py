@@ -91,7 +91,9 @@ def export_data(app: AppApi) -> None:
     except OSError as error:  # a read-only folder, a full disk, no free name: said, never a crash
         app.notify(f"export failed: {error.strerror or error}", severity="error")
         return
-    app.notify("saved " + ", ".join(p.name for p in paths), timeout=5)
+    folder = paths[0].parent if paths else Path.cwd()
+    # Where, not only what: the app may have been started from any folder (over SSH, in tmux).
+    app.notify(f"saved in {folder}: " + ", ".join(p.name for p in paths), timeout=8, markup=False)
 
 
 def pick_lesson(app: AppApi, lessons: list[Lesson], progress: Progress) -> None:

@@ -231,9 +231,13 @@ def test_the_text_is_unchanged_after_every_error(tmp_path, monkeypatch):
             )
             message = str(error_label.render())
             assert "not UTF-8 text (invalid byte 0xE9 at byte offset 3)" in message
-            assert "--latin1" in message  # the way out: the dialog has no Latin-1 switch of its own
-            await pilot.press("escape")
-            await pilot.pause()
+            assert "ctrl+l reads it as Latin-1" in message  # the way out, in the dialog itself
+            await pilot.press("ctrl+l")
+            await wait_until(
+                lambda: app.settings.corpus is not None, 30, lambda: "the Latin-1 corpus was not loaded"
+            )
+            assert "é" in app.settings.corpus and app.screen.__class__.__name__ != "CorpusScreen"
+            await settle(pilot)
             assert text_area.text == "Hello again" and app.is_running
 
     asyncio.run(scenario())

@@ -54,7 +54,7 @@ def test_export_never_follows_a_link_planted_at_the_next_name(tmp_path, monkeypa
             notes = record_notifications(app)
             await pilot.press("f5")
             await _until(pilot, lambda: notes)
-            assert notes[-1].startswith("saved "), notes
+            assert notes[-1].startswith(f"saved in {tmp_path}: "), notes  # where, not only what
             assert STEM + "-1-tokens.csv" in notes[-1]
             assert app.is_running
 

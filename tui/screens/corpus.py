@@ -18,12 +18,14 @@ from tui.hints import app_message
 class CorpusScreen(ModalScreen[tuple[str, str] | None]):
     """Asks for a text file; dismisses with (path, text), ("", "") for the sample text, or None.
 
-    Keys: `enter` loads the file, `ctrl+r` goes back to the built-in sample text, `escape` cancels.
+    Keys: `enter` loads the file, `ctrl+l` loads it as Latin-1 (a file that is not UTF-8),
+    `ctrl+r` goes back to the built-in sample text, `escape` cancels.
     """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="corpus.cancel"),
         Binding("ctrl+r", "sample", "Use sample text", id="corpus.sample"),
+        Binding("ctrl+l", "latin1", "Read as Latin-1", id="corpus.latin1"),
     ]
     DEFAULT_CSS = """
     CorpusScreen { align: center middle; }
@@ -31,7 +33,7 @@ class CorpusScreen(ModalScreen[tuple[str, str] | None]):
         width: 70; max-width: 90%; height: auto; border: round $primary;
         background: $surface; padding: 0 1;
     }
-    CorpusScreen #corpus-error { color: $error; height: auto; }
+    CorpusScreen #corpus-error { color: $error; width: 1fr; height: auto; }  /* wrapped, never cut */
     """
 
     def __init__(self, current: str | None) -> None:
@@ -42,7 +44,9 @@ class CorpusScreen(ModalScreen[tuple[str, str] | None]):
         with Vertical():
             yield Label("Corpus for the regex tokenizers (a UTF-8 text file):")
             yield Input(value=self.current or "", placeholder="path/to/text.txt", id="corpus-path")
-            yield Label("enter: load · ctrl+r: built-in sample text · escape: cancel")
+            yield Label(
+                "enter: load · ctrl+l: load as Latin-1 · ctrl+r: built-in sample text · escape: cancel"
+            )
             yield Label("", id="corpus-error")
 
     @on(Input.Submitted, "#corpus-path")
@@ -54,13 +58,23 @@ class CorpusScreen(ModalScreen[tuple[str, str] | None]):
         self.query_one("#corpus-error", Label).update("reading…")
         self._read(path)
 
+    def action_latin1(self) -> None:
+        """Load the file typed in, its bytes read as Latin-1 (every byte is a character there)."""
+        path = self.query_one("#corpus-path", Input).value.strip()
+        if path:
+            self.query_one("#corpus-error", Label).update("reading as Latin-1…")
+            self._read(path, latin1=True)
+
     @work(thread=True, exclusive=True, group="corpus-read")
-    def _read(self, path: str) -> None:
+    def _read(self, path: str, latin1: bool = False) -> None:
         """Read off the UI thread: a slow disk never freezes the app (a pipe or device is refused)."""
         try:
-            text = read_corpus_file(path)
+            text = read_corpus_file(path, latin1=latin1)
         except UserError as error:
-            self.app.call_from_thread(self._show_error, app_message(error))
+            message = app_message(error)
+            if "UTF-8" in message and not latin1:
+                message += " · ctrl+l reads it as Latin-1"
+            self.app.call_from_thread(self._show_error, message)
             return
         self.app.call_from_thread(self._loaded, path, text)
 
