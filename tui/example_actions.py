@@ -31,6 +31,12 @@ EXAMPLE_SWITCHES = ("next_projection", "next_multihead", "next_d_out", "next_dro
 """The actions that only mean something on an example (`LlmTuiApp.check_action`)."""
 
 
+def _after(values: tuple, current: object) -> object:
+    """The value after `current` in `values`, round again at the end; the first one when
+    `current` is not among them (a value given on the command line)."""
+    return values[(values.index(current) + 1) % len(values)] if current in values else values[0]
+
+
 class ExampleActions:
     """Actions of the example keys; the host has the `AppApi` methods and its text box."""
 
@@ -65,11 +71,8 @@ class ExampleActions:
         its vectors in the panes. None goes back to the text from before the example."""
         if name == self.settings.example:
             return
-        text_box = self.query_one("#text")
         if name is None:
-            text, self._text_before_example = self._text_before_example, None
-            if text is not None:
-                self.replace_text(text)
+            self._restore_text()
             self.update_settings(example=None)
             self.notify("back to your text: the encoding (and the model) read it again", timeout=3)
             return
@@ -82,7 +85,7 @@ class ExampleActions:
             return
         switches = {}
         if self.settings.example is None:
-            self._text_before_example = text_box.text
+            self._text_before_example = self.text
             # A new visit starts at the book's first version; between examples the switches stay,
             # so that one version can be compared on two examples.
             switches = {"projection": "none", "multihead": None, "d_out": None, "dropout": 0.0}
@@ -103,15 +106,19 @@ class ExampleActions:
             return changes
         if "weights" not in changes and "encoding" not in changes:
             return changes  # even the same model or encoding chosen again means "read my text"
-        text, self._text_before_example = self._text_before_example, None
-        if text is not None:
-            self.replace_text(text)
+        self._restore_text()
         self.notify(f"left the example {settings.example}: your text is back", timeout=3)
         return {**changes, "example": None}
 
+    def _restore_text(self) -> None:
+        """Put back the text the example replaced (if there was one) and forget it."""
+        text, self._text_before_example = self._text_before_example, None
+        if text is not None:
+            self.replace_text(text)
+
     def action_next_projection(self) -> None:
         """The book's next version: no projection, torch.rand matrices, nn.Linear layers."""
-        projection = PROJECTIONS[(PROJECTIONS.index(self.settings.projection) + 1) % len(PROJECTIONS)]
+        projection = _after(PROJECTIONS, self.settings.projection)
         changes: dict = {"projection": projection}
         if projection == "none":
             changes.update(multihead=None, d_out=None)  # q = k = v = x: one head, the inputs' width
@@ -120,8 +127,7 @@ class ExampleActions:
 
     def action_next_multihead(self) -> None:
         """One head, heads stacked (the wrapper), heads merged (the efficient class)."""
-        choices = (None, *MULTIHEAD)
-        multihead = choices[(choices.index(self.settings.multihead) + 1) % len(choices)]
+        multihead = _after((None, *MULTIHEAD), self.settings.multihead)
         changes: dict = {"multihead": multihead}
         heads = self.settings.heads
         if multihead is not None:
@@ -142,21 +148,13 @@ class ExampleActions:
         if self.settings.projection == "none":
             self.notify("without a projection q = k = v = the inputs: P chooses one first", timeout=3)
             return
-        d_out = (
-            D_OUTS[(D_OUTS.index(self.settings.d_out) + 1) % len(D_OUTS)]
-            if (self.settings.d_out in D_OUTS)
-            else None
-        )
+        d_out = _after(D_OUTS, self.settings.d_out)
         self.update_settings(d_out=d_out)
         self.notify(f"d_out {d_out if d_out is not None else 'as wide as the inputs'}", timeout=3)
 
     def action_next_dropout(self) -> None:
         """Dropout on the attention weights: none, 0.5, 0.1 (drawn after the seed, as nn.Dropout)."""
-        dropout = (
-            DROPOUTS[(DROPOUTS.index(self.settings.dropout) + 1) % len(DROPOUTS)]
-            if (self.settings.dropout in DROPOUTS)
-            else 0.0
-        )
+        dropout = _after(DROPOUTS, self.settings.dropout)
         self.update_settings(dropout=dropout)
         if dropout:
             self.notify(f"dropout {dropout:g}: kept weights × {1 / (1 - dropout):g}, the rest 0", timeout=3)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -50,6 +51,12 @@ def causal_mask(length: int, device: torch.device | str = "cpu", offset: int = 0
     return torch.triu(
         torch.ones(length, offset + length, dtype=torch.bool, device=device), diagonal=offset + 1
     )
+
+
+def mask_array(length: int, causal: bool) -> np.ndarray:
+    """(T, T) bool numpy, True where a query must not see a key: the future with `causal`, nothing
+    without it (the `Attention.mask` of a result)."""
+    return causal_mask(length).numpy() if causal else np.zeros((length, length), dtype=bool)
 
 
 def attend(

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from engine.errors import Hint, SettingsError
-from engine.nn.attention import causal_mask
+from engine.nn.attention import causal_mask, mask_array
 from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.nn.embeddings import embed_tokens
 from engine.pipeline.caches import OpenModel, open_model, random_weights, sinusoidal_rows
@@ -173,10 +173,7 @@ def _run_random(text: str, settings: Settings, device: DeviceInfo, cache: Prefix
         cache = PrefixCache()  # without the mask every query sees the new keys: nothing can be kept
     key = ("random", weights, settings.positions, settings.scaled, device.name)
     joined = cache.run(key, tokens.ids[:n_used], 0, 1, forward)
-    if settings.causal:
-        mask = causal_mask(n_used).numpy()
-    else:
-        mask = np.zeros((n_used, n_used), dtype=bool)
+    mask = mask_array(n_used, settings.causal)
     return PipelineResult(
         settings=settings,
         tokens=tokens,

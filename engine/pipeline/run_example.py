@@ -19,6 +19,7 @@ import numpy as np
 
 from engine.errors import SettingsError
 from engine.examples import example
+from engine.nn.attention import mask_array
 from engine.nn.book_attention import book_attention
 from engine.pipeline.results import Attention, Embedded, HeadVectors, PipelineResult
 from engine.pipeline.row_chunks import RowChunks
@@ -39,7 +40,8 @@ def run_example(text: str, settings: Settings) -> PipelineResult:
     tokens = tokenizer.tokenize(text)
     n_used = min(len(tokens), settings.context)
     ids = tokens.ids[:n_used]
-    vectors = chosen.word_table[ids]
+    table = chosen.word_table  # a property that builds it: once per run
+    vectors = table[ids]
     heads = settings.example_heads
     try:
         attention = book_attention(
@@ -57,11 +59,6 @@ def run_example(text: str, settings: Settings) -> PipelineResult:
     except ValueError as error:
         raise SettingsError(f"example {chosen.name}: {error}") from None
     head_dim = int(attention.queries.shape[-1])
-    mask = (
-        np.triu(np.ones((n_used, n_used), dtype=bool), 1)
-        if settings.causal
-        else np.zeros((n_used, n_used), dtype=bool)
-    )
     zeros = np.zeros_like(vectors)
     return PipelineResult(
         # What the panes read the sizes from: the example's width, its heads.
@@ -74,11 +71,11 @@ def run_example(text: str, settings: Settings) -> PipelineResult:
             sinusoidal_positions=zeros,
             input_vectors=vectors,
             positions="none",
-            token_table=chosen.word_table,
+            token_table=table,
         ),
         attention=Attention(
             scores=attention.scores,
-            mask=mask,
+            mask=mask_array(n_used, settings.causal),
             weights=attention.weights,
             context=attention.context,
             output=attention.output,

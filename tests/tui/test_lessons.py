@@ -45,10 +45,12 @@ FOCUS_OWNERS = {
 }
 
 
-def _app(tmp_path: Path, language: str, lesson: str | None = None) -> LlmTuiApp:
+def _app(
+    tmp_path: Path, language: str, lesson: str | None = None, text: str = "", settings: Settings | None = None
+) -> LlmTuiApp:
     return LlmTuiApp(
-        "",
-        Settings(),
+        text,
+        settings or Settings(),
         theme_name="llm-dark",
         device=DEVICE,
         colors="truecolor",
@@ -318,9 +320,7 @@ def test_progress_is_restored_after_restart(tmp_path):
 def test_lesson_keys_do_nothing_without_a_lesson_and_leaving_gives_the_learners_state_back(tmp_path):
     async def scenario():
         mine = Settings(encoding="cl100k_base", causal=False, dim=32, heads=4)
-        app = LlmTuiApp(
-            "my own words", mine, device=DEVICE, colors="truecolor", language="en", state_dir=tmp_path
-        )
+        app = _app(tmp_path, "en", text="my own words", settings=mine)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             app.query_one(TabbedContent).active = "windows"
@@ -387,9 +387,7 @@ def test_a_mechanics_lesson_runs_on_random_weights_and_gives_the_model_back(tmp_
 
     async def scenario():
         mine = Settings(weights=str(folder))
-        app = LlmTuiApp(
-            "my own words", mine, device=DEVICE, colors="truecolor", language="en", state_dir=tmp_path
-        )
+        app = _app(tmp_path, "en", text="my own words", settings=mine)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             assert app.result.model is not None
@@ -415,9 +413,7 @@ def test_every_lesson_holds_with_a_model_loaded(tmp_path, hf_gpt2):
 
     async def scenario():
         mine = Settings(weights=str(folder))
-        app = LlmTuiApp(
-            "my own words", mine, device=DEVICE, colors="truecolor", language="en", state_dir=tmp_path
-        )
+        app = _app(tmp_path, "en", text="my own words", settings=mine)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             for lesson in app.lesson_driver.lessons:

@@ -172,7 +172,8 @@ class LessonDriver:
         app, lesson = self.app, self.lesson
         assert lesson is not None
         step = lesson.steps[self.step_index]
-        state = lesson.state_at(self.step_index) if replay else step.state
+        walked = lesson.state_at(self.step_index)  # this step over every earlier one
+        state = walked if replay else step.state
         score = self.progress.score(self.language, lesson.id)
         if lesson.needs_model and app.settings.example is not None:
             app.open_example(None)  # a lesson about a model reads text: an open example ends here
@@ -199,7 +200,6 @@ class LessonDriver:
             return
         # The example in force at this step, from its own state or an earlier step's: a lesson's
         # steps without one run on text, so an example the learner had open is left here.
-        walked = lesson.state_at(self.step_index)
         example = walked.example if walked.on_example else None
         if example != app.settings.example:
             app.open_example(example)  # its sentence in the text box, or the text from before
