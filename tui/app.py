@@ -37,7 +37,7 @@ from tui.lessons.actions import LessonActions
 from tui.lessons.catalog import LessonError, default_language, load_lessons
 from tui.lessons.driver import LessonDriver
 from tui.lessons.progress import Progress
-from tui.messages import TokenSelected
+from tui.messages import PipelineDone, PipelineFailed, PipelineShown, TokenSelected
 from tui.panes.base import Pane
 from tui.panes.host import PaneSet
 from tui.switch_actions import SwitchActions
@@ -70,20 +70,6 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
     TITLE = "llm-tui"
     COMMANDS = App.COMMANDS | {LlmCommands}
     BINDINGS: ClassVar[list[BindingType]] = APP_BINDINGS
-
-    class PipelineDone(Message):
-        """Pipeline run `number` finished with `result`."""
-
-        def __init__(self, result: PipelineResult, number: int) -> None:
-            super().__init__()
-            self.result, self.number = result, number
-
-    class PipelineFailed(Message):
-        """Pipeline run `number` hit an error; `error` says what to show."""
-
-        def __init__(self, error: str, number: int) -> None:
-            super().__init__()
-            self.error, self.number = error, number
 
     def __init__(
         self,
@@ -120,6 +106,7 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
         self._runs: LatestRun[tuple[str, Settings]] = LatestRun(self._start_run)
         self._outcome_shown = False  # a result or an error of the latest run is on screen
         self._run_text: str | None = None  # the text the latest run was started on
+        self._early_shown = 0  # the latest run whose shown layer is on screen before its end
         self._prefix: PrefixCache | None = None  # what the last run computed (made in the worker: torch)
         self.generation = Generation(self)  # `a` / `A`: tokens appended one by one
         self._frames = FrameClock(self.call_after_refresh)
@@ -279,10 +266,14 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
 
     def _start_run(self, _request: None, number: int) -> None:
         self._run_text = self.query_one("#text", TextArea).text
-        self._compute(self._run_text, self.settings, number)
+        # The shown layer may be drawn before the deeper layers end, unless something on screen
+        # reads those (predictions, the layers), or generation waits for each prediction.
+        panes = self._panes
+        early = panes is not None and not panes.shows_deeper_layers() and not self.generation.active
+        self._compute(self._run_text, self.settings, number, early)
 
     @work(thread=True, exit_on_error=False, group="pipeline", description="run the pipeline")
-    def _compute(self, text: str, settings: Settings, number: int) -> None:
+    def _compute(self, text: str, settings: Settings, number: int, early: bool) -> None:
         from engine.nn.device import pick_device
         from engine.pipeline.prefix import PrefixCache
         from engine.pipeline.run import run
@@ -292,23 +283,44 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
                 self.device = pick_device(settings.device)
             # One run at a time (LatestRun), so this worker alone touches the cache.
             self._prefix = self._prefix or PrefixCache()
-            result = run(text, settings, self.device, self._prefix)
+            shown = (lambda result: self.post_message(PipelineShown(result, number))) if early else None
+            result = run(text, settings, self.device, self._prefix, shown)
         except UserError as error:
-            self.post_message(self.PipelineFailed(app_message(error), number))
+            self.post_message(PipelineFailed(app_message(error), number))
             return
         except Exception as error:
             # A bug must not leave the app waiting for this run for ever: report it, then let the
             # worker fail (it is logged; exit_on_error=False keeps the app running).
             message = f"internal error: {type(error).__name__}: {error}"
-            self.post_message(self.PipelineFailed(message, number))
+            self.post_message(PipelineFailed(message, number))
             raise
-        self.post_message(self.PipelineDone(result, number))
+        self.post_message(PipelineDone(result, number))
+
+    @on(PipelineShown)
+    def _show_shown_layer(self, message: PipelineShown) -> None:
+        if message.number != self._runs.latest:
+            return  # a newer run has started; its result follows
+        self._early_shown = message.number
+        self._show(message.result)
 
     @on(PipelineDone)
     def _show_result(self, message: PipelineDone) -> None:
         if not self._runs.finished(message.number):
             return  # a newer run was requested meanwhile; its result follows
-        self.result = result = message.result
+        if self._early_shown == message.number:
+            # What is on screen is this run's already, but for what reads the deeper layers.
+            self.result = message.result
+            assert self._panes is not None
+            if self._panes.offer_deeper_layers(message.result):
+                self._frames.shown()
+        else:
+            self._show(message.result)
+        self.lesson_driver.on_result(message.result)
+        self.generation.on_result(message.result, None if self._runs.busy else self._run_text)
+
+    def _show(self, result: PipelineResult) -> None:
+        """Put `result` on every pane and the status line."""
+        self.result = result
         self._freeze_long_lived(result.settings.weights)
         self.query_one("#error", Static).set_class(False, "-shown")
         self.selected = min(self.selected, max(result.n_used - 1, 0))
@@ -317,8 +329,6 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
         self._show_status()
         self._outcome_shown = True
         self._frames.shown()
-        self.lesson_driver.on_result(result)
-        self.generation.on_result(result, None if self._runs.busy else self._run_text)
 
     def conceal(self, question: str | None) -> None:
         """While a lesson question of kind `question` is open, the status line and the panes hide

@@ -56,7 +56,7 @@ class Generation:
         if self.active:
             self.stop("stopped")
             return
-        if result is None or result.next_token is None:
+        if result is None or (result.next_token is None and not result.deeper_pending):
             self._app.notify("load or train a model first (F6 / F7)", severity="warning")
             return
         if result.n_used == 0:

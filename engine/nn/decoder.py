@@ -23,7 +23,7 @@ from engine.nn.decoder_config import DecoderConfig
 from engine.nn.embeddings import seeded_generator
 from engine.nn.gqa import GroupedQueryAttention
 from engine.nn.kv_cache import KeyValueCache, new_positions
-from engine.nn.model import ModelOutput, Trace, _human_count, collect
+from engine.nn.model import AfterBlock, ModelOutput, Trace, _human_count, collect
 from engine.nn.rmsnorm import RMSNorm
 from engine.nn.rope import RotaryEmbedding
 from engine.nn.swiglu import GatedMLP
@@ -117,6 +117,7 @@ class DecoderLM(nn.Module):
         last_layer: int | None = None,
         logits: str = "all",
         trace: bool = False,
+        after_block: AfterBlock | None = None,
     ) -> ModelOutput:
         """ids: (B, T) token ids, T <= config.context -> `ModelOutput` with float32 (B, T, V) logits
         and (B, T, C) hidden states.
@@ -124,7 +125,8 @@ class DecoderLM(nn.Module):
         The arguments are those of `GPT.forward`: layers to capture ((B, H, T, T) float32 weights,
         scores q·k/√D before the mask, rotated queries and keys), a key/value cache of the positions
         before `ids` (they are rotated as positions `cache.length` on), a layer to stop after, and
-        which logits to compute ("all", "last", "none"), and whether to record the residual stream.
+        which logits to compute ("all", "last", "none"), whether to record the residual stream,
+        and what to call after each block.
         """
         length = ids.shape[1]
         positions = new_positions(
@@ -138,6 +140,8 @@ class DecoderLM(nn.Module):
         for index, block in enumerate(self.layers[: None if last_layer is None else last_layer + 1]):
             x, layer_captured = block(x, cos, sin, index in wanted, cache, index, recorded)
             captured.append(layer_captured)
+            if after_block is not None:
+                after_block(index, layer_captured)
         if cache is not None:
             cache.advance(length)
         if last_layer is not None:

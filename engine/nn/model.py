@@ -11,7 +11,7 @@ Shapes use B batch, T tokens, C model width (`dim`), H heads, D head size (C / H
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import torch
@@ -100,6 +100,8 @@ class ModelOutput:
 # What a layer asked to show its attention hands back: scores, weights, queries, keys, values.
 Captured = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 _CAPTURED = ("scores", "attentions", "queries", "keys", "values")
+# after_block(index, captured): block `index` of a forward pass is done (its capture, or None).
+AfterBlock = Callable[[int, Captured | None], None]
 
 
 def _host(tensor: torch.Tensor) -> torch.Tensor:
@@ -294,6 +296,7 @@ class GPT(nn.Module):
         last_layer: int | None = None,
         logits: str = "all",
         trace: bool = False,
+        after_block: AfterBlock | None = None,
     ) -> ModelOutput:
         """ids: (B, T) token ids with T <= config.context -> `ModelOutput` with (B, T, V) logits.
 
@@ -308,6 +311,8 @@ class GPT(nn.Module):
             logits: "all" positions' (B, T, V) logits, only the "last" position's (B, 1, V) (what
                 generation needs), or "none" (`hidden` is kept; the pipeline asks for one on demand).
             trace: record the residual stream (`ModelOutput.residuals`, `added`); not with `last_layer`.
+            after_block: called with each block's index and capture as soon as the block is done,
+                while the pass goes on (the app draws the shown layer before the deeper ones end).
         """
         length = ids.shape[1]
         positions = new_positions(cache, length, self.config.context, last_layer, ids.device)  # (T,)
@@ -318,6 +323,8 @@ class GPT(nn.Module):
         for index, block in enumerate(self.blocks[: None if last_layer is None else last_layer + 1]):
             x, layer_captured = block(x, index in wanted, cache, index, recorded)
             captured.append(layer_captured)
+            if after_block is not None:
+                after_block(index, layer_captured)
         if cache is not None:
             cache.advance(length)
         if last_layer is not None:

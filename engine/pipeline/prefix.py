@@ -16,6 +16,10 @@ What it cannot keep, it says with a full run:
   here, but not the queries of the new layer (keeping every layer's queries would cost as much as the
   keys again, for a switch the user makes once in a while), and a layer's queries need its input.
 
+The shown layer need not wait for the rest: with `early`, its rows are joined and handed over
+from inside the pass, as soon as the model is through that layer (`after_block`), and the pass
+goes on to the deeper layers, whose hidden states and residual stream complete the same `Joined`.
+
 Not thread-safe: one run at a time (the app's `LatestRun` guarantees it).
 Shapes: H heads, T positions, s new positions, D head size, C model width.
 """
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -189,6 +193,21 @@ def join(
     )
 
 
+def with_deeper_layers(shown: Joined, kept: Joined | None, rows: Rows) -> Joined:
+    """`shown` (`kept` joined to the shown layer's rows of a pass) completed with what the rest of
+    that pass computed (`rows`): the final hidden states and the residual stream."""
+    if rows.start == 0 or kept is None:
+        kept = None
+    else:
+        kept = kept.prefix(rows.start)
+    return replace(
+        shown,
+        hidden=_joined_rows(None if kept is None else kept.hidden, rows.hidden, 0),
+        residuals=_joined_chunks(None if kept is None else kept.residuals, rows.residuals),
+        added=_joined_chunks(None if kept is None else kept.added, rows.added),
+    )
+
+
 def common_prefix(old: np.ndarray, new: np.ndarray) -> int:
     """How many leading ids `old` and `new` share."""
     size = min(len(old), len(new))
@@ -200,8 +219,18 @@ def model_forward(model, device: str, layer: int, head_dim: int) -> Forward:
     """The `Forward` of a GPT or an open decoder model (`forward` with a cache and a layer to
     capture), showing layer `layer` of heads `head_dim` wide; no logits (the hidden states are kept)."""
 
-    def forward(ids: np.ndarray, cache: KeyValueCache | None, last_layer: int | None) -> Rows:
+    def forward(
+        ids: np.ndarray, cache: KeyValueCache | None, last_layer: int | None, shown: Shown | None = None
+    ) -> Rows:
         start = cache.length if cache is not None else 0
+        after_block = None
+        if shown is not None and last_layer is None and layer < _block_count(model) - 1:
+
+            def after_block(index: int, captured) -> None:
+                if index == layer:
+                    scores, weights, queries, keys, values = (part[0] for part in captured)
+                    shown(Rows(start, scores, weights, queries, keys, values, math.sqrt(head_dim)))
+
         output = model(
             torch.from_numpy(ids).to(device)[None],
             capture_attention={layer},
@@ -209,6 +238,7 @@ def model_forward(model, device: str, layer: int, head_dim: int) -> Forward:
             last_layer=last_layer,
             logits="none",
             trace=True,
+            after_block=after_block,
         )
         return Rows(
             start=start,
@@ -226,6 +256,10 @@ def model_forward(model, device: str, layer: int, head_dim: int) -> Forward:
     return forward
 
 
+def _block_count(model) -> int:
+    return len(model.blocks if hasattr(model, "blocks") else model.layers)
+
+
 def _same(key: object, other: object) -> bool:
     """Keys name models and weights by the objects themselves: the same object, or equal plain values."""
     if isinstance(key, tuple) and isinstance(other, tuple):
@@ -236,9 +270,15 @@ def _same(key: object, other: object) -> bool:
     return isinstance(key, plain) and isinstance(other, plain) and key == other
 
 
-# forward(ids, cache, last_layer): the model on `ids` after the cache's positions (cache given), or
-# on every position up to `last_layer` only (cache None), as `Rows` of the shown layer.
-Forward = Callable[[np.ndarray, KeyValueCache | None, int | None], Rows]
+# shown(rows): the shown layer's rows of a pass whose deeper layers are still running (no hidden
+# states nor residual stream yet).
+Shown = Callable[[Rows], None]
+# forward(ids, cache, last_layer, shown): the model on `ids` after the cache's positions (cache
+# given), or on every position up to `last_layer` only (cache None), as `Rows` of the shown layer;
+# `shown`, when given, may be called once, from inside the pass, as soon as the shown layer is done.
+Forward = Callable[[np.ndarray, KeyValueCache | None, int | None, Shown | None], Rows]
+# early(joined): `PrefixCache.run`'s joined rows of the shown layer, before the deeper layers end.
+Early = Callable[[Joined], None]
 
 
 class PrefixCache:
@@ -273,21 +313,36 @@ class PrefixCache:
         """Bytes of the kept keys and values."""
         return 0 if self._keys_values is None else self._keys_values.nbytes
 
-    def run(self, key: object, ids: np.ndarray, layer: int, layers: int, forward: Forward) -> Joined:
+    def run(
+        self,
+        key: object,
+        ids: np.ndarray,
+        layer: int,
+        layers: int,
+        forward: Forward,
+        early: Early | None = None,
+    ) -> Joined:
         """Layer `layer`'s attention and the hidden states for `ids`, computing what the last run
-        (made with the same `key`) does not already hold. `layers`: how many the model has."""
+        (made with the same `key`) does not already hold. `layers`: how many the model has.
+
+        `early`: called with layer `layer`'s joined rows (no hidden states, no residual stream) as
+        soon as the pass has been through that layer, when layers after it remain to be run: what
+        shows that layer need not wait for the rest of the network. The returned `Joined` holds the
+        same arrays, completed."""
         try:
-            return self._run(key, np.asarray(ids), layer, layers, forward)
+            return self._run(key, np.asarray(ids), layer, layers, forward, early)
         except BaseException:
             self.clear()  # a pass that stopped half-way leaves layers out of step
             raise
 
-    def _run(self, key: object, ids: np.ndarray, layer: int, layers: int, forward: Forward) -> Joined:
+    def _run(
+        self, key: object, ids: np.ndarray, layer: int, layers: int, forward: Forward, early: Early | None
+    ) -> Joined:
         kept, cache = self._joined, self._keys_values
         same_key = kept is not None and cache is not None and self._ids is not None and _same(key, self._key)
         shared = common_prefix(self._ids, ids) if same_key else 0
         if same_key and layer != self._layer and shared == len(ids) == len(self._ids):
-            rows = forward(ids, None, layer)
+            rows = forward(ids, None, layer, None)
             self._squares.clear()  # they hold the other layer's maps
             joined = Joined(
                 _numpy(rows.scores),
@@ -307,13 +362,36 @@ class PrefixCache:
             if shared == len(ids):
                 joined = kept.prefix(shared)
             else:
-                joined = join(kept, forward(ids[shared:], cache, None), ids, self._squares)
+                joined = self._pass(kept, ids, shared, cache, forward, early)
             self.reused, self.computed = shared, len(ids) - shared
         else:
             self.clear()  # first, so the old model's keys and values are not held while this one runs
             cache = KeyValueCache(layers)
-            joined = join(None, forward(ids, cache, None))
+            joined = self._pass(None, ids, 0, cache, forward, early)
             self.reused, self.computed = 0, len(ids)
         self._key, self._ids, self._layer = key, ids.copy(), layer
         self._keys_values, self._joined = cache, joined
         return joined
+
+    def _pass(
+        self,
+        kept: Joined | None,
+        ids: np.ndarray,
+        start: int,
+        cache: KeyValueCache,
+        forward: Forward,
+        early: Early | None,
+    ) -> Joined:
+        """The model on `ids[start:]` after the `start` positions `cache` holds, joined to `kept`'s;
+        with `early`, the shown layer's rows are joined (and handed over) before the deeper layers run."""
+        pool = self._squares if kept is not None else None
+        shown: list[Joined] = []
+
+        def at_shown_layer(rows: Rows) -> None:
+            shown.append(join(kept, rows, ids, pool))
+            early(shown[0])
+
+        rows = forward(ids[start:], cache, None, None if early is None else at_shown_layer)
+        if shown:
+            return with_deeper_layers(shown[0], kept, rows)
+        return join(kept, rows, ids, pool)

@@ -278,6 +278,8 @@ class PipelineResult:
             a model's own, or the one `settings` name), to encode words and decode predictions.
         example: the worked example (`engine.examples.Example`) whose hand-made vectors these are;
             None for a text read through an encoding.
+        deeper_pending: the shown layer is done but the model's later layers are still running
+            (`run`'s `early`): `next_token` and `stream` are None until the complete result.
     """
 
     settings: Settings
@@ -292,6 +294,7 @@ class PipelineResult:
     tokenizer: Any = field(default=None, repr=False, compare=False)
     stream: ResidualStream | None = field(default=None, repr=False)
     example: Any = field(default=None, repr=False, compare=False)
+    deeper_pending: bool = False
 
     @property
     def truncated(self) -> bool:

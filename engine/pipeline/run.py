@@ -11,7 +11,7 @@ also says what comes next.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -23,7 +23,7 @@ from engine.nn.attention import causal_mask, mask_array
 from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.nn.embeddings import embed_tokens
 from engine.pipeline.caches import OpenModel, open_model, random_weights, sinusoidal_rows
-from engine.pipeline.prefix import PrefixCache, Rows, model_forward
+from engine.pipeline.prefix import Joined, PrefixCache, Rows, model_forward
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
 from engine.pipeline.run_open import joined_attention, run_open_model
 from engine.pipeline.stream import head_vectors, residual_stream
@@ -31,6 +31,9 @@ from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_for
 from engine.tokenize.streaming import TextNotes
 from engine.tokenize.tokens import TokenizedText
+
+# early(result): the shown layer's result of a run whose deeper layers are still running.
+Early = Callable[[PipelineResult], None]
 
 
 def _numpy(tensor: torch.Tensor) -> np.ndarray:
@@ -89,7 +92,11 @@ def _truncation_note(n_used: int, n_tokens: int, context: int, model: bool = Fal
 
 @torch.no_grad()
 def run(
-    text: str, settings: Settings, device: DeviceInfo | None = None, cache: PrefixCache | None = None
+    text: str,
+    settings: Settings,
+    device: DeviceInfo | None = None,
+    cache: PrefixCache | None = None,
+    early: Early | None = None,
 ) -> PipelineResult:
     """Tokenize `text`, embed its first `context` tokens, and attend over them.
 
@@ -100,6 +107,10 @@ def run(
         cache: what the previous run through this cache computed: only the positions from the
             first changed token on are computed again (`engine.pipeline.prefix`); the numbers are
             those of a run without it. None: compute everything.
+        early: with a model, called from inside the run with a result whose shown layer is done
+            while the layers after it still run (`deeper_pending`: no predictions, no residual
+            stream), so that what shows that layer can be drawn before the rest of the network ends.
+            Not called when the shown layer is the last, or when nothing needs computing.
     """
     settings.validate()
     device = device or pick_device(settings.device)
@@ -109,7 +120,7 @@ def run(
 
         return run_example(text, settings)
     if settings.weights:
-        result = _run_model(text, settings, device, cache)
+        result = _run_model(text, settings, device, cache, early)
     else:
         with _one_cpu_thread():
             result = _run_random(text, settings, device, cache)
@@ -152,7 +163,8 @@ def _run_random(text: str, settings: Settings, device: DeviceInfo, cache: Prefix
     inputs = token_vectors + positions
     divisor = math.sqrt(settings.dim // settings.heads) if settings.scaled else 1.0
 
-    def forward(part: np.ndarray, keys_values, _last_layer) -> Rows:
+    def forward(part: np.ndarray, keys_values, _last_layer, _shown=None) -> Rows:
+        # One layer: there are no deeper layers to run after it, so `_shown` is never called.
         start = keys_values.length
         attention = weights.attention(
             inputs[:, start : start + len(part)], settings.causal, settings.scaled, keys_values
@@ -202,12 +214,14 @@ def _run_random(text: str, settings: Settings, device: DeviceInfo, cache: Prefix
     )
 
 
-def _run_model(text: str, settings: Settings, device: DeviceInfo, cache: PrefixCache) -> PipelineResult:
+def _run_model(
+    text: str, settings: Settings, device: DeviceInfo, cache: PrefixCache, early: Early | None
+) -> PipelineResult:
     """The same steps through a loaded GPT: its tokenizer, tables and attention, plus predictions;
     an open family (Llama, Qwen, Mistral) runs through `engine.pipeline.run_open`."""
     model = open_model(settings.weights, device.name)
     if isinstance(model, OpenModel):
-        return run_open_model(text, settings, device, model, cache)
+        return run_open_model(text, settings, device, model, cache, early)
     loaded = model.loaded
     config = loaded.config
     notes: list[str] = []
@@ -235,43 +249,54 @@ def _run_model(text: str, settings: Settings, device: DeviceInfo, cache: PrefixC
     model_ids = loaded.to_model_ids(tokens.ids[:n_used])
     layer = settings.layer
     forward = model_forward(loaded.model, device.name, layer, config.dim // config.heads)
-    joined = cache.run(("gpt2", loaded.model, device.name), model_ids, layer, config.layers, forward)
     token_vectors = model.token_table[model_ids]
     positions = model.position_table[:n_used]
-    return PipelineResult(
-        settings=settings,
-        tokens=tokens,
-        n_used=n_used,
-        embedded=Embedded(
-            token_vectors=token_vectors,
-            learned_positions=positions,
-            sinusoidal_positions=sinusoidal_rows(n_used, config.dim),
-            input_vectors=token_vectors + positions,
-            positions="learned",
-            token_table=model.token_table,
-            table_ids=model.table_ids,
-        ),
-        attention=joined_attention(joined, layer, config.layers, causal_mask(n_used)),
-        device=device.description,
-        notes=tuple(tokens.notes)
-        + tuple(notes)
-        + tuple(_truncation_note(n_used, len(tokens), config.context, model=True)),
-        model=ModelInfo(
-            name=loaded.name,
-            source=loaded.source,
-            kind=loaded.kind,
-            steps=loaded.steps,
-            layers=config.layers,
-            heads=config.heads,
-            dim=config.dim,
-            context=config.context,
-        ),
-        next_token=NextToken(
-            hidden=joined.hidden,
-            head=model.token_table,
-            table_ids=model.table_ids,
-            suppressed=loaded.suppressed_ids,
-        ),
-        tokenizer=tokenizer_for(settings),
-        stream=residual_stream(joined, loaded.model.final_norm),
+    embedded = Embedded(
+        token_vectors=token_vectors,
+        learned_positions=positions,
+        sinusoidal_positions=sinusoidal_rows(n_used, config.dim),
+        input_vectors=token_vectors + positions,
+        positions="learned",
+        token_table=model.token_table,
+        table_ids=model.table_ids,
     )
+    info = ModelInfo(
+        name=loaded.name,
+        source=loaded.source,
+        kind=loaded.kind,
+        steps=loaded.steps,
+        layers=config.layers,
+        heads=config.heads,
+        dim=config.dim,
+        context=config.context,
+    )
+
+    def result_of(joined: Joined) -> PipelineResult:
+        return PipelineResult(
+            settings=settings,
+            tokens=tokens,
+            n_used=n_used,
+            embedded=embedded,
+            attention=joined_attention(joined, layer, config.layers, causal_mask(n_used)),
+            device=device.description,
+            notes=tuple(tokens.notes)
+            + tuple(notes)
+            + tuple(_truncation_note(n_used, len(tokens), config.context, model=True)),
+            model=info,
+            next_token=None
+            if joined.hidden is None
+            else NextToken(
+                hidden=joined.hidden,
+                head=model.token_table,
+                table_ids=model.table_ids,
+                suppressed=loaded.suppressed_ids,
+            ),
+            tokenizer=tokenizer_for(settings),
+            stream=residual_stream(joined, loaded.model.final_norm),
+            deeper_pending=joined.hidden is None,
+        )
+
+    key = ("gpt2", loaded.model, device.name)
+    shown = None if early is None else lambda joined: early(result_of(joined))
+    joined = cache.run(key, model_ids, layer, config.layers, forward, shown)
+    return result_of(joined)

@@ -9,6 +9,7 @@ hides keys too far back as well as the future; and the output head may differ fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -80,12 +81,17 @@ def tokenize_open(text: str, settings: Settings, model: OpenModel) -> TokenizedT
 
 
 def run_open_model(
-    text: str, settings: Settings, device: DeviceInfo, model: OpenModel, cache: PrefixCache
+    text: str,
+    settings: Settings,
+    device: DeviceInfo,
+    model: OpenModel,
+    cache: PrefixCache,
+    early: Callable[[PipelineResult], None] | None = None,
 ) -> PipelineResult:
     """Tokenize with the model's tokenizer, run the model over the first `settings.context` tokens
     (it could read far more, but every attention map shown is T × T), and keep layer
     `settings.layer`'s attention and every position's next-token prediction; `cache` holds what
-    the previous run computed (`engine.pipeline.prefix`)."""
+    the previous run computed (`engine.pipeline.prefix`); `early` as in `engine.pipeline.run.run`."""
     loaded = model.loaded
     config = loaded.config
     if not 0 <= settings.layer < config.layers:
@@ -116,39 +122,51 @@ def run_open_model(
     ids = tokens.ids[:n_used]
     layer = settings.layer
     forward = model_forward(loaded.model, device.name, layer, config.head_dim)
-    joined = cache.run(("open", loaded.model, device.name), ids, layer, config.layers, forward)
     token_vectors = loaded.token_table[ids]
-    return PipelineResult(
-        settings=settings,
-        tokens=tokens,
-        n_used=n_used,
-        embedded=Embedded(
-            token_vectors=token_vectors,
-            learned_positions=np.zeros_like(token_vectors),  # a rotary model learns no position table
-            sinusoidal_positions=sinusoidal_rows(n_used, config.dim),
-            input_vectors=token_vectors,  # nothing is added: positions act inside attention
-            positions="rotary",
-            token_table=loaded.token_table,
-        ),
-        attention=joined_attention(joined, layer, config.layers, blocked_mask(n_used, config.window(layer))),
-        device=device.description,
-        notes=tuple(tokens.notes)
-        + tuple(notes)
-        + ((loaded.precision_note,) if loaded.precision_note else ()),
-        model=ModelInfo(
-            name=model.name,
-            source=f"{model.name} · {loaded.name}",
-            kind=loaded.family,
-            steps=None,
-            layers=config.layers,
-            heads=config.heads,
-            dim=config.dim,
-            context=config.context,
-            kv_heads=config.kv_heads,
-            dtype=str(loaded.dtype).removeprefix("torch."),
-            rope=rope_info(config),
-        ),
-        next_token=NextToken(hidden=joined.hidden, head=loaded.output_table),
-        stream=residual_stream(joined, loaded.model.norm),
-        tokenizer=open_tokenizer(settings, model),
+    embedded = Embedded(
+        token_vectors=token_vectors,
+        learned_positions=np.zeros_like(token_vectors),  # a rotary model learns no position table
+        sinusoidal_positions=sinusoidal_rows(n_used, config.dim),
+        input_vectors=token_vectors,  # nothing is added: positions act inside attention
+        positions="rotary",
+        token_table=loaded.token_table,
     )
+    info = ModelInfo(
+        name=model.name,
+        source=f"{model.name} · {loaded.name}",
+        kind=loaded.family,
+        steps=None,
+        layers=config.layers,
+        heads=config.heads,
+        dim=config.dim,
+        context=config.context,
+        kv_heads=config.kv_heads,
+        dtype=str(loaded.dtype).removeprefix("torch."),
+        rope=rope_info(config),
+    )
+    mask = blocked_mask(n_used, config.window(layer))
+
+    def result_of(joined: Joined) -> PipelineResult:
+        return PipelineResult(
+            settings=settings,
+            tokens=tokens,
+            n_used=n_used,
+            embedded=embedded,
+            attention=joined_attention(joined, layer, config.layers, mask),
+            device=device.description,
+            notes=tuple(tokens.notes)
+            + tuple(notes)
+            + ((loaded.precision_note,) if loaded.precision_note else ()),
+            model=info,
+            next_token=None
+            if joined.hidden is None
+            else NextToken(hidden=joined.hidden, head=loaded.output_table),
+            stream=residual_stream(joined, loaded.model.norm),
+            tokenizer=open_tokenizer(settings, model),
+            deeper_pending=joined.hidden is None,
+        )
+
+    key = ("open", loaded.model, device.name)
+    shown = None if early is None else lambda joined: early(result_of(joined))
+    joined = cache.run(key, ids, layer, config.layers, forward, shown)
+    return result_of(joined)

@@ -114,6 +114,34 @@ def test_typing_at_the_end_computes_only_the_new_tokens(models, name):
 
 
 @pytest.mark.parametrize("name", ["gpt2", "llama"])
+def test_the_shown_layer_comes_before_the_deeper_ones_with_the_same_numbers(models, name):
+    chosen = replace(models[name], layer=0)  # of 2: one layer runs after the shown one
+    cache = PrefixCache()
+    early = []
+    texts = ("Once upon a time", "Once upon a time there was", "Once upon a dime", "Once upon a dime, far")
+    for text in texts:
+        early.clear()
+        complete = run(text, chosen, CPU, cache, early.append)
+        [shown] = early
+        assert shown.deeper_pending and shown.next_token is None and shown.stream is None
+        assert not complete.deeper_pending and complete.next_token is not None
+        assert shown.tokens.ids.tolist() == complete.tokens.ids.tolist()
+        np.testing.assert_array_equal(shown.attention.weights, complete.attention.weights)
+        np.testing.assert_array_equal(shown.attention.scores, complete.attention.scores)
+        fresh = run(text, chosen, CPU)
+        assert_same(complete, fresh)
+        np.testing.assert_allclose(
+            complete.stream.window(0, fresh.n_used), fresh.stream.window(0, fresh.n_used), atol=1e-5, rtol=0
+        )
+    # Nothing to run after the shown layer, or nothing to compute at all: no early result.
+    early.clear()
+    run("Once upon", chosen, CPU, cache, early.append)  # a prefix of the last text: nothing to run
+    run("Once upon", replace(models[name], layer=1), CPU, cache, early.append)  # the last layer
+    run("Once upon", models["random"], CPU, cache, early.append)  # one layer
+    assert early == []
+
+
+@pytest.mark.parametrize("name", ["gpt2", "llama"])
 def test_switches_after_an_edit_give_the_numbers_of_a_fresh_start(models, name):
     chosen = models[name]
     cache = PrefixCache()

@@ -29,9 +29,13 @@ class Pane:
     Attributes:
         draws_whitespace: True for panes that draw whitespace themselves and follow the app's
             `w` toggle (`set_whitespace`).
+        reads_deeper_layers: True for panes that show what a model computes after the shown layer
+            (predictions, the residual stream): a result whose deeper layers are still running
+            (`deeper_pending`) is not for them; they wait for the complete one.
     """
 
     draws_whitespace: ClassVar[bool] = False
+    reads_deeper_layers: ClassVar[bool] = False
 
     class Updated(Message):
         """A pane finished work of its own (a comparison in its worker) and drew it."""
@@ -104,12 +108,26 @@ class Pane:
     def offer_result(self, result: PipelineResult, selected: int | None) -> None:
         """A new result and the selection that goes with it: drawn now, or when shown again."""
         self._selection = selected
+        if result.deeper_pending and self.reads_deeper_layers:
+            return  # the complete result follows; until then the last one stays
         if self.in_hidden_tab:
             self._pending, self._stale = result, True
             return
         self._pending, self._stale = None, False
         self.show_result(result)
         self.select_token(selected)
+
+    def offer_deeper_layers(self, result: PipelineResult) -> bool:
+        """The complete `result` of the run whose shown layer was offered a moment ago: a pane
+        that reads the deeper layers takes it as a new result; the others already show everything
+        in it that they draw, so they only keep it for when they are shown again. True if the pane
+        drew something now."""
+        if self.reads_deeper_layers:
+            self.offer_result(result, self._selection)
+            return not self.in_hidden_tab
+        if self._pending is not None:
+            self._pending = result
+        return False
 
     def offer_selection(self, index: int | None) -> None:
         """Another pane selected token `index`: highlighted now, or when shown again."""

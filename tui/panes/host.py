@@ -83,6 +83,16 @@ class PaneSet:
         for pane in self.panes:
             pane.offer_result(result, selected)
 
+    def offer_deeper_layers(self, result: PipelineResult) -> bool:
+        """The complete result of a run whose shown layer each pane was offered (see
+        `Pane.offer_deeper_layers`); True if a pane on screen drew it."""
+        drawn = [pane.offer_deeper_layers(result) for pane in self.panes]
+        return any(drawn)
+
+    def shows_deeper_layers(self) -> bool:
+        """Whether a pane on screen reads what a model computes after the shown layer."""
+        return any(pane.reads_deeper_layers and not pane.in_hidden_tab for pane in self.panes)
+
     def offer_selection(self, index: int, source: object) -> None:
         """Every pane but `source` selects token `index`."""
         for pane in self.panes:

@@ -84,6 +84,8 @@ class LayersPane(Pane, Vertical):
     select another token everywhere; left and right choose the layer whose top tokens are listed.
     """
 
+    reads_deeper_layers: ClassVar[bool] = True  # predictions / the residual stream
+
     BINDINGS: ClassVar[list[BindingType]] = []
     DEFAULT_CSS = """
     LayersPane { height: 1fr; }

@@ -56,6 +56,8 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         [ / ]: Fewer / more draws in the lab.
     """
 
+    reads_deeper_layers: ClassVar[bool] = True  # predictions / the residual stream
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "temperature(-1)", "Temp -", id="next.temperature_down"),
         Binding("T", "temperature(1)", "Temp +", id="next.temperature_up"),
