@@ -162,11 +162,16 @@ class Keystrokes:
 
 
 async def _keystroke_latencies(
-    tokens: int, repeats: int, wait: float, weights: str | None = None, middle: bool = False
+    tokens: int,
+    repeats: int,
+    wait: float,
+    weights: str | None = None,
+    middle: bool = False,
+    tab: str = "attention",
 ) -> Keystrokes:
     """Type `TYPED` one character at a time at the end of the text, then delete it the same way;
     `middle`: type and delete one character in the middle of the text instead. `weights`: a model
-    to load."""
+    to load; `tab`: the pane whose tab is shown."""
     from textual.widgets import TextArea
 
     from engine.settings import Settings
@@ -178,7 +183,7 @@ async def _keystroke_latencies(
     async with app.run_test(size=(160, 50)) as pilot:
         await app.wait_for_first_frame(timeout=wait)
         await app.wait_until_idle(timeout=wait)
-        app.show_pane("attention")  # the heaviest pane to draw; it catches up with the result
+        app.show_pane(tab)  # attention: the heaviest pane to draw; it catches up with the result
         await app.wait_until_idle(timeout=wait)
         text_area = app.query_one(TextArea)
         keys = [char for char in TYPED] + [None] * len(TYPED)  # None: backspace
@@ -280,20 +285,28 @@ def model_keystroke_rows(
         slow = Deadlines(
             wait=max(deadlines.wait, 120.0), probe=deadlines.probe, group=max(deadlines.group, 600.0)
         )
-        for tokens in sizes:
-            name = f"keystroke → all panes, {shape}, {tokens:,} tokens, typing at the end (p95)"
-            target = None if quick or tokens < 1000 else 100.0
+        # The Attention tab gets the shown layer before the deeper ones end; the Next-token tab
+        # reads the last layer, so there every layer runs before the frame.
+        cases = [(tokens, "attention") for tokens in sizes] + ([] if quick else [(sizes[-1], "next")])
+        for tokens, tab in cases:
+            shown_on = "" if tab == "attention" else ", Next-token tab shown"
+            name = f"keystroke → all panes, {shape}, {tokens:,} tokens, typing at the end{shown_on} (p95)"
+            target = None if quick or tokens < 1000 or tab != "attention" else 100.0
             try:
-                coroutine = _keystroke_latencies(tokens, repeats, slow.wait, weights)
+                coroutine = _keystroke_latencies(tokens, repeats, slow.wait, weights, tab=tab)
                 keystrokes = run_within(coroutine, slow.group)
             except TimeoutError as error:
                 rows.append(failed(name, "ms", target, str(error)))
                 continue
             latencies = np.array(keystrokes.shown) * 1e3
-            detail = (
-                f"p50 {np.percentile(latencies, 50):.0f} ms, {repeats} keystrokes, attention tab shown "
-                f"(layer 1 of {layers}); all {layers} layers done at p50 {_p50_ms(keystrokes.done):.0f} ms"
-            )
+            detail = f"p50 {np.percentile(latencies, 50):.0f} ms, {repeats} keystrokes"
+            if tab == "attention":
+                detail += (
+                    f", attention tab shown (layer 1 of {layers}); all {layers} layers done at p50 "
+                    f"{_p50_ms(keystrokes.done):.0f} ms"
+                )
+            else:
+                detail += f": all {layers} layers run before the frame"
             rows.append(Row(name, float(np.percentile(latencies, 95)), "ms", target, detail))
         tokens = sizes[-1]
         name = f"edit in the middle, {shape}, {tokens:,} tokens (p95)"
