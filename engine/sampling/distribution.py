@@ -47,8 +47,16 @@ class Distribution:
 
     def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k most probable ids and their probabilities, most probable first (ties: lower id first)."""
-        order = np.argsort(-self.probs, kind="stable")[:k]
-        return order, self.probs[order]
+        probs = self.probs
+        if k < len(probs):
+            # Only the ids at least as probable as the k-th are sorted (a full sort of a 50k-row
+            # vocabulary took 6 ms of a keystroke); taken in id order, so ties stay lower id first.
+            kth = np.partition(probs, len(probs) - k)[len(probs) - k]
+            candidates = np.flatnonzero(probs >= kth)
+        else:
+            candidates = np.arange(len(probs))
+        order = candidates[np.argsort(-probs[candidates], kind="stable")][:k]
+        return order, probs[order]
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:

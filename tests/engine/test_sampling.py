@@ -5,6 +5,9 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from engine.errors import SettingsError
 from engine.nn.model import GPT, GPTConfig
@@ -199,3 +202,16 @@ def test_cached_generation_of_an_open_family_equals_uncached_steps():
     assert list(generate(decoder, [5, 6, 7], 10, temperature=1.0, seed=2)) == _uncached(
         decoder, [5, 6, 7], 10, 2, config.context
     )
+
+
+@given(
+    logits=hnp.arrays(np.float32, st.integers(1, 300), elements=st.sampled_from([-2.0, 0.0, 0.5, 1.0, 3.0])),
+    k=st.integers(1, 320),
+)
+def test_top_k_ids_are_a_full_stable_sort_cut_at_k(logits, k):
+    """Many ties: the partial sort must give exactly the full sort's ids, lower id first on a tie."""
+    distribution = next_token_distribution(logits, temperature=1.0)
+    ids, probs = distribution.top(k)
+    expected = np.argsort(-distribution.probs, kind="stable")[:k]
+    assert ids.tolist() == expected.tolist()
+    np.testing.assert_array_equal(probs, distribution.probs[expected])

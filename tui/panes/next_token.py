@@ -98,6 +98,7 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         self.lab_size = 1_000
         self.count = DEFAULT_COUNT  # tokens `A` generates
         self._progress: tuple[int, int] | None = None  # (done, total) while `A` runs
+        self._drawn: tuple[PipelineResult | None, int | None] = (None, None)  # what `_draw` last drew
 
     def compose(self):
         yield Static("", id="next-body")
@@ -112,6 +113,9 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         self.query_one("#next-body", Static).update(Text(message, style="italic"))
 
     def select_token(self, index: int | None) -> None:
+        drawn_result, drawn_position = self._drawn
+        if index == self.position == drawn_position and drawn_result is self.result:
+            return  # `offer_result` selects right after `show_result` drew this very view
         self.position = index
         self._draw()
 
@@ -203,6 +207,7 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
 
     def _draw(self) -> None:
         result = self.result
+        self._drawn = (result, self.position)
         body = self.query_one("#next-body", Static)
         if result is None:
             return
