@@ -23,12 +23,13 @@ from textual.widgets import Static, TextArea
 from engine.errors import UserError
 from engine.settings import Settings
 from themes import color_mode, default_palette, register_themes, theme_for_mode
-from tui import dialogs
 from tui.commands import LlmCommands
+from tui.dialog_actions import DialogActions
 from tui.example_actions import EXAMPLE_SWITCHES, ExampleActions
 from tui.formatting.status import status_line
 from tui.generation import Generation
 from tui.hints import app_message
+from tui.i18n.strings import UiStrings
 from tui.idle import FrameClock, wait_until
 from tui.idle_gc import IdleCollector
 from tui.keys import APP_BINDINGS, OPENS_A_SCREEN
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
 
 
-class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
+class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App[None]):
     """Text in, every step of a GPT out, recomputed as the user types.
 
     Args:
@@ -99,6 +100,7 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
         self.whitespace_marks = True  # the `w` toggle: whitespace as ·/↵/→ or as plain spaces
         self.concealed: str | None = None  # an open lesson question's kind (see `conceal`)
         self.language = language or default_language()
+        self.strings = UiStrings(self.language)  # the app's own words in that language
         self.lesson_driver = LessonDriver(self, Progress(state_dir))
         self.lesson_error: str | None = None
         self._start_lesson = lesson
@@ -123,10 +125,10 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
         # frame, the footer's key widgets another ~25 ms.
         with Horizontal(id="top"):
             text = TextBox(self.initial_text, id="text", soft_wrap=True, tab_behavior="focus")
-            text.border_title = "Text (type here)"
+            text.border_title = self.strings.say("Text (type here)")
             yield text
             spans = Static("", id="spans")
-            spans.border_title = "Tokens in the text"
+            spans.border_title = self.strings.say("Tokens in the text")
             yield spans
         yield Static("loading the engine…", id="status")
         yield Static("", id="error")
@@ -225,11 +227,12 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
             self.lesson_driver.lessons = load_lessons(self.language)
         except LessonError as error:
             self.lesson_error = str(error)
-            self.notify(f"lessons unavailable: {self.lesson_error}", severity="error", timeout=20)
+            unavailable = self.strings.say("lessons unavailable: {why}", why=self.lesson_error)
+            self.notify(unavailable, severity="error", timeout=20, markup=False)
 
     async def _mount_panes(self) -> None:
         placeholder = self.query_one("#panes-loading")
-        self._panes = await PaneSet.mount(self.query_one("#top"), placeholder)
+        self._panes = await PaneSet.mount(self.query_one("#top"), placeholder, self.strings.say)
         self._panes.on_update(self._frames.shown)
         self._apply_palette()
         self._apply_whitespace()
@@ -330,6 +333,12 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
         self._outcome_shown = True
         self._frames.shown()
 
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """Textual's toast; a Japanese message is broken at phrases for the toast's width (at most
+        60 cells, half the screen; less its border and padding)."""
+        width = max(min(60, (self.size.width or 120) // 2) - 4, 12)
+        super().notify(self.strings.broken_for(message, width), *args, **kwargs)
+
     def conceal(self, question: str | None) -> None:
         """While a lesson question of kind `question` is open, the status line and the panes hide
         what would answer it; None when it is answered or gone."""
@@ -429,14 +438,17 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
         text = self.query_one("#text", TextArea).text
         failed = self.query_one("#error", Static).has_class("-shown")  # self.result is an older text's
         if failed and not self._runs.busy:
-            self.notify("the text has no result to continue: see the message below", severity="warning")
+            self.notify(
+                self.strings.say("the text has no result to continue: see the message below"),
+                severity="warning",
+            )
             return
         current = self.result if not self._runs.busy and self._run_text == text else None
         self.generation.start(message.count, current)
 
     def action_stop_generation(self) -> None:
         """Stop generating after the tokens appended so far."""
-        self.generation.stop("generation stopped")
+        self.generation.stop(self.strings.say("generation stopped"))
 
     def action_next_pane(self) -> None:
         """Show the next tab of panes."""
@@ -451,32 +463,11 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, App[None]):
         """Show whitespace in pieces and spans as ·/↵/→ marks, or as plain spaces."""
         self.whitespace_marks = not self.whitespace_marks
         self._apply_whitespace()
-        self.notify(f"whitespace {'marked ·/↵/→' if self.whitespace_marks else 'as plain spaces'}", timeout=2)
-
-    def action_pick_model(self) -> None:
-        """Choose random weights, a trained tiny model or GPT-2 weights."""
-        dialogs.pick_model(self)
-
-    def action_train(self) -> None:
-        """Train a tiny GPT on the corpus (or the sample text), then use it."""
-        dialogs.train(self)
-
-    def action_pick_corpus(self) -> None:
-        """Choose the text whose words the regex tokenizers know."""
-        dialogs.pick_corpus(self)
-
-    def action_help(self) -> None:
-        """List every key."""
-        dialogs.show_help(self)
-
-    def action_save_screenshot(self) -> None:
-        from tui.export import save_screenshot  # a new SVG file here, never over one; a failure notifies
-
-        save_screenshot(self)
-
-    def action_export_data(self) -> None:
-        """Save the token table and the shown attention matrix as CSV and JSON."""
-        dialogs.export_data(self)
+        say = self.strings.say
+        self.notify(
+            say("whitespace marked ·/↵/→" if self.whitespace_marks else "whitespace as plain spaces"),
+            timeout=2,
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lesson keys only exist (and show in the footer) while a lesson is open."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from engine.nn.device import DeviceInfo
     from engine.pipeline.results import PipelineResult
     from engine.settings import Settings
+    from tui.i18n.strings import UiStrings
 
 
 class AppApi(Protocol):
@@ -28,6 +29,7 @@ class AppApi(Protocol):
     settings: Settings
     selected: int
     language: str
+    strings: UiStrings
     corpus_path: str | None
     device: DeviceInfo | None
     lesson_error: str | None

@@ -21,7 +21,7 @@ def _toggle_sampling_lab(app) -> None:
 
 def _toggle_chat(app) -> None:
     app.update_settings(chat=not app.settings.chat)
-    app.notify(f"chat template {'on' if app.settings.chat else 'off'}", timeout=2)
+    app.notify(app.strings.say("chat template on" if app.settings.chat else "chat template off"), timeout=2)
 
 
 def _example_commands(app) -> list[tuple[str, object, str]]:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
+from tui.i18n.strings import marked
+
 if TYPE_CHECKING:
     from tui.app_api import AppApi
     from tui.lessons.catalog import Lesson
@@ -28,7 +30,12 @@ def pick_model(app: AppApi) -> None:
             train(app)
         elif choice is not None:
             app.update_settings(weights=choice or None, layer=0)
-            app.notify(f"model: {choice or 'random weights'}", timeout=3, markup=False)
+            say = app.strings.say
+            app.notify(
+                say("model: {name}", name=choice) if choice else say("model: random weights"),
+                timeout=3,
+                markup=False,
+            )
 
     app.push_screen(ModelScreen(app.settings.weights), picked)
 
@@ -44,7 +51,9 @@ def train(app: AppApi) -> None:
     def trained(path: Path | None) -> None:
         if path is not None:
             app.update_settings(weights=str(path), layer=0)
-            app.notify(f"now using the model trained on {name}", timeout=4)
+            app.notify(
+                app.strings.say("now using the model trained on {name}", name=name), timeout=4, markup=False
+            )
 
     device = app.device.name if app.device else "cpu"
     app.push_screen(TrainScreen(corpus, name, device=device), trained)
@@ -60,7 +69,12 @@ def pick_corpus(app: AppApi) -> None:
         path, text = choice
         app.corpus_path = path or None
         app.update_settings(corpus=text or None)
-        app.notify(f"corpus: {path or 'built-in sample text'}", timeout=3, markup=False)
+        say = app.strings.say
+        app.notify(
+            say("corpus: {path}", path=path) if path else say("corpus: built-in sample text"),
+            timeout=3,
+            markup=False,
+        )
 
     app.push_screen(CorpusScreen(app.corpus_path), picked)
 
@@ -70,10 +84,10 @@ def show_help(app: AppApi) -> None:
     from tui.panes.registry import key_sections
     from tui.screens.help import HelpScreen
 
-    sections = [("Everywhere", list(app.BINDINGS))]
+    sections = [(marked("Everywhere"), list(app.BINDINGS))]
     for title, widget in key_sections():
         sections.append((title, [b for b in widget.BINDINGS if isinstance(b, Binding)]))
-    app.push_screen(HelpScreen(sections))
+    app.push_screen(HelpScreen(sections, app.strings))
 
 
 def export_data(app: AppApi) -> None:
@@ -81,7 +95,7 @@ def export_data(app: AppApi) -> None:
     from tui.export import export
 
     if app.result is None:
-        app.notify("nothing to export yet", severity="warning")
+        app.notify(app.strings.say("nothing to export yet"), severity="warning")
         return
     attention = app.pane("attention")
     head = attention.head_for(app.result)  # the pane may hold an older result's head
@@ -89,11 +103,18 @@ def export_data(app: AppApi) -> None:
     try:
         paths = export(app.result, head, Path.cwd(), stem, cell=(attention.query_index, attention.key))
     except OSError as error:  # a read-only folder, a full disk, no free name: said, never a crash
-        app.notify(f"export failed: {error.strerror or error}", severity="error")
+        app.notify(
+            app.strings.say("export failed: {why}", why=error.strerror or error),
+            severity="error",
+            markup=False,
+        )
         return
     folder = paths[0].parent if paths else Path.cwd()
     # Where, not only what: the app may have been started from any folder (over SSH, in tmux).
-    app.notify(f"saved in {folder}: " + ", ".join(p.name for p in paths), timeout=8, markup=False)
+    names = ", ".join(p.name for p in paths)
+    app.notify(
+        app.strings.say("saved in {folder}: {names}", folder=folder, names=names), timeout=8, markup=False
+    )
 
 
 def pick_lesson(app: AppApi, lessons: list[Lesson], progress: Progress) -> None:
@@ -101,7 +122,7 @@ def pick_lesson(app: AppApi, lessons: list[Lesson], progress: Progress) -> None:
     from tui.lessons.list_screen import LessonListScreen
 
     if not lessons:
-        app.notify(app.lesson_error or "no lessons found", severity="error")
+        app.notify(app.lesson_error or app.strings.say("no lessons found"), severity="error")
         return
 
     def chosen(lesson_id: str | None) -> None:

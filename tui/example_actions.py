@@ -12,16 +12,21 @@ from __future__ import annotations
 
 from engine.errors import UserError
 from engine.settings import MULTIHEAD, PROJECTIONS
+from tui.i18n.strings import marked
 
+# What each switch says, as `UiStrings` texts.
 PROJECTION_NAMES = {
-    "none": "q = k = v = the inputs (simplified self-attention)",
-    "rand": "q, k, v = x @ torch.rand matrices (the first trainable version)",
-    "linear": "q, k, v = nn.Linear layers without bias (SelfAttention_v2; masked: CausalAttention)",
+    "none": marked("projection none: q = k = v = the inputs (simplified self-attention)"),
+    "rand": marked("projection rand: q, k, v = x @ torch.rand matrices (the first trainable version)"),
+    "linear": marked(
+        "projection linear: q, k, v = nn.Linear layers without bias "
+        "(SelfAttention_v2; masked: CausalAttention)"
+    ),
 }
 MULTIHEAD_NAMES = {
-    None: "one head",
-    "stack": "heads stacked, each its own layers (MultiHeadAttentionWrapper)",
-    "merged": "one projection split into heads, then out_proj (MultiHeadAttention)",
+    None: marked("one head"),
+    "stack": marked("heads stacked, each its own layers (MultiHeadAttentionWrapper)"),
+    "merged": marked("one projection split into heads, then out_proj (MultiHeadAttention)"),
 }
 DROPOUTS = (0.0, 0.5, 0.1)
 """What D steps through: none, the book's 0.5 on its 6 × 6 example, and its training value 0.1."""
@@ -74,7 +79,9 @@ class ExampleActions:
         if name is None:
             self._restore_text()
             self.update_settings(example=None)
-            self.notify("back to your text: the encoding (and the model) read it again", timeout=3)
+            self.notify(
+                self.strings.say("back to your text: the encoding (and the model) read it again"), timeout=3
+            )
             return
         from engine.examples import example  # numpy only
 
@@ -92,11 +99,13 @@ class ExampleActions:
         # The text first: the run update_settings starts reads the text box as it is then.
         self.replace_text(chosen.text)
         self.update_settings(example=name, selected=0, **switches)
-        self.notify(
-            f"example {chosen.name}: {chosen.source}. In the Attention tab (F4, then Tab to the heatmap): "
+        opened = self.strings.say(
+            "example {name}: {source}. In the Attention tab (F4, then Tab to the heatmap): "
             "P projection, M heads, W d_out, D dropout, x the book's tables",
-            timeout=6,
+            name=chosen.name,
+            source=chosen.source,
         )
+        self.notify(opened, timeout=6, markup=False)
 
     def leave_example_for(self, changes: dict) -> dict:
         """`changes` to the settings, plus leaving the example when they choose a model or an
@@ -107,7 +116,11 @@ class ExampleActions:
         if "weights" not in changes and "encoding" not in changes:
             return changes  # even the same model or encoding chosen again means "read my text"
         self._restore_text()
-        self.notify(f"left the example {settings.example}: your text is back", timeout=3)
+        self.notify(
+            self.strings.say("left the example {name}: your text is back", name=settings.example),
+            timeout=3,
+            markup=False,
+        )
         return {**changes, "example": None}
 
     def _restore_text(self) -> None:
@@ -123,7 +136,7 @@ class ExampleActions:
         if projection == "none":
             changes.update(multihead=None, d_out=None)  # q = k = v = x: one head, the inputs' width
         self.update_settings(**changes)
-        self.notify(f"projection {projection}: {PROJECTION_NAMES[projection]}", timeout=3)
+        self.notify(self.strings.say(PROJECTION_NAMES[projection]), timeout=3)
 
     def action_next_multihead(self) -> None:
         """One head, heads stacked (the wrapper), heads merged (the efficient class)."""
@@ -138,25 +151,41 @@ class ExampleActions:
             if width % heads:
                 # One projection split into heads needs a width they divide (the book: d_out 2, 2 heads).
                 changes["d_out"] = heads * max(1, width // heads)
-                note = f"; d_out {width} → {changes['d_out']}, which {heads} heads divide"
+                note = self.strings.say(
+                    "; d_out {width} → {d_out}, which {heads} heads divide",
+                    width=width,
+                    d_out=changes["d_out"],
+                    heads=heads,
+                )
         self.update_settings(**changes)
-        count = f"{heads} heads: " if multihead else ""
-        self.notify(f"{count}{MULTIHEAD_NAMES[multihead]}{note}", timeout=4)
+        count = self.strings.say("{heads} heads: ", heads=heads) if multihead else ""
+        self.notify(count + self.strings.say(MULTIHEAD_NAMES[multihead]) + note, timeout=4)
 
     def action_next_d_out(self) -> None:
         """The projections' width: the inputs', then 2, 1, 4."""
         if self.settings.projection == "none":
-            self.notify("without a projection q = k = v = the inputs: P chooses one first", timeout=3)
+            self.notify(
+                self.strings.say("without a projection q = k = v = the inputs: P chooses one first"),
+                timeout=3,
+            )
             return
         d_out = _after(D_OUTS, self.settings.d_out)
         self.update_settings(d_out=d_out)
-        self.notify(f"d_out {d_out if d_out is not None else 'as wide as the inputs'}", timeout=3)
+        say = self.strings.say
+        self.notify(
+            say("d_out {d_out}", d_out=d_out) if d_out else say("d_out as wide as the inputs"), timeout=3
+        )
 
     def action_next_dropout(self) -> None:
         """Dropout on the attention weights: none, 0.5, 0.1 (drawn after the seed, as nn.Dropout)."""
         dropout = _after(DROPOUTS, self.settings.dropout)
         self.update_settings(dropout=dropout)
         if dropout:
-            self.notify(f"dropout {dropout:g}: kept weights × {1 / (1 - dropout):g}, the rest 0", timeout=3)
+            scaled = self.strings.say(
+                "dropout {rate}: kept weights × {scale}, the rest 0",
+                rate=f"{dropout:g}",
+                scale=f"{1 / (1 - dropout):g}",
+            )
+            self.notify(scaled, timeout=3)
         else:
-            self.notify("dropout off", timeout=3)
+            self.notify(self.strings.say("dropout off"), timeout=3)

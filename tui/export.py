@@ -120,7 +120,11 @@ def save_screenshot(app: App, folder: Path | None = None) -> Path | None:
         svg = app.export_screenshot()
         (path,) = write_new_files(folder, time.strftime("llm-tui-%Y%m%d-%H%M%S"), {".svg": svg})
     except OSError as error:
-        app.notify(f"screenshot not saved: {error.strerror or error}", severity="error", timeout=6)
+        app.notify(
+            app.strings.say("screenshot not saved: {why}", why=error.strerror or error),
+            severity="error",
+            timeout=6,
+        )
         return None
-    app.notify(f"screenshot saved: {path}", timeout=4)
+    app.notify(app.strings.say("screenshot saved: {path}", path=path), timeout=4, markup=False)
     return path

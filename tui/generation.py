@@ -54,18 +54,24 @@ class Generation:
         a run for it is still in flight (the first token is drawn when it comes)."""
         result = self._app.result
         if self.active:
-            self.stop("stopped")
+            self.stop(self._app.strings.say("stopped"))
             return
         if result is None or (result.next_token is None and not result.deeper_pending):
-            self._app.notify("load or train a model first (F6 / F7)", severity="warning")
+            self._app.notify(
+                self._app.strings.say("load or train a model first (F6 / F7)"), severity="warning"
+            )
             return
         if result.n_used == 0:
-            self._app.notify("type some text first: the model continues it", severity="warning")
+            self._app.notify(
+                self._app.strings.say("type some text first: the model continues it"), severity="warning"
+            )
             return
         if self._app.settings.chat:
             self._app.notify(
-                "with the chat template on, the text is the user's message, not a text to continue: "
-                "turn it off (ctrl+p, chat template) to generate",
+                self._app.strings.say(
+                    "with the chat template on, the text is the user's message, not a text to continue: "
+                    "turn it off (ctrl+p, chat template) to generate"
+                ),
                 severity="warning",
             )
             return
@@ -78,7 +84,9 @@ class Generation:
         self.done = 0
         self._expected = self._text_box().text
         if count > 1:
-            self._app.notify(f"generating {count} tokens · esc stops", timeout=3)
+            self._app.notify(
+                self._app.strings.say("generating {count} tokens · esc stops", count=count), timeout=3
+            )
         self._app.refresh_bindings()
         self._show_progress()
         if current is not None:
@@ -89,13 +97,17 @@ class Generation:
         if not self.active or text is None or self._awaiting_tail:
             return
         if text != self._expected:
-            self.stop("generation stopped: the text was edited")
+            self.stop(self._app.strings.say("generation stopped: the text was edited"))
             return
         self._step(result)
 
     def on_error(self) -> None:
         if self.active:
-            self.stop("generation stopped: the pipeline failed (the message is below the panes)")
+            self.stop(
+                self._app.strings.say(
+                    "generation stopped: the pipeline failed (the message is below the panes)"
+                )
+            )
 
     def stop(self, why: str | None = None) -> None:
         """Stop after the tokens appended so far (esc, an edit, an error)."""
@@ -111,7 +123,8 @@ class Generation:
         self._app.refresh_bindings()
         self._show_progress()
         if why or self.total > 1:
-            self._app.notify(why or f"generated {done} token{'s' if done != 1 else ''}", timeout=3)
+            generated = self._app.strings.say_n("generated {count} token", "generated {count} tokens", done)
+            self._app.notify(why or generated, timeout=3)
 
     def _text_box(self):
         return self._app.query_one("#text")
@@ -123,9 +136,9 @@ class Generation:
 
     def _step(self, result: PipelineResult) -> None:
         if result.next_token is None:
-            self.stop("generation stopped: no model is loaded now")
+            self.stop(self._app.strings.say("generation stopped: no model is loaded now"))
         elif result.n_used == 0:
-            self.stop("generation stopped: the text is empty")
+            self.stop(self._app.strings.say("generation stopped: the text is empty"))
         elif result.truncated or self._pending:
             self._predict_tail()
         else:
@@ -144,7 +157,11 @@ class Generation:
         tokenizer = self._app.result.tokenizer
         data = tokenizer.token_bytes(token_id) if token_id >= 0 else b""
         if not data:
-            self.stop("generation stopped: drew a token with no text (<|unk|> or an empty piece)")
+            self.stop(
+                self._app.strings.say(
+                    "generation stopped: drew a token with no text (<|unk|> or an empty piece)"
+                )
+            )
             return
         name = data.decode("utf-8", errors="replace")
         if name in tokenizer.special_names:
@@ -193,7 +210,7 @@ class Generation:
             return
         self._awaiting_tail = False
         if self._tail_for != (self._app.settings.weights, self._text_box().text):
-            self.stop("generation stopped: the text or the model changed")
+            self.stop(self._app.strings.say("generation stopped: the text or the model changed"))
             return
         self._emit(tail.next_token, 0, tail.last)
 

@@ -12,12 +12,16 @@ class SwitchActions:
     def action_toggle_causal(self) -> None:
         """Show attention with or without the causal mask."""
         self.update_settings(causal=not self.settings.causal)
-        self.notify(f"causal mask {'on' if self.settings.causal else 'off'}", timeout=2)
+        self.notify(
+            self.strings.say("causal mask on" if self.settings.causal else "causal mask off"), timeout=2
+        )
 
     def action_toggle_scaled(self) -> None:
         """Divide attention scores by √(head size), or not."""
         self.update_settings(scaled=not self.settings.scaled)
-        self.notify(f"√d scaling {'on' if self.settings.scaled else 'off'}", timeout=2)
+        self.notify(
+            self.strings.say("√d scaling on" if self.settings.scaled else "√d scaling off"), timeout=2
+        )
 
     def action_next_encoding(self) -> None:
         """Cycle through the encodings; on a worked example, leave it for the text and encoding
@@ -31,15 +35,20 @@ class SwitchActions:
     def action_set_encoding(self, name: str) -> None:
         """Tokenize with encoding `name`."""
         self.update_settings(encoding=name)
-        self.notify(f"encoding: {name}", timeout=2)
+        self.notify(self.strings.say("encoding: {name}", name=name), timeout=2)
 
     def action_change_layer(self, delta: int) -> None:
         """Show the attention of the next or previous layer (models have several)."""
         layers = self.result.attention.layers if self.result else 1
         if self.result is not None and self.result.example is not None:
-            self.notify("a worked example has one attention layer: the book's; F6 opens a model", timeout=3)
+            self.notify(
+                self.strings.say("a worked example has one attention layer: the book's; F6 opens a model"),
+                timeout=3,
+            )
             return
         if layers == 1:
-            self.notify("random weights have one attention layer; load a model with F6", timeout=3)
+            self.notify(
+                self.strings.say("random weights have one attention layer; load a model with F6"), timeout=3
+            )
             return
         self.update_settings(layer=(self.settings.layer + delta) % layers)

@@ -58,3 +58,42 @@ def test_screen_lines_are_what_the_terminal_shows():
             assert len(lines) == 5 and lines[0].startswith("hello from the first line")
 
     asyncio.run(scenario())
+
+
+def test_the_footer_says_its_keys_and_groups_in_the_apps_language():
+    from textual.binding import Binding
+
+    from tui.i18n.strings import UiStrings
+    from tui.views.footer import KeyFooter
+
+    words = {"Left": "左", "Right": "右", "Move": "移動", "Quit": "終了"}
+    MOVE = Binding.Group("Move")
+
+    class Host(App[None]):
+        BINDINGS = [
+            Binding("left", "noop", "Left", group=MOVE),
+            Binding("right", "noop_too", "Right", group=MOVE),
+            Binding("ctrl+q", "quit", "Quit"),
+        ]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.strings = UiStrings("ja", table=words)  # a stand-in catalogue: the test is about the footer
+
+        def compose(self) -> ComposeResult:
+            yield KeyFooter()
+
+        def action_noop(self) -> None:
+            pass
+
+        def action_noop_too(self) -> None:
+            pass
+
+    async def scenario() -> None:
+        app = Host()
+        async with app.run_test(size=(80, 3)) as pilot:
+            await pilot.pause()
+            bottom = screen_lines(app.screen)[-1]
+            assert "移動" in bottom and "終了" in bottom and "Quit" not in bottom and "Move" not in bottom
+
+    asyncio.run(scenario())

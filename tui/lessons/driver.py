@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input, TextArea
 
+from tui.i18n.strings import marked
 from tui.lessons.catalog import Lesson, find_lesson
 
 if TYPE_CHECKING:
@@ -33,27 +34,14 @@ class LearnerState:
     text_before_example: str | None
 
 
-LEFT = {
-    "en": "left the lesson: your text, model and settings are back (ctrl+z in the text box undoes)",
-    "ja": "レッスンを終了しました。元のテキスト、モデル、設定に戻しました"
-    "（テキスト欄で ctrl+z で元に戻せます）",
-}
-NEXT = {
-    "en": "end of the lesson: n opens the next one, {title}; esc leaves",
-    "ja": "レッスンの終わりです。n で次の「{title}」へ、esc で終了します",
-}
-RESUMED = {
-    "en": "back where you left this lesson: step {step} of {total} (p goes back)",
-    "ja": "前回の続き、ステップ {step}/{total} から始めます（p で戻れます）",
-}
-RANDOM_FOR_NOW = {
-    "en": "this lesson runs on random weights; your model comes back when you leave the lessons (esc)",
-    "ja": "このレッスンはランダムな重みで動きます。レッスンを終了する（esc）とモデルに戻ります",
-}
-LAST = {
-    "en": "that was the last lesson: L for the list, esc to leave",
-    "ja": "最後のレッスンでした。L で一覧、esc で終了します",
-}
+# What the driver says, as `UiStrings` texts.
+LEFT = marked("left the lesson: your text, model and settings are back (ctrl+z in the text box undoes)")
+NEXT = marked("end of the lesson: n opens the next one, {title}; esc leaves")
+RESUMED = marked("back where you left this lesson: step {step} of {total} (p goes back)")
+RANDOM_FOR_NOW = marked(
+    "this lesson runs on random weights; your model comes back when you leave the lessons (esc)"
+)
+LAST = marked("that was the last lesson: L for the list, esc to leave")
 
 
 class LessonDriver:
@@ -96,13 +84,14 @@ class LessonDriver:
         self.apply(replay=True)
         if step is None and self.step_index:
             total = len(self.lesson.steps)
-            self.app.notify(RESUMED[self.language].format(step=self.step_index + 1, total=total), timeout=4)
+            self.app.notify(self.app.strings.say(RESUMED, step=self.step_index + 1, total=total), timeout=4)
 
     def report_progress_problems(self) -> None:
         """Say, once each, what went wrong with the saved progress (damaged, restored, unwritable)."""
         problems = self.progress.problems
         for problem in problems[self._reported :]:
-            self.app.notify(f"lesson progress: {problem}", severity="warning", timeout=8, markup=False)
+            said = self.app.strings.say("lesson progress: {problem}", problem=problem)
+            self.app.notify(said, severity="warning", timeout=8, markup=False)
         self._reported = len(problems)
 
     def step(self, delta: int) -> None:
@@ -123,7 +112,7 @@ class LessonDriver:
         self._at_end = True
         message = LAST if following is None else NEXT
         title = following.title if following is not None else ""
-        self.app.notify(message[self.language].format(title=title), timeout=4)
+        self.app.notify(self.app.strings.say(message, title=title), timeout=4, markup=False)
 
     def next_lesson(self) -> Lesson | None:
         """The lesson after the open one in the list's order, or None after the last."""
@@ -147,7 +136,7 @@ class LessonDriver:
         everything = {field.name: getattr(before.settings, field.name) for field in fields(before.settings)}
         app.update_settings(selected=before.selected, **everything)
         app.text_before_example = before.text_before_example
-        app.notify(LEFT[self.language], timeout=4)
+        app.notify(app.strings.say(LEFT), timeout=4)
 
     def model_missing(self) -> str | None:
         """For a lesson that `needs_model`: "loading" while the chosen model's first result is still
@@ -228,7 +217,7 @@ class LessonDriver:
             # A model fixes the tokenizer, the mask and √d these steps switch: random weights for
             # the lesson; the learner's model comes back when the lessons are left.
             changes.update(weights=None, layer=0)
-            app.notify(RANDOM_FOR_NOW[self.language], timeout=5)
+            app.notify(app.strings.say(RANDOM_FOR_NOW), timeout=5)
         if example is not None:
             changes.update(walked.example_switches())
         app.update_settings(selected=state.select, example=example, **changes)
@@ -252,7 +241,7 @@ class LessonDriver:
         if quiz is None or not quiz.is_open:
             return
         if number is not None and quiz.offered is not None and not 1 <= number <= len(quiz.offered):
-            self.app.notify(f"choose 1 to {len(quiz.offered)}", timeout=2)
+            self.app.notify(self.app.strings.say("choose 1 to {last}", last=len(quiz.offered)), timeout=2)
             return
         quiz.answer(None if number is None else number - 1, self.app.result, self.language)
         self._quiz_changed()

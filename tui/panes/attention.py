@@ -265,10 +265,11 @@ class AttentionPane(Pane, Vertical):
         if self.result is None or self.result.n_used == 0:
             return
         if self.result.attention.heads == 1:
-            more = (
-                "M gives the example more heads" if self.result.example is not None else "--heads sets more"
-            )
-            self.notify(f"one head only: {more}", timeout=3)
+            say = self.app.strings.say
+            if self.result.example is not None:
+                self.notify(say("one head only: M gives the example more heads"), timeout=3)
+            else:
+                self.notify(say("one head only: --heads sets more"), timeout=3)
             return
         self.head = (self.head + step) % self.result.attention.heads
         self.average = False

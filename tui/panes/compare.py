@@ -280,15 +280,19 @@ class ComparePane(Pane, LineView):
             return
         differing = self.comparison.differing_boundaries
         if not len(differing):
-            self.notify("every encoding cuts this text at the same places", timeout=3)
+            self.notify(self.app.strings.say("every encoding cuts this text at the same places"), timeout=3)
             return
         self._difference = (self._difference + step) % len(differing)
         offset = int(differing[self._difference])
         self._scroll_to_char(offset)
         self.refresh()
-        self.notify(
-            f"difference {self._difference + 1} of {len(differing):,}: character {offset:,}", timeout=2
+        where = self.app.strings.say(
+            "difference {number} of {count}: character {offset}",
+            number=self._difference + 1,
+            count=f"{len(differing):,}",
+            offset=f"{offset:,}",
         )
+        self.notify(where, timeout=2)
 
     # Drawing
 

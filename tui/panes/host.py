@@ -33,9 +33,10 @@ class PaneSet:
             pane.on_update(hook)
 
     @classmethod
-    async def mount(cls, top: Widget, placeholder: Widget) -> PaneSet:
+    async def mount(cls, top: Widget, placeholder: Widget, say: Callable[[str], str] = str) -> PaneSet:
         """Build every pane: the spans into `top` (beside the text), the tabs in place of
-        `placeholder`, then the lesson panel and the footer."""
+        `placeholder`, then the lesson panel and the footer; `say` puts the tab titles in the
+        learner's language."""
         from textual.widgets import TabbedContent, TabPane
 
         from tui.lessons.panel import LessonPanel
@@ -47,7 +48,7 @@ class PaneSet:
         tabs = TabbedContent(id="panes")
         for tab, title in TABS:
             beside = [widgets[spec.name] for spec in PANES if spec.tab == tab]
-            tabs.compose_add_child(TabPane(title, widgets[tab], *beside, id=tab))
+            tabs.compose_add_child(TabPane(say(title), widgets[tab], *beside, id=tab))
         # The placeholder's screen, which need not be the current one (F1 may have opened help).
         screen: Screen = placeholder.screen
         await screen.mount(tabs, after=placeholder)

@@ -144,7 +144,8 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         self.lab = not self.lab
         if self.lab and self.result is not None and self.result.next_token is None:
             self.app.notify(
-                "the sampling lab needs a model: F6 picks one, F7 trains a tiny one", severity="warning"
+                self.app.strings.say("the sampling lab needs a model: F6 picks one, F7 trains a tiny one"),
+                severity="warning",
             )
         self._draw()
 
@@ -163,7 +164,10 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
 
     def action_count(self, delta: int) -> None:
         self.count = _step(COUNTS, self.count, delta)
-        self.app.notify(f"A generates {self.count} token{'s' if self.count > 1 else ''}", timeout=2)
+        generates = self.app.strings.say_n(
+            "A generates {count} token", "A generates {count} tokens", self.count
+        )
+        self.app.notify(generates, timeout=2)
         self._draw()
 
     def show_generation(self, progress: tuple[int, int] | None) -> None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.app import ComposeResult
 from textual.widgets import Footer
+
+from tui.textual_shim import footer_in_language
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -26,7 +29,8 @@ def shown_keys(screen: Screen) -> tuple:
 
 
 class KeyFooter(Footer):
-    """A `Footer` that skips the rebuild when `shown_keys` are those it shows already."""
+    """A `Footer` that skips the rebuild when `shown_keys` are those it shows already, and says
+    each key in the app's language (`tui.i18n`)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -38,3 +42,10 @@ class KeyFooter(Footer):
             return
         self._shown = shown
         super().bindings_changed(screen)
+
+    def compose(self) -> ComposeResult:
+        strings = getattr(self.app, "strings", None)
+        if strings is None:
+            yield from super().compose()
+            return
+        yield from footer_in_language(super().compose(), strings.say)

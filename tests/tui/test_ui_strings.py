@@ -1,0 +1,126 @@
+"""The app speaks the learner's language: every text the code hands to `UiStrings` (`say`,
+`say_n`, `marked`) and every key's description has a Japanese translation with the same fields,
+the Japanese file holds nothing the code no longer says, and the app shows it under `--lang ja`."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import importlib
+import pkgutil
+import string
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.tui.helpers import make_app, record_notifications, settle
+from tui.i18n.strings import UiStrings, catalogue_path
+
+TUI = Path(__file__).resolve().parents[2] / "tui"
+
+
+def _literals(node: ast.expr) -> list[str]:
+    """The text of a literal argument, or of both branches of `"a" if x else "b"`."""
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body) + _literals(node.orelse)
+    return [node.value] if isinstance(node, ast.Constant) and isinstance(node.value, str) else []
+
+
+def said_in_source() -> dict[str, str]:
+    """Every literal text the code says through `UiStrings`, with where it is said."""
+    found: dict[str, str] = {}
+    for path in sorted(TUI.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            count = {"say": 1, "marked": 1, "say_n": 2}.get(name, 0)
+            for argument in node.args[:count]:
+                for text in _literals(argument):
+                    found.setdefault(text, f"{path.relative_to(TUI.parent)}:{node.lineno}")
+    return found
+
+
+def key_descriptions() -> dict[str, str]:
+    """What the footer and the help screen show of every key the app's classes bind (descriptions
+    and group labels), and the help screen's section titles, with where each is bound."""
+    from textual.binding import Binding
+
+    from tui.panes.registry import HELP_SECTIONS, TABS
+
+    found = {title: "tui/panes/registry.py HELP_SECTIONS" for title, _widget in HELP_SECTIONS}
+    found.update({title: "tui/panes/registry.py TABS" for _tab, title in TABS})
+    for module_info in pkgutil.walk_packages([str(TUI)], "tui."):
+        if module_info.name.endswith("__main__"):
+            continue  # running it starts the app
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if not isinstance(value, type) or not value.__module__.startswith("tui"):
+                continue
+            for binding in vars(value).get("BINDINGS", ()):
+                if isinstance(binding, Binding):
+                    where = f"{value.__module__}.{value.__qualname__}"
+                    if binding.description:
+                        found.setdefault(binding.description, where)
+                    if binding.group is not None and binding.group.description:
+                        found.setdefault(binding.group.description, where)
+    return found
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def japanese() -> dict[str, str]:
+    with catalogue_path("ja").open("rb") as file:
+        return tomllib.load(file)
+
+
+def test_every_text_the_app_says_has_a_japanese_translation_with_the_same_fields():
+    said, keys, table = said_in_source(), key_descriptions(), japanese()
+    # The scans found the call sites and the bindings (a scan that finds nothing passes nothing).
+    assert len(said) > 40 and len(keys) > 60 and "Next pane" in keys and "First row" in keys
+    said = {**keys, **said}
+    missing = [f"{where}: {text!r}" for text, where in said.items() if text not in table]
+    assert not missing, "no Japanese for:\n" + "\n".join(missing)
+    unused = [text for text in table if text not in said]
+    assert not unused, "the Japanese file translates texts nothing says any more:\n" + "\n".join(unused)
+    different = [text for text in said if fields(table[text]) != fields(text)]
+    assert not different, "the translation names other fields:\n" + "\n".join(different)
+
+
+def test_say_fills_fields_after_the_lookup_and_falls_back_to_english():
+    ja = UiStrings("ja")
+    assert ja.say("encoding: {name}", name="gpt2") == japanese()["encoding: {name}"].format(name="gpt2")
+    assert ja.say_n("generated {count} token", "generated {count} tokens", 1000).count("1,000") == 1
+    english = UiStrings("en")
+    assert english.say_n("generated {count} token", "generated {count} tokens", 1) == "generated 1 token"
+    assert UiStrings("xx").say("causal mask on") == "causal mask on"
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_switch_says_what_it_did_in_the_learners_language(language):
+    async def scenario():
+        app = make_app()
+        app.language = language
+        app.strings = UiStrings(language)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            notes = record_notifications(app)
+            app.action_toggle_causal()
+            await settle(pilot)
+            expected = "causal mask off" if language == "en" else japanese()["causal mask off"]
+            assert notes == [expected]
+
+    asyncio.run(scenario())
+
+
+def test_a_japanese_message_breaks_at_phrases_for_the_toast():
+    english = "this lesson runs on random weights; your model comes back when you leave the lessons (esc)"
+    message = japanese()[english]
+    lines = UiStrings("ja").broken_for(message, 24).split("\n")
+    assert "".join(lines) == message and len(lines) > 2
+    assert not any(line.startswith(("。", "、", "）")) or line.endswith(("（", "「")) for line in lines)
+    assert UiStrings("en").broken_for("causal mask on", 4) == "causal mask on"
