@@ -34,6 +34,7 @@ class CorpusScreen(ModalScreen[tuple[str, str] | None]):
         background: $surface; padding: 0 1;
     }
     CorpusScreen #corpus-error { color: $error; width: 1fr; height: auto; }  /* wrapped, never cut */
+    CorpusScreen Label { width: 1fr; height: auto; }  /* long lines (and Japanese) wrap */
     """
 
     def __init__(self, current: str | None) -> None:
@@ -42,10 +43,11 @@ class CorpusScreen(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Corpus for the regex tokenizers (a UTF-8 text file):")
+            say = self.app.strings.say
+            yield Label(say("Corpus for the regex tokenizers (a UTF-8 text file):"))
             yield Input(value=self.current or "", placeholder="path/to/text.txt", id="corpus-path")
             yield Label(
-                "enter: load · ctrl+l: load as Latin-1 · ctrl+r: built-in sample text · escape: cancel"
+                say("enter: load · ctrl+l: load as Latin-1 · ctrl+r: built-in sample text · escape: cancel")
             )
             yield Label("", id="corpus-error")
 
@@ -55,14 +57,14 @@ class CorpusScreen(ModalScreen[tuple[str, str] | None]):
         if not path:
             self.action_sample()
             return
-        self.query_one("#corpus-error", Label).update("reading…")
+        self.query_one("#corpus-error", Label).update(self.app.strings.say("reading…"))
         self._read(path)
 
     def action_latin1(self) -> None:
         """Load the file typed in, its bytes read as Latin-1 (every byte is a character there)."""
         path = self.query_one("#corpus-path", Input).value.strip()
         if path:
-            self.query_one("#corpus-error", Label).update("reading as Latin-1…")
+            self.query_one("#corpus-error", Label).update(self.app.strings.say("reading as Latin-1…"))
             self._read(path, latin1=True)
 
     @work(thread=True, exclusive=True, group="corpus-read")

@@ -39,6 +39,7 @@ class ExampleScreen(ModalScreen[str | None]):
     }
     ExampleScreen OptionList { height: auto; max-height: 10; }
     ExampleScreen #example-error { color: $error; height: auto; }
+    ExampleScreen Label { width: 1fr; height: auto; }  /* long lines (and Japanese) wrap */
     """
 
     def __init__(self, current: str | None) -> None:
@@ -51,11 +52,14 @@ class ExampleScreen(ModalScreen[str | None]):
             for name, about in ABOUT.items()
         ]
         if self.current is not None:
-            options.append(Option("Back to your own text (the encoding and the model read it)", id=LEAVE))
+            back = self.app.strings.say("Back to your own text (the encoding and the model read it)")
+            options.append(Option(back, id=LEAVE))
         with Vertical():
-            yield Label(Content(f"Worked example (now: {self.current or 'none, your text'})"))
+            say = self.app.strings.say
+            now = say("Worked example (now: {name})", name=self.current) if self.current else None
+            yield Label(Content(now or say("Worked example (now: none, your text)")))
             yield VimOptionList(*options, id="example-options")
-            yield Label("or a .toml file with tokens and vectors (enter to open; esc closes):")
+            yield Label(say("or a .toml file with tokens and vectors (enter to open; esc closes):"))
             yield Input(placeholder="path/to/example.toml", id="example-path")
             yield Label("", id="example-error")
 

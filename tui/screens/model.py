@@ -30,6 +30,7 @@ class ModelScreen(ModalScreen[str | None]):
     }
     ModelScreen OptionList { height: auto; max-height: 10; }
     ModelScreen #model-error { color: $error; height: auto; }
+    ModelScreen Label { width: 1fr; height: auto; }  /* long lines (and Japanese) wrap */
     """
 
     def __init__(self, current: str | None) -> None:
@@ -39,11 +40,13 @@ class ModelScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         from tui.formatting.model_listing import listing
 
-        options = [Option("Random weights (seeded): the mechanics, no knowledge", id=RANDOM)]
+        say = self.app.strings.say
+        options = [Option(say("Random weights (seeded): the mechanics, no knowledge"), id=RANDOM)]
         for record in listing():  # config files and safetensors headers only: nothing is loaded
             name = record["weights"]
             if name == "tiny":
-                options.append(Option(f"The tiny model you trained ({record['path']})", id="tiny"))
+                trained = say("The tiny model you trained ({path})", path=record["path"])
+                options.append(Option(Content(trained), id="tiny"))
                 continue
             size = f"{record['parameters'] / 1e9:.2f}B" if record["parameters"] else "?"
             about = f"{record['family'] or '?'} · {size} params · {record['dtype'] or '?'}"
@@ -52,11 +55,15 @@ class ModelScreen(ModalScreen[str | None]):
             else:
                 why = record["problem"] or f"{record['architecture']} is not supported"
                 options.append(Option(f"{name}  ({why})", id=name, disabled=True))
-        options.append(Option("Train a tiny model now on the corpus (about a minute)…", id=TRAIN))
+        options.append(Option(say("Train a tiny model now on the corpus (about a minute)…"), id=TRAIN))
         with Vertical():
-            yield Label(Content(f"Model (now: {self.current or 'random weights'})"))  # a path, not markup
+            now = say("Model (now: {name})", name=self.current) if self.current else None
+            now = now or say("Model (now: random weights)")
+            yield Label(Content(now))  # a path, not markup
             yield VimOptionList(*options, id="model-options")
-            yield Label("or a Hugging Face repo id, a model folder or a .safetensors file (enter to load):")
+            yield Label(
+                say("or a Hugging Face repo id, a model folder or a .safetensors file (enter to load):")
+            )
             yield Input(placeholder="Qwen/Qwen2.5-0.5B or path/to/model", id="model-path")
             yield Label("", id="model-error")
 
