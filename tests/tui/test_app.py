@@ -11,6 +11,7 @@ import numpy as np
 from textual.widgets import TabbedContent, TextArea
 
 from engine.tokenize.registry import get_tokenizer
+from tests.cli.helpers import run_cli
 from tests.tui.helpers import lines_of, make_app, settle
 from tui.panes.attention import AttentionPane
 from tui.panes.token_table import TokenTable
@@ -266,3 +267,42 @@ def test_fast_typing_is_coalesced_and_ends_on_the_final_text(monkeypatch):
             assert len(runs) < len(typed)  # edits during a run share one follow-up run
 
     asyncio.run(scenario())
+
+
+def test_one_numbering_from_0_in_the_pane_the_export_and_inspect(tmp_path, monkeypatch, capsys):
+    """Head 1 (the second) is "head 1" in the Attention tab, in the export's file name and in
+    `inspect`, as PyTorch and the book count; the layer too."""
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario():
+        app = make_app(text="The robot lit the lamp.", heads=2, dim=8)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.show_pane("attention", focus=True)
+            await settle(pilot)
+            assert app.focused is not app.query_one(TextArea)
+            await pilot.press("]")
+            await settle(pilot)
+            info = str(app.query_one("#attention-info").render())
+            await pilot.press("f5")
+            await pilot.pause()
+            return info
+
+    info = asyncio.run(scenario())
+    assert "layer 0 of 1 · head 1 of 2" in info
+    assert list(tmp_path.glob("*-attention-head1.csv"))
+    code, out, err = run_cli(
+        capsys,
+        "inspect",
+        "--heads",
+        "2",
+        "--dim",
+        "8",
+        "--cell",
+        "3,1",
+        "--head",
+        "1",
+        "The robot lit the lamp.",
+    )
+    assert code == 0, err
+    assert "layer 0, head 1" in out

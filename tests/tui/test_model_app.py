@@ -79,7 +79,7 @@ def test_layers_and_head_average(hf_gpt2):
             await pilot.press("right_curly_bracket")
             await settle(pilot)
             assert app.result.attention.layer == 1
-            assert "layer 2/2" in str(app.query_one("#attention-info").render())
+            assert "layer 1 of 2" in str(app.query_one("#attention-info").render())
             await pilot.press("a")
             await pilot.pause()
             pane = app.query_one(AttentionPane)

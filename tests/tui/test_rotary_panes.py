@@ -114,9 +114,9 @@ def test_the_attention_line_names_the_shared_kv_head(llama):
             def line() -> str:
                 return str(app.query_one("#attention-info", Static).render())
 
-            assert "head 1/4 · shares K/V head 1/2 with heads 1–2 ·" in line()
+            assert "head 0 of 4 · shares K/V head 0 of 2 with heads 0–1 ·" in line()
             await pilot.press("right_square_bracket", "right_square_bracket")
-            assert "head 3/4 · shares K/V head 2/2 with heads 3–4 ·" in line()
+            assert "head 2 of 4 · shares K/V head 1 of 2 with heads 2–3 ·" in line()
             await pilot.press("a")
             assert "mean of 4 heads ·" in line() and "shares" not in line()
 

@@ -302,7 +302,7 @@ def model_keystroke_rows(
             detail = f"p50 {np.percentile(latencies, 50):.0f} ms, {repeats} keystrokes"
             if tab == "attention":
                 detail += (
-                    f", attention tab shown (layer 1 of {layers}); all {layers} layers done at p50 "
+                    f", attention tab shown (layer 0 of {layers}); all {layers} layers done at p50 "
                     f"{_p50_ms(keystrokes.done):.0f} ms"
                 )
             else:

@@ -103,7 +103,7 @@ def _vector(values: list[float], shown: int = 6) -> str:
 def print_cell(record: dict[str, Any]) -> None:
     q, k = record["query_position"], record["key_position"]
     layer, head = record["layer"], record["head"]
-    print(f"attention cell: --layer {layer} --head {head} (the app's layer {layer + 1}, head {head + 1})")
+    print(f"attention cell: layer {layer}, head {head}")
     print(f"  query {q}, key {k}")
     print(f"  query vector  q = {_vector(record['query'])}")
     print(f"  key vector    k = {_vector(record['key'])}")

@@ -204,7 +204,7 @@ def _compute(quiz: Quiz, state: StepState, result: PipelineResult) -> tuple[int,
         query, head, row = _attention_row(state, result)
         key = int(np.argmax(row))
         return key, {
-            "head": head + 1,
+            "head": head,  # numbered from 0, as the Attention tab numbers it
             "query": query,
             "query_piece": visible_piece(tokens.piece(query)),
             "key": key,

@@ -290,17 +290,17 @@ class AttentionPane(Pane, Vertical):
         cell = f"q#{q} {visible_piece(piece(q))!r} → k#{k} {visible_piece(piece(k))!r}: "
         cell += "masked (0)" if masked else f"{weight:.4f}"
         heads = (
-            f"mean of {attention.heads} heads" if self.average else f"head {self.head + 1}/{attention.heads}"
+            f"mean of {attention.heads} heads" if self.average else f"head {self.head} of {attention.heads}"
         )
         kv_heads = None if result.model is None else result.model.kv_heads
         if not self.average and kv_heads is not None and kv_heads < attention.heads:
             shared = kv_group(self.head, attention.heads, kv_heads)
             heads += (
-                f" · shares K/V head {shared.kv_head + 1}/{kv_heads} "
-                f"with heads {shared.first + 1}–{shared.last + 1}"
+                f" · shares K/V head {shared.kv_head} of {kv_heads} with heads {shared.first}–{shared.last}"
             )
         switches = (
-            f"layer {attention.layer + 1}/{attention.layers} · {heads} · causal mask "
+            # Numbered from 0, as PyTorch, the book, `inspect` and the exports number them.
+            f"layer {attention.layer} of {attention.layers} · {heads} · causal mask "
             f"{'on' if attention.causal else 'off'} · {scaling}"
         )
         # Narrow, the line is cut at the edge: the cell's weight, what the cursor asks, comes first.

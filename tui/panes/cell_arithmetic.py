@@ -38,7 +38,7 @@ def arithmetic_lines(
     piece = result.tokens.piece
     dim = len(cell.query)
     lines = [
-        f"head {head + 1}: query #{query} {visible_piece(piece(query))[:10]!r} · key #{key} "
+        f"head {head}: query #{query} {visible_piece(piece(query))[:10]!r} · key #{key} "
         f"{visible_piece(piece(key))[:10]!r}",
         f"q = {vector_text(cell.query, decimals=decimals)} ({dim})",
         f"k = {vector_text(cell.key, decimals=decimals)} ({dim})",

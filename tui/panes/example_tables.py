@@ -51,7 +51,7 @@ def tables(result: PipelineResult, head: int) -> list[tuple[str, np.ndarray]]:
         weights_title = f"attention weights after dropout {result.settings.dropout:g} (kept ones scaled)"
     blocks = [first, (weights_title, attention.weights[head])]
     if attention.context is not None:
-        blocks.append((f"context vectors of head {head + 1} (weights @ values)", attention.context[head]))
+        blocks.append((f"context vectors of head {head} (weights @ values)", attention.context[head]))
     if attention.heads > 1 and attention.output is not None:
         merged = (
             "heads merged, then out_proj" if result.settings.multihead == "merged" else "heads concatenated"
@@ -70,7 +70,7 @@ def table_lines(
     pieces = [visible_piece(result.tokens.piece(i)) for i in range(result.n_used)]
     blocks = tables(result, head)
     start = start % len(blocks)
-    lines = [f"head {head + 1}: the book's tables, 4 decimals · x: the next table"]
+    lines = [f"head {head}: the book's tables, 4 decimals · x: the next table"]
     for title, matrix in blocks[start:]:
         block = _block(title, matrix, pieces, query, width)
         if len(lines) > 1 and len(lines) + len(block) > height:
