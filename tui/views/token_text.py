@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 
@@ -85,10 +86,27 @@ class TokenStyles:
         self._widget = widget
         self.mono = False
         self._styles: dict[tuple[int, bool, bool, bool, bool], Style] = {}
+        self._entries: list[int] | None = None  # the token backgrounds' 256-colour entries
 
     def clear(self) -> None:
         """Forget the styles built (the theme, the focus or the mode changed)."""
         self._styles.clear()
+        self._entries = None
+
+    def _background_256(self, colour: int) -> Style | None:
+        """In a 256-colour terminal, token background `colour` as an entry no other token
+        background shares (`themes.xterm256`); None in other terminals."""
+        if getattr(self._widget.app, "color_mode", None) != "256":
+            return None
+        if self._entries is None:
+            from themes.xterm256 import distinct_entries
+
+            get = self._widget.get_component_rich_style
+            backgrounds = [get(f"token-text--token-{k}").bgcolor for k in range(SPAN_COLOURS)]
+            if any(background is None for background in backgrounds):
+                return None
+            self._entries = distinct_entries([tuple(each.get_truecolor()) for each in backgrounds])
+        return Style(bgcolor=Color.from_ansi(self._entries[colour]))
 
     def style(self, owner: int, whitespace: bool, split: bool, selected: bool, beyond: bool) -> Style:
         """The style of a character of token `owner` (-1: no token)."""
@@ -109,6 +127,9 @@ class TokenStyles:
                 style = get("token-text--gap")
             else:
                 style = get(f"token-text--token-{colour}")
+                distinct = self._background_256(colour)
+                if distinct is not None:
+                    style += distinct
             extras = [
                 (whitespace, get("token-text--whitespace", partial=True)),
                 (split, get("token-text--partial", partial=True)),
