@@ -301,8 +301,8 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
 
     @on(PipelineShown)
     def _show_shown_layer(self, message: PipelineShown) -> None:
-        if message.number != self._runs.latest:
-            return  # a newer run has started; its result follows
+        if message.number != self._runs.latest or self._runs.waiting:
+            return  # a newer text is waiting or running; its result follows
         self._early_shown = message.number
         self._show(message.result)
 
@@ -316,6 +316,7 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
             assert self._panes is not None
             if self._panes.offer_deeper_layers(message.result):
                 self._frames.shown()
+            self._show_status()  # a fixed-size line, repainted only
         else:
             self._show(message.result)
         self.lesson_driver.on_result(message.result)
@@ -370,6 +371,10 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
             # saying that the engine is loading.
             self._panes.show_message(f"nothing to show: {message.error}")
             self.query_one("#status", Static).update(Content("nothing computed yet: see the message below"))
+        elif self.result is not None and self.result.deeper_pending and self._panes is not None:
+            # The shown layer of this text is on screen, but the layers after it failed: what
+            # reads them must not go on showing the previous text's predictions.
+            self._panes.show_message(f"nothing to show: {message.error}", deeper_layers_only=True)
         error = self.query_one("#error", Static)
         error.update(Content(f"⚠ {message.error}"))  # plain text: it may quote "[/x]" the user typed
         error.set_class(True, "-shown")

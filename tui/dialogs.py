@@ -81,12 +81,13 @@ def pick_corpus(app: AppApi) -> None:
 
 def show_help(app: AppApi) -> None:
     """List every key: the app's, then each pane's (`tui.panes.registry.HELP_SECTIONS`)."""
+    from tui.keys import TEXTUAL_KEYS
     from tui.panes.registry import key_sections
-    from tui.screens.help import HelpScreen
+    from tui.screens.help import HelpScreen, bindings_of
 
-    sections = [(marked("Everywhere"), list(app.BINDINGS))]
-    for title, widget in key_sections():
-        sections.append((title, [b for b in widget.BINDINGS if isinstance(b, Binding)]))
+    everywhere = [b for b in [*app.BINDINGS, *TEXTUAL_KEYS] if isinstance(b, Binding) and b.description]
+    sections = [(marked("Everywhere"), everywhere)]
+    sections += [(title, bindings_of(widget)) for title, widget in key_sections()]
     app.push_screen(HelpScreen(sections, app.strings))
 
 

@@ -124,6 +124,7 @@ def save_screenshot(app: App, folder: Path | None = None) -> Path | None:
             app.strings.say("screenshot not saved: {why}", why=error.strerror or error),
             severity="error",
             timeout=6,
+            markup=False,
         )
         return None
     app.notify(app.strings.say("screenshot saved: {path}", path=path), timeout=4, markup=False)

@@ -124,7 +124,7 @@ class Generation:
         self._show_progress()
         if why or self.total > 1:
             generated = self._app.strings.say_n("generated {count} token", "generated {count} tokens", done)
-            self._app.notify(why or generated, timeout=3)
+            self._app.notify(why or generated, timeout=3, markup=False)  # may name [/INST]
 
     def _text_box(self):
         return self._app.query_one("#text")
@@ -150,7 +150,9 @@ class Generation:
         try:
             self._append(prediction, row, position)
         except Exception as error:  # a tokenizer that cannot name the id: stop, keep the app
-            self.stop(f"generation stopped: {type(error).__name__}: {error}")
+            self.stop(
+                self._app.strings.say("generation stopped: {why}", why=f"{type(error).__name__}: {error}")
+            )
 
     def _append(self, prediction: NextToken, row: int, position: int) -> None:
         token_id = self._app.pane("next").draw_token(prediction, row, position)
@@ -166,7 +168,11 @@ class Generation:
         name = data.decode("utf-8", errors="replace")
         if name in tokenizer.special_names:
             # An end-of-text token: appended as text it would be refused as a typed special token.
-            self.stop(f"generation stopped: the model drew {name}, the end of a text")
+            self.stop(
+                self._app.strings.say(
+                    "generation stopped: the model drew {name}, the end of a text", name=name
+                )
+            )
             return
         self.remaining -= 1
         self.done += 1
@@ -180,7 +186,10 @@ class Generation:
             self._pending.append(token_id)
             self._pending_for = (self._app.settings.weights, text_box.text)
         if not self.active:
-            self._end(None if appended else "that token is part of a character: press a again to complete it")
+            say = self._app.strings.say
+            self._end(
+                None if appended else say("that token is part of a character: press a again to complete it")
+            )
         elif not appended:
             self._predict_tail()
         self._show_progress()
@@ -217,4 +226,4 @@ class Generation:
     def _tail_failed(self, number: int, error: str) -> None:
         if number == self._tail_number:
             self._awaiting_tail = False
-            self.stop(f"generation stopped: {error}")
+            self.stop(self._app.strings.say("generation stopped: {why}", why=error))

@@ -37,6 +37,11 @@ class LatestRun(Generic[Request]):
         return self._in_flight is not None or self._waiting is not None
 
     @property
+    def waiting(self) -> bool:
+        """True while a request waits for the run in flight to end (that run's result is stale)."""
+        return self._waiting is not None
+
+    @property
     def latest(self) -> int:
         """The number of the newest run started (0 before the first)."""
         return self._number

@@ -120,13 +120,20 @@ def run(
 
         return run_example(text, settings)
     if settings.weights:
-        result = _run_model(text, settings, device, cache, early)
+        # The early result says what the complete one says, notes included.
+        shown = None if early is None else lambda result: early(_with_chat_note(result, settings))
+        result = _run_model(text, settings, device, cache, shown)
     else:
         with _one_cpu_thread():
             result = _run_random(text, settings, device, cache)
+    return _with_chat_note(result, settings)
+
+
+def _with_chat_note(result: PipelineResult, settings: Settings) -> PipelineResult:
+    """`result`, saying so when the chat template was asked for but the model has none."""
     if settings.chat and (result.model is None or result.model.kind in ("gpt2", "tiny")):
         note = "chat templates come with open models (--weights ORG/NAME); the text is used as it is"
-        result = replace(result, notes=(*result.notes, note))
+        return replace(result, notes=(*result.notes, note))
     return result
 
 

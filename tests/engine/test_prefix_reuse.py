@@ -115,29 +115,45 @@ def test_typing_at_the_end_computes_only_the_new_tokens(models, name):
 
 @pytest.mark.parametrize("name", ["gpt2", "llama"])
 def test_the_shown_layer_comes_before_the_deeper_ones_with_the_same_numbers(models, name):
+    from engine.pipeline.caches import open_model
+
     chosen = replace(models[name], layer=0)  # of 2: one layer runs after the shown one
+    model = open_model(chosen.weights, "cpu").loaded.model
+    last_block = (model.blocks if hasattr(model, "blocks") else model.layers)[-1]
+    last_block_ran = []
+    hook = last_block.register_forward_hook(lambda *_: last_block_ran.append(True))
     cache = PrefixCache()
     early = []
+
+    def shown_early(result):
+        # Handed over before the last block runs; copied, so a later write would show.
+        assert not last_block_ran
+        early.append((result, result.attention.weights.copy(), result.attention.scores.copy()))
+
     texts = ("Once upon a time", "Once upon a time there was", "Once upon a dime", "Once upon a dime, far")
     for text in texts:
         early.clear()
-        complete = run(text, chosen, CPU, cache, early.append)
-        [shown] = early
+        last_block_ran.clear()
+        complete = run(text, chosen, CPU, cache, shown_early)
+        [(shown, weights, scores)] = early
+        assert last_block_ran
         assert shown.deeper_pending and shown.next_token is None and shown.stream is None
         assert not complete.deeper_pending and complete.next_token is not None
         assert shown.tokens.ids.tolist() == complete.tokens.ids.tolist()
-        np.testing.assert_array_equal(shown.attention.weights, complete.attention.weights)
-        np.testing.assert_array_equal(shown.attention.scores, complete.attention.scores)
         fresh = run(text, chosen, CPU)
+        np.testing.assert_allclose(weights, fresh.attention.weights, atol=1e-5, rtol=0)
+        np.testing.assert_allclose(scores, fresh.attention.scores, atol=1e-5, rtol=0)
+        np.testing.assert_array_equal(weights, complete.attention.weights)
         assert_same(complete, fresh)
         np.testing.assert_allclose(
             complete.stream.window(0, fresh.n_used), fresh.stream.window(0, fresh.n_used), atol=1e-5, rtol=0
         )
+    hook.remove()
     # Nothing to run after the shown layer, or nothing to compute at all: no early result.
     early.clear()
-    run("Once upon", chosen, CPU, cache, early.append)  # a prefix of the last text: nothing to run
-    run("Once upon", replace(models[name], layer=1), CPU, cache, early.append)  # the last layer
-    run("Once upon", models["random"], CPU, cache, early.append)  # one layer
+    run("Once upon", chosen, CPU, cache, shown_early)  # a prefix of the last text: nothing to run
+    run("Once upon", replace(models[name], layer=1), CPU, cache, shown_early)  # the last layer
+    run("Once upon", models["random"], CPU, cache, shown_early)  # one layer
     assert early == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import subprocess
 import sys
@@ -143,13 +144,23 @@ def test_help_lists_keys_and_closes():
             await pilot.press("f1")
             await pilot.pause()
             assert app.screen.__class__.__name__ == "HelpScreen"
-            text = "\n".join(
-                f"{title} {binding.description}"
-                for title, bindings in app.screen.sections
-                for binding in bindings
-            )
-            for fragment in ("Encoding", "Causal mask", "Screenshot", "Next head"):
-                assert fragment in text
+            lines = str(app.screen.query_one("#help-text").render()).splitlines()
+            assert "esc, q or F1 closes this list." in lines[:3]
+            # Every key of every section, on a row of its own with what it does.
+            titles = [title for title, _ in app.screen.sections]
+            assert {"Everywhere", "Text box", "Attention", "Token table", "Lesson list (F9)"} <= set(titles)
+            for _title, bindings in app.screen.sections:
+                for binding in bindings:
+                    key = binding.key_display or app.get_key_display(
+                        dataclasses.replace(binding, key=binding.key.split(",")[0])
+                    )
+                    assert any(
+                        line.startswith(f"  {key}") or f", {key}" in line
+                        for line in lines
+                        if line.rstrip().endswith(binding.description)
+                    ), (binding.key, binding.description)
+            for fragment in ("Causal mask", "Screenshot", "Next head", "Undo", "Select all", "First row"):
+                assert any(line.rstrip().endswith(fragment) for line in lines), fragment
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen.__class__.__name__ != "HelpScreen"

@@ -6,6 +6,7 @@ and when one of them is on screen the run does not hand out its shown layer earl
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import numpy as np
 from textual.widgets import TabbedContent, TextArea
@@ -78,12 +79,54 @@ def test_with_the_predictions_on_screen_every_result_is_complete(hf_gpt2):
                 offered.append(result.deeper_pending),
                 offer(result, selected),
             )
-            notes = record_notifications(app)
             text_area = app.query_one(TextArea)
             text_area.insert(" could", text_area.document.end)
-            await pilot.press("a")  # pressed while the run may still be going: no "load a model"
             await settle(pilot)
             assert offered and not any(offered)
+            # Offered a result whose deeper layers are still running, the pane on screen keeps
+            # its complete one; generation asked for then waits instead of asking for a model.
+            complete = app.result
+            partial = dataclasses.replace(complete, next_token=None, stream=None, deeper_pending=True)
+            pane = app.query_one(NextTokenPane)
+            pane.offer_result(partial, 0)
+            assert pane.result is complete
+            notes = record_notifications(app)
+            app.result = partial
+            app.generation.start(1, None)
+            assert app.generation.active
             assert not any("load or train a model" in note for note in notes)
+            app.generation.stop()
+            app.result = complete
+
+    asyncio.run(scenario())
+
+
+def test_when_the_deeper_layers_fail_the_predictions_say_so_instead_of_the_last_text(hf_gpt2, monkeypatch):
+    import engine.pipeline.run as pipeline_run
+
+    folder = str(hf_gpt2[0])
+    stream = pipeline_run.residual_stream
+
+    def failing(joined, norm):
+        if joined.residuals is not None:  # the complete result, after the early one was shown
+            raise RuntimeError("out of memory")
+        return stream(joined, norm)
+
+    async def scenario():
+        app = make_app(text=TEXT, weights=folder)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.show_pane("next")  # it draws this text's predictions
+            await settle(pilot)
+            assert app.query_one(NextTokenPane).result is not None
+            app.show_pane("attention")
+            await settle(pilot)
+            monkeypatch.setattr(pipeline_run, "residual_stream", failing)
+            text_area = app.query_one(TextArea)
+            text_area.insert(" could", text_area.document.end)
+            await settle(pilot)
+            assert "out of memory" in str(app.query_one("#error").render())
+            assert app.query_one(NextTokenPane).result is None  # not the previous text's predictions
+            assert app.pane("attention").result.tokens.text == TEXT + " could"
 
     asyncio.run(scenario())

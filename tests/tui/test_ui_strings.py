@@ -20,11 +20,16 @@ from tui.i18n.strings import UiStrings, catalogue_path
 TUI = Path(__file__).resolve().parents[2] / "tui"
 
 
-def _literals(node: ast.expr) -> list[str]:
-    """The text of a literal argument, or of both branches of `"a" if x else "b"`."""
+def _literals(node: ast.expr, where: str) -> list[str]:
+    """The text of a literal argument, or of both branches of `"a" if x else "b"`. Another
+    expression is a text said elsewhere (`marked`, a key's description); an f-string or a sum
+    would be a text the catalogue cannot hold, and fails."""
     if isinstance(node, ast.IfExp):
-        return _literals(node.body) + _literals(node.orelse)
-    return [node.value] if isinstance(node, ast.Constant) and isinstance(node.value, str) else []
+        return _literals(node.body, where) + _literals(node.orelse, where)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    assert not isinstance(node, ast.JoinedStr | ast.BinOp), f"{where}: say a literal text"
+    return []
 
 
 def said_in_source() -> dict[str, str]:
@@ -37,9 +42,10 @@ def said_in_source() -> dict[str, str]:
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             count = {"say": 1, "marked": 1, "say_n": 2}.get(name, 0)
+            where = f"{path.relative_to(TUI.parent)}:{node.lineno}"
             for argument in node.args[:count]:
-                for text in _literals(argument):
-                    found.setdefault(text, f"{path.relative_to(TUI.parent)}:{node.lineno}")
+                for text in _literals(argument, where):
+                    found.setdefault(text, where)
     return found
 
 
@@ -56,12 +62,16 @@ def key_descriptions() -> dict[str, str]:
         if module_info.name.endswith("__main__"):
             continue  # running it starts the app
         module = importlib.import_module(module_info.name)
-        for value in vars(module).values():
-            if not isinstance(value, type) or not value.__module__.startswith("tui"):
+        for name, value in vars(module).items():
+            if isinstance(value, list):  # a module's own list of keys (the help lists Textual's)
+                bindings, owner = value, f"{module.__name__}.{name}"
+            elif isinstance(value, type) and value.__module__.startswith("tui"):
+                bindings, owner = vars(value).get("BINDINGS", ()), f"{value.__module__}.{value.__qualname__}"
+            else:
                 continue
-            for binding in vars(value).get("BINDINGS", ()):
+            for binding in bindings:
                 if isinstance(binding, Binding):
-                    where = f"{value.__module__}.{value.__qualname__}"
+                    where = owner
                     if binding.description:
                         found.setdefault(binding.description, where)
                     if binding.group is not None and binding.group.description:

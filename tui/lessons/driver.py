@@ -243,7 +243,10 @@ class LessonDriver:
         if number is not None and quiz.offered is not None and not 1 <= number <= len(quiz.offered):
             self.app.notify(self.app.strings.say("choose 1 to {last}", last=len(quiz.offered)), timeout=2)
             return
-        quiz.answer(None if number is None else number - 1, self.app.result, self.language)
+        result = self.app.result
+        if result is not None and result.deeper_pending:
+            result = None  # the deeper layers are still running: the answer waits for them
+        quiz.answer(None if number is None else number - 1, result, self.language)
         self._quiz_changed()
 
     def on_result(self, result: PipelineResult) -> None:

@@ -76,9 +76,12 @@ class PaneSet:
             if not pane.in_hidden_tab:
                 pane.catch_up()
 
-    def show_message(self, message: str) -> None:
+    def show_message(self, message: str, deeper_layers_only: bool = False) -> None:
+        """Every pane (`deeper_layers_only`: those that read what follows the shown layer) shows
+        `message` instead of a result."""
         for pane in self.panes:
-            pane.show_message(message)
+            if pane.reads_deeper_layers or not deeper_layers_only:
+                pane.show_message(message)
 
     def offer_result(self, result: PipelineResult, selected: int | None) -> None:
         for pane in self.panes:

@@ -80,6 +80,10 @@ HELP_SECTIONS: tuple[tuple[str, str], ...] = (
     ("Next token", "tui.panes.next_token:NextTokenPane"),
     ("Embedding space", "tui.panes.embedding_space:EmbeddingSpacePane"),
     ("Lesson panel", "tui.lessons.panel:LessonPanel"),
+    ("Text box", "tui.views.text_box:TextBox"),
+    ("Lesson list (F9)", "tui.lessons.list_screen:LessonListScreen"),
+    ("Corpus (F3)", "tui.screens.corpus:CorpusScreen"),
+    ("Training (F7)", "tui.screens.train:TrainScreen"),
 )
 """The help screen's sections: a title and the widget whose BINDINGS it lists."""
 

@@ -27,7 +27,8 @@ MOVE = Binding.Group("Move")
 
 def _cursor_bindings(prefix: str, first: str, last: str, columns: bool) -> list[BindingType]:
     """The cursor keys, with ids under `prefix`: up/down (k/j), left/right (h/l) if `columns`,
-    first/last row (home/end, g/G, described as `first` and `last`) and the page keys."""
+    first/last row (home/end, g/G, described as `first` and `last`) and the page keys. The footer
+    shows the arrows only, leaving room for the pane's own keys; the help lists the rest."""
     sideways = [
         Binding("left,h", "cursor_left", "Left", id=f"{prefix}.left", group=MOVE),
         Binding("right,l", "cursor_right", "Right", id=f"{prefix}.right", group=MOVE),
@@ -36,10 +37,10 @@ def _cursor_bindings(prefix: str, first: str, last: str, columns: bool) -> list[
         Binding("up,k", "cursor_up", "Up", id=f"{prefix}.up", group=MOVE),
         Binding("down,j", "cursor_down", "Down", id=f"{prefix}.down", group=MOVE),
         *(sideways if columns else []),
-        Binding("home,g", "cursor_first", first, id=f"{prefix}.first"),
-        Binding("end,G", "cursor_last", last, id=f"{prefix}.last"),
-        Binding("pageup", "cursor_page_up", "Page up", id=f"{prefix}.page_up"),
-        Binding("pagedown", "cursor_page_down", "Page down", id=f"{prefix}.page_down"),
+        Binding("home,g", "cursor_first", first, id=f"{prefix}.first", show=False),
+        Binding("end,G", "cursor_last", last, id=f"{prefix}.last", show=False),
+        Binding("pageup", "cursor_page_up", "Page up", id=f"{prefix}.page_up", show=False),
+        Binding("pagedown", "cursor_page_down", "Page down", id=f"{prefix}.page_down", show=False),
     ]
 
 

@@ -4,8 +4,10 @@ characters reach the terminal."""
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from rich.segment import Segment
+from textual.binding import Binding, BindingType
 from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult
@@ -24,6 +26,20 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 class TextBox(TextArea):
     """The user's text. It is never changed here: control characters stay in the text (and are
     tokenized) but are not drawn, and very long texts are shown unwrapped."""
+
+    # ctrl+a selects all, as in most editors (TextArea moves to the line start; home still does).
+    # The rest are TextArea's own keys, named here so that the help screen lists them.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+a", "select_all", "Select all", id="text.select_all", show=False),
+        Binding("ctrl+z", "undo", "Undo", show=False),
+        Binding("ctrl+y", "redo", "Redo", show=False),
+        Binding("ctrl+x", "cut", "Cut", show=False),
+        Binding("ctrl+c", "copy", "Copy", show=False),
+        Binding("ctrl+v", "paste", "Paste", show=False),
+        Binding("ctrl+w,ctrl+backspace", "delete_word_left", "Delete the word before", show=False),
+        Binding("ctrl+left", "cursor_word_left", "Word left", show=False),
+        Binding("ctrl+right", "cursor_word_right", "Word right", show=False),
+    ]
 
     def __init__(self, text: str = "", **kwargs) -> None:
         super().__init__(text, **kwargs)
