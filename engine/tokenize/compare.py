@@ -21,7 +21,8 @@ from engine.tokenize.registry import BPE_ENCODINGS, tokenizer_for
 from engine.tokenize.tokens import TokenizedText, char_byte_offsets
 
 COMPARED = ("regex-unk", *BPE_ENCODINGS)
-"""The encodings the compare view and `llm-tui tokenize --compare` show, in order."""
+"""The encodings `llm-tui tokenize --compare` shows, in order (the Compare tab shows the BPE ones
+and adds regex-unk on request: it drops spaces, so nearly every boundary would differ)."""
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -94,6 +95,17 @@ class Comparison:
     rows: tuple[EncodedRow, ...]
     shared_boundaries: np.ndarray
     differing_boundaries: np.ndarray
+
+    def splitting_at(self, offset: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the encodings that put a token boundary at character `offset`, those that do not),
+        among the encodings that tokenized the text."""
+        cut, whole = [], []
+        for row in self.rows:
+            if row.ok:
+                index = int(np.searchsorted(row.boundaries, offset))
+                has = index < len(row.boundaries) and int(row.boundaries[index]) == offset
+                (cut if has else whole).append(row.encoding)
+        return tuple(cut), tuple(whole)
 
     def row(self, encoding: str) -> EncodedRow:
         """The row of `encoding` (KeyError if it was not compared)."""

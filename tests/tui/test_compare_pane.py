@@ -14,7 +14,7 @@ from engine.pipeline.run import run
 from engine.settings import Settings
 from engine.tokenize.compare import COMPARED
 from engine.tokenize.registry import BPE_ENCODINGS, get_tokenizer
-from tests.tui.helpers import lines_of, make_app, settle
+from tests.tui.helpers import lines_of, make_app, record_notifications, settle
 from tui.formatting.pieces import visible_piece
 from tui.panes.base import Pane
 from tui.panes.compare import LABEL_CELLS, SPLIT_MARK, ComparePane
@@ -25,14 +25,21 @@ SUMMARY = len(COMPARED) + 3
 """Lines above the first block: header, one per encoding, boundaries line, blank."""
 
 
-async def open_compare(pilot):
-    """Show the Compare tab and wait for its worker; returns the pane."""
+async def open_compare(pilot, regex: bool = True):
+    """Show the Compare tab (`regex`: with the regex-unk row, `r`) and wait for its worker;
+    returns the pane."""
     app = pilot.app
     await settle(pilot)
     app.query_one(TabbedContent).active = "compare"
     await pilot.pause()
     await settle(pilot)
-    return app.pane("compare")
+    pane = app.pane("compare")
+    if regex and not pane.with_regex:
+        pane.focus()
+        await pilot.press("r")
+        await settle(pilot)
+    assert pane.encodings == (COMPARED if regex or app.settings.encoding == "regex-unk" else BPE_ENCODINGS)
+    return pane
 
 
 def runs(strip: Strip, key) -> list[str]:
@@ -186,5 +193,36 @@ def test_only_the_newest_text_is_shown_and_a_message_drops_a_comparison_in_fligh
             await pilot.pause()
             assert pane.comparison is None and pane.message == "tokenizer error"
             assert "tokenizer error" in " ".join(lines_of(pane))
+
+    asyncio.run(scenario())
+
+
+def test_by_default_the_bpe_encodings_are_compared_and_a_mark_names_who_cuts_there():
+    """regex-unk drops spaces, so beside it nearly every boundary differs; the BPE encodings alone
+    differ where they really do, and `]` says which of them cut there."""
+    text = "A small robot named Pip kept the lighthouse on the hill."
+
+    async def scenario():
+        app = make_app(text=text)
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = await open_compare(pilot, regex=False)
+            notes = record_notifications(app)
+            lines = lines_of(pane)
+            assert [line.split()[0] for line in lines[1 : 1 + len(BPE_ENCODINGS)]] == list(BPE_ENCODINGS)
+            boundaries = [
+                set(get_tokenizer(name).tokenize(text).char_spans[1:, 0].tolist()) for name in BPE_ENCODINGS
+            ]
+            differing = sorted(set.union(*boundaries) - set.intersection(*boundaries))
+            assert pane.comparison.differing_boundaries.tolist() == differing and 0 < len(differing) < 5
+            pane.focus()
+            await pilot.press("right_square_bracket")
+            cut = [
+                name for name, found in zip(BPE_ENCODINGS, boundaries, strict=True) if differing[0] in found
+            ]
+            whole = [name for name in BPE_ENCODINGS if name not in cut]
+            assert notes[-1].endswith(f"cut by {', '.join(cut)}, not by {', '.join(whole)}")
+            await pilot.press("r")  # regex-unk joins: now far more boundaries differ
+            await settle(pilot)
+            assert pane.encodings == COMPARED and len(pane.comparison.differing_boundaries) > len(differing)
 
     asyncio.run(scenario())

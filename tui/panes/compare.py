@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from engine.tokenize.compare import COMPARED, Comparison, EncodedRow, compare
+from engine.tokenize.registry import BPE_ENCODINGS
 from tui.formatting.comparison import BOUNDARY_MARK, summary_lines
 from tui.hints import app_hint
 from tui.latest_run import LatestRun
@@ -51,6 +52,7 @@ class ComparePane(Pane, LineView):
         ], [ (or right / l, left / h): Scroll to the next / previous differing boundary.
         up / k, down / j, home / g, end / G: Scroll.
         w: Show whitespace as marks or as plain spaces (for the whole app).
+        r: Add the regex-unk row, or leave it out (it is always there when the app reads regex-unk).
     """
 
     draws_whitespace: ClassVar[bool] = True
@@ -65,6 +67,7 @@ class ComparePane(Pane, LineView):
         Binding("right,l", "difference(1)", "Next difference", id="compare.next_arrow", show=False),
         Binding("left,h", "difference(-1)", "Prev difference", id="compare.previous_arrow", show=False),
         Binding("w", "app.toggle_whitespace", "Whitespace", id="compare.whitespace"),
+        Binding("r", "toggle_regex", "Regex-unk row", id="compare.regex"),
         *SCROLL_KEYS,
     ]
 
@@ -108,7 +111,7 @@ class ComparePane(Pane, LineView):
     def __init__(self, **kwargs) -> None:
         super().__init__("waiting for the first result…", **kwargs)
         self.comparison: Comparison | None = None
-        self._request: tuple[str, str | None, bool] | None = None
+        self._request: tuple[str, str | None, bool, tuple[str, ...]] | None = None
         # One comparison at a time (1 MB takes about a second), the newest text next.
         self._runs: LatestRun[tuple[str, Settings]] = LatestRun(self._start)
         self._encoding = ""  # the app's encoding: its row shows the selection
@@ -117,6 +120,7 @@ class ComparePane(Pane, LineView):
         self._tokens_of_app: TokenizedText | None = None
         self._difference = -1  # index into differing_boundaries of the one `]`/`[` went to
         self._marks = True
+        self.with_regex = False  # `r`: regex-unk beside the BPE encodings
         self._styles = TokenStyles(self)
         self._rows_ok: list[EncodedRow] = []
         self._widths = np.zeros(0, dtype=np.uint8)
@@ -139,7 +143,7 @@ class ComparePane(Pane, LineView):
             self._encoding = tokens.encoding
             self.invalidate()  # the summary and the labels mark the app's encoding
         self._tokens_of_app = tokens
-        request = (tokens.text, settings.corpus, settings.allow_special)
+        request = (tokens.text, settings.corpus, settings.allow_special, self.encodings)
         if request != self._request:
             self._request = request
             if self.comparison is None:
@@ -174,14 +178,30 @@ class ComparePane(Pane, LineView):
 
     # Computing
 
+    @property
+    def encodings(self) -> tuple[str, ...]:
+        """The encodings compared: the BPE ones, and regex-unk when asked for (`r`) or when the
+        app reads the text with it (its row shows the selection)."""
+        regex = self.with_regex or self._encoding == "regex-unk"
+        return COMPARED if regex else BPE_ENCODINGS
+
+    def action_toggle_regex(self) -> None:
+        """Add the regex-unk row, or leave it out."""
+        self.with_regex = not self.with_regex
+        say = self.app.strings.say
+        shown = say("Compare: regex-unk row on") if self.with_regex else say("Compare: BPE encodings only")
+        self.notify(shown, timeout=2)
+        if self._tokens_of_app is not None and self.app.result is not None:
+            self.show_result(self.app.result)
+
     def _start(self, request: tuple[str, Settings], number: int) -> None:
         text, settings = request
-        self._compute(text, settings, number)
+        self._compute(text, settings, self.encodings, number)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare", description="compare encodings")
-    def _compute(self, text: str, settings: Settings, number: int) -> None:
+    def _compute(self, text: str, settings: Settings, encodings: tuple[str, ...], number: int) -> None:
         try:
-            comparison = compare(text, settings)
+            comparison = compare(text, settings, encodings)
         except Exception:
             # A bug: say so instead of waiting for ever, and let the worker log it.
             self.post_message(self.Computed(None, number))
@@ -286,13 +306,16 @@ class ComparePane(Pane, LineView):
         offset = int(differing[self._difference])
         self._scroll_to_char(offset)
         self.refresh()
+        cut, whole = self.comparison.splitting_at(offset)
         where = self.app.strings.say(
-            "difference {number} of {count}: character {offset}",
+            "difference {number} of {count}: character {offset} · cut by {cut}, not by {whole}",
             number=self._difference + 1,
             count=f"{len(differing):,}",
             offset=f"{offset:,}",
+            cut=", ".join(cut),
+            whole=", ".join(whole),
         )
-        self.notify(where, timeout=2)
+        self.notify(where, timeout=4, markup=False)
 
     # Drawing
 
