@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.widgets import Static
 
 from engine.analysis.attention_stats import head_weights, top_keys
@@ -99,9 +100,10 @@ class AttentionPane(Pane, Vertical):
        tables go under the heatmap, whose cursor they follow; the bars take a few lines only. */
     AttentionPane.-narrow #attention-body { layout: vertical; }
     AttentionPane.-narrow #attention-bars {
-        width: 1fr; height: 8; padding: 0; border-left: none; border-top: hkey $panel;
+        width: 1fr; height: 8; max-height: 45%; padding: 0; border-left: none; border-top: hkey $panel;
     }
     AttentionPane.-narrow.-arithmetic #attention-bars { height: 1fr; }
+    AttentionPane.-narrow.-short #attention-bars { display: none; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -133,8 +135,16 @@ class AttentionPane(Pane, Vertical):
     def focus_target(self) -> AttentionHeatmap:
         return self.heatmap
 
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 90, "-narrow")
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size)  # the event's size: the widget's own may be the one before this layout
+
+    def fit(self, size: Size) -> None:
+        """Below 90 columns the bars (or the arithmetic, the tables) go under the heatmap; below
+        10 lines they go, and the info line (which leads with the cell's weight) says enough."""
+        self.set_class(size.height < 10, "-short")
+        if self.has_class("-narrow") == (size.width < 90):
+            return
+        self.set_class(size.width < 90, "-narrow")
         if self.result is not None and self.result.n_used:
             self._describe()
 

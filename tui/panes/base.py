@@ -15,7 +15,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
+from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 
 from tui.messages import TokenSelected
 
@@ -149,6 +151,18 @@ class Pane:
                 return True
             node = node.parent
         return False
+
+    def fit(self, size: Size) -> None:
+        """Lay the pane out for `size` (a narrow pane stacks its parts); nothing by default.
+        Called on each Resize, and when its tab is shown (see `shown`)."""
+
+    def shown(self) -> None:
+        """The pane's tab was just shown. Textual does not always send a Resize then (the tab's
+        first layout can size the pane without one), so `fit` runs here too: now with the size it
+        has, or the screen's before its first layout, and again once the frame is laid out."""
+        widget: Widget = self  # type: ignore[assignment]
+        self.fit(widget.size if widget.size.width else widget.app.size)
+        widget.call_after_refresh(lambda: self.fit(widget.size) if widget.size.width else None)
 
     def catch_up(self) -> None:
         """Draw what was offered while hidden: the latest result, then the latest selection."""

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
+from textual.geometry import Size
 from textual.widgets import DataTable, Input, Static
 from textual_plotext import PlotextPlot
 
@@ -242,10 +243,13 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         self._refresh_space()
 
     def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size)
+
+    def fit(self, size: Size) -> None:
         """Stack the table and the scatter when the pane is narrow; drop the scatter if also short."""
-        narrow = event.size.width < NARROW
+        narrow = size.width < NARROW
         self.set_class(narrow, "-narrow")
-        self.set_class(narrow and event.size.height < SHORT, "-short")
+        self.set_class(narrow and size.height < SHORT, "-short")
 
     def _refresh_space(self) -> None:
         """Look the words up and redo the maths if the words or the table changed; then redraw."""

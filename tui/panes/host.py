@@ -74,6 +74,7 @@ class PaneSet:
         """Panes just shown draw what they were offered while hidden, before the next frame."""
         for pane in self.panes:
             if not pane.in_hidden_tab:
+                pane.shown()
                 pane.catch_up()
 
     def show_message(self, message: str, deeper_layers_only: bool = False) -> None:

@@ -136,8 +136,9 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         self._draw()
 
     def on_resize(self) -> None:
-        if self.lab:
-            self._draw()  # the lab's bars take the width there is; the same seed gives the same draws
+        # The bars take the width there is (a line never wraps); the same seed gives the same draws.
+        if self.result is not None:
+            self._draw()
 
     def action_toggle_lab(self) -> None:
         """Switch between the list of likely tokens and the sampling lab."""
@@ -256,13 +257,19 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
             f"top-k {self.top_k or 'off'} · top-p {top_p}\n\n"
         )
         rows, probabilities = distribution.top(TOP_SHOWN)
+        # rank, piece, bar, percentage, id: the bar gets what the 40 other cells leave (4 to 30);
+        # narrower than that, the id goes (11 cells), so that no line wraps.
+        available = self.scrollable_content_region.width or 100
+        with_ids = available - 40 >= 4
+        bar_cells = max(4, min(30, available - (40 if with_ids else 29)))
         for rank, (row, probability) in enumerate(zip(rows.tolist(), probabilities.tolist(), strict=True), 1):
             if probability <= 0 and rank > 1:
                 break
             token_id = result.next_token.token_id(row)
             style = "reverse" if token_id == chosen else ""
             text.append(f"{rank:>3} {label(token_id)[:14]:<14} ", style=style)
-            text.append(f"{bar(probability, 30)} {probability:7.2%}  id {token_id}\n")
+            text.append(f"{bar(probability, bar_cells)} {probability:7.2%}")
+            text.append(f"  id {token_id}\n" if with_ids else "\n")
         kept = drawable_count(distribution.probs)
         text.append(f"\n{kept:,} of {len(distribution.probs):,} tokens can be drawn · ")
         text.append(f"drawn (seeded): {label(chosen)!r}\n", style="bold")

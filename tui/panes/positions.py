@@ -22,6 +22,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -313,9 +314,12 @@ class PositionsPane(Pane, Container, can_focus=True):
             self._draw_positions(self._result)
 
     def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size)
+
+    def fit(self, size: Size) -> None:
         """Stack the plots when the pane is narrow; make them compact when they would be short."""
-        self.set_class(event.size.width < NARROW, "-narrow")
-        self._height = event.size.height
+        self.set_class(size.width < NARROW, "-narrow")
+        self._height = size.height
         compact = self._is_compact()
         if compact != self._compact:
             self._compact = compact
