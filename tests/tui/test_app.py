@@ -317,3 +317,27 @@ def test_one_numbering_from_0_in_the_pane_the_export_and_inspect(tmp_path, monke
     )
     assert code == 0, err
     assert "layer 0, head 1" in out
+
+
+def test_tab_never_stops_on_the_tab_bar_and_the_focused_panes_tab_stands_out():
+    from textual.widgets import Tabs
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            focused = []
+            for _ in range(4):
+                await pilot.press("tab")
+                await pilot.pause()
+                focused.append(app.focused)
+            assert not any(isinstance(widget, Tabs) for widget in focused)
+            app.show_pane("tokens", focus=True)
+            await settle(pilot)
+            active = app.query_one("#panes Tab.-active")
+            assert active.rich_style.reverse and active.rich_style.bold  # mono themes too
+            app.query_one(TextArea).focus()
+            await pilot.pause()
+            assert not active.rich_style.reverse
+
+    asyncio.run(scenario())

@@ -37,7 +37,7 @@ class PaneSet:
         """Build every pane: the spans into `top` (beside the text), the tabs in place of
         `placeholder`, then the lesson panel and the footer; `say` puts the tab titles in the
         learner's language."""
-        from textual.widgets import TabbedContent, TabPane
+        from textual.widgets import TabbedContent, TabPane, Tabs
 
         from tui.lessons.panel import LessonPanel
         from tui.views.footer import KeyFooter
@@ -52,6 +52,15 @@ class PaneSet:
         # The placeholder's screen, which need not be the current one (F1 may have opened help).
         screen: Screen = placeholder.screen
         await screen.mount(tabs, after=placeholder)
+        # The tab bar is no focus stop: tab goes from the text to the pane (keys the tab bar
+        # took were lost); F4, the palette and a click change tabs.
+        for bar in tabs.query(Tabs):
+            bar.can_focus = False
+
+        def focus_moved(widget: Widget | None) -> None:
+            tabs.set_class(widget is not None and tabs in widget.ancestors_with_self, "-holds-focus")
+
+        tabs.watch(screen, "focused", focus_moved)
         await placeholder.remove()
         lesson = LessonPanel(id="lesson-panel")
         await screen.mount(lesson, KeyFooter())
