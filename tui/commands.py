@@ -69,6 +69,7 @@ class LlmCommands(Provider):
             ),
             ("Save screenshot (SVG)", app.action_save_screenshot, "Save into the current directory"),
             ("Help: keys", app.action_help, "List every key"),
+            ("Text: clear", partial(app.replace_text, ""), "Empty the text box (ctrl+z brings it back)"),
             ("Model: choose weights…", app.action_pick_model, "Random, a trained tiny model, or the cache's"),
             (
                 f"Model: chat template {'off' if app.settings.chat else 'on'}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import OptionList, TabbedContent
+from textual.widgets import OptionList, TabbedContent, TextArea
 
 from tests.tui.helpers import make_app, settle
 from tui.panes.attention import AttentionPane
@@ -124,5 +124,30 @@ def test_a_palette_command_replaces_the_palette_and_escape_closes_it(query, scre
             assert [type(s).__name__ for s in app.screen_stack] == ["Screen", screen]
             await _back_to_main(pilot)
             assert len(app.screen_stack) == 1 and app.is_running and app.return_code is None
+
+    asyncio.run(asyncio.wait_for(scenario(), TIME_BOUND))
+
+
+def test_the_palette_clears_the_text_and_ctrl_z_brings_it_back():
+    async def scenario():
+        app = make_app(text=TEXT)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"Text: clear")
+            results = app.screen.query_one(OptionList)
+            for _ in range(100):  # the palette searches in a worker: up to 10 s for its hits
+                if results.option_count:
+                    break
+                await pilot.pause(0.1)
+            await pilot.press("enter")
+            await settle(pilot)
+            text_box = app.query_one(TextArea)
+            assert text_box.text == "" and app.result.n_used == 0
+            text_box.focus()
+            await pilot.press("ctrl+a", "ctrl+z")
+            await settle(pilot)
+            assert text_box.text == TEXT
 
     asyncio.run(asyncio.wait_for(scenario(), TIME_BOUND))
