@@ -224,7 +224,7 @@ def model_forward(model, device: str, layer: int, head_dim: int) -> Forward:
     ) -> Rows:
         start = cache.length if cache is not None else 0
         after_block = None
-        if shown is not None and last_layer is None and layer < _block_count(model) - 1:
+        if shown is not None:
 
             def after_block(index: int, captured) -> None:
                 if index == layer:
@@ -254,10 +254,6 @@ def model_forward(model, device: str, layer: int, head_dim: int) -> Forward:
         )
 
     return forward
-
-
-def _block_count(model) -> int:
-    return len(model.blocks if hasattr(model, "blocks") else model.layers)
 
 
 def _same(key: object, other: object) -> bool:
@@ -338,6 +334,8 @@ class PrefixCache:
     def _run(
         self, key: object, ids: np.ndarray, layer: int, layers: int, forward: Forward, early: Early | None
     ) -> Joined:
+        if layer == layers - 1:
+            early = None  # no layer runs after the shown one: the complete result comes as soon
         kept, cache = self._joined, self._keys_values
         same_key = kept is not None and cache is not None and self._ids is not None and _same(key, self._key)
         shared = common_prefix(self._ids, ids) if same_key else 0

@@ -23,10 +23,10 @@ from engine.nn.attention import causal_mask, mask_array
 from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.nn.embeddings import embed_tokens
 from engine.pipeline.caches import OpenModel, open_model, random_weights, sinusoidal_rows
-from engine.pipeline.prefix import Joined, PrefixCache, Rows, model_forward
+from engine.pipeline.prefix import PrefixCache, Rows, model_forward
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
-from engine.pipeline.run_open import joined_attention, run_open_model
-from engine.pipeline.stream import head_vectors, residual_stream
+from engine.pipeline.run_open import run_model_pass, run_open_model
+from engine.pipeline.stream import head_vectors
 from engine.settings import Settings
 from engine.tokenize.registry import tokenizer_for
 from engine.tokenize.streaming import TextNotes
@@ -278,32 +278,27 @@ def _run_model(
         context=config.context,
     )
 
-    def result_of(joined: Joined) -> PipelineResult:
-        return PipelineResult(
-            settings=settings,
-            tokens=tokens,
-            n_used=n_used,
-            embedded=embedded,
-            attention=joined_attention(joined, layer, config.layers, causal_mask(n_used)),
-            device=device.description,
-            notes=tuple(tokens.notes)
-            + tuple(notes)
-            + tuple(_truncation_note(n_used, len(tokens), config.context, model=True)),
-            model=info,
-            next_token=None
-            if joined.hidden is None
-            else NextToken(
-                hidden=joined.hidden,
-                head=model.token_table,
-                table_ids=model.table_ids,
-                suppressed=loaded.suppressed_ids,
-            ),
-            tokenizer=tokenizer_for(settings),
-            stream=residual_stream(joined, loaded.model.final_norm),
-            deeper_pending=joined.hidden is None,
-        )
-
-    key = ("gpt2", loaded.model, device.name)
-    shown = None if early is None else lambda joined: early(result_of(joined))
-    joined = cache.run(key, model_ids, layer, config.layers, forward, shown)
-    return result_of(joined)
+    return run_model_pass(
+        cache,
+        ("gpt2", loaded.model, device.name),
+        model_ids,
+        forward,
+        early,
+        layer=layer,
+        layers=config.layers,
+        mask=causal_mask(n_used),
+        norm=loaded.model.final_norm,
+        predict=lambda hidden: NextToken(
+            hidden=hidden, head=model.token_table, table_ids=model.table_ids, suppressed=loaded.suppressed_ids
+        ),
+        settings=settings,
+        tokens=tokens,
+        n_used=n_used,
+        embedded=embedded,
+        device=device.description,
+        notes=tuple(tokens.notes)
+        + tuple(notes)
+        + tuple(_truncation_note(n_used, len(tokens), config.context, model=True)),
+        model=info,
+        tokenizer=tokenizer_for(settings),
+    )

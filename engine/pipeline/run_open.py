@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,7 +22,7 @@ from engine.nn.device import DeviceInfo
 from engine.nn.gqa import blocked_mask
 from engine.nn.rope import inverse_frequencies
 from engine.pipeline.caches import OpenModel, sinusoidal_rows
-from engine.pipeline.prefix import Joined, PrefixCache, model_forward
+from engine.pipeline.prefix import Forward, Joined, PrefixCache, model_forward
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult, RopeInfo
 from engine.pipeline.stream import head_vectors, residual_stream
 from engine.settings import Settings
@@ -64,6 +65,38 @@ def joined_attention(joined: Joined, layer: int, layers: int, mask: torch.Tensor
         layers=layers,
         vectors=head_vectors(joined),
     )
+
+
+def run_model_pass(
+    cache: PrefixCache,
+    key: object,
+    ids: np.ndarray,
+    forward: Forward,
+    early: Callable[[PipelineResult], None] | None,
+    *,
+    layer: int,
+    layers: int,
+    mask: torch.Tensor,
+    norm: torch.nn.Module,
+    predict: Callable[[np.ndarray], NextToken],
+    **fields: Any,
+) -> PipelineResult:
+    """Any model family's pass over `ids` through `cache`, as a result: `fields` (the settings,
+    tokens, embeddings, notes, model, …, made once) as they are, layer `layer`'s attention under
+    `mask`, the predictions `predict(hidden)` and the residual stream read through `norm`. `early`
+    gets the result whose deeper layers are still running (`deeper_pending`), when there is one."""
+
+    def result_of(joined: Joined) -> PipelineResult:
+        return PipelineResult(
+            **fields,
+            attention=joined_attention(joined, layer, layers, mask),
+            next_token=None if joined.hidden is None else predict(joined.hidden),
+            stream=residual_stream(joined, norm),
+            deeper_pending=joined.hidden is None,
+        )
+
+    shown = None if early is None else lambda joined: early(result_of(joined))
+    return result_of(cache.run(key, ids, layer, layers, forward, shown))
 
 
 def open_tokenizer(settings: Settings, model: OpenModel):
@@ -144,29 +177,25 @@ def run_open_model(
         dtype=str(loaded.dtype).removeprefix("torch."),
         rope=rope_info(config),
     )
-    mask = blocked_mask(n_used, config.window(layer))
-
-    def result_of(joined: Joined) -> PipelineResult:
-        return PipelineResult(
-            settings=settings,
-            tokens=tokens,
-            n_used=n_used,
-            embedded=embedded,
-            attention=joined_attention(joined, layer, config.layers, mask),
-            device=device.description,
-            notes=tuple(tokens.notes)
-            + tuple(notes)
-            + ((loaded.precision_note,) if loaded.precision_note else ()),
-            model=info,
-            next_token=None
-            if joined.hidden is None
-            else NextToken(hidden=joined.hidden, head=loaded.output_table),
-            stream=residual_stream(joined, loaded.model.norm),
-            tokenizer=open_tokenizer(settings, model),
-            deeper_pending=joined.hidden is None,
-        )
-
-    key = ("open", loaded.model, device.name)
-    shown = None if early is None else lambda joined: early(result_of(joined))
-    joined = cache.run(key, ids, layer, config.layers, forward, shown)
-    return result_of(joined)
+    return run_model_pass(
+        cache,
+        ("open", loaded.model, device.name),
+        ids,
+        forward,
+        early,
+        layer=layer,
+        layers=config.layers,
+        mask=blocked_mask(n_used, config.window(layer)),
+        norm=loaded.model.norm,
+        predict=lambda hidden: NextToken(hidden=hidden, head=loaded.output_table),
+        settings=settings,
+        tokens=tokens,
+        n_used=n_used,
+        embedded=embedded,
+        device=device.description,
+        notes=tuple(tokens.notes)
+        + tuple(notes)
+        + ((loaded.precision_note,) if loaded.precision_note else ()),
+        model=info,
+        tokenizer=open_tokenizer(settings, model),
+    )

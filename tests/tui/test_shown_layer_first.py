@@ -102,7 +102,7 @@ def test_with_the_predictions_on_screen_every_result_is_complete(hf_gpt2):
 
 
 def test_when_the_deeper_layers_fail_the_predictions_say_so_instead_of_the_last_text(hf_gpt2, monkeypatch):
-    import engine.pipeline.run as pipeline_run
+    import engine.pipeline.run_open as pipeline_run  # where every family builds its result
 
     folder = str(hf_gpt2[0])
     stream = pipeline_run.residual_stream
