@@ -97,6 +97,19 @@ def test_export_after_fewer_heads_while_attention_is_hidden(hf_gpt2, tmp_path, m
     asyncio.run(asyncio.wait_for(scenario(), TIME_BOUND))
 
 
+async def run_palette_command(pilot, query: str) -> None:
+    """Open the command palette, type `query` and run the first command it finds."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*query)
+    results = pilot.app.screen.query_one(OptionList)
+    for _ in range(100):  # the palette searches in a worker: up to 10 s for its hits
+        if results.option_count:
+            break
+        await pilot.pause(0.1)
+    await pilot.press("enter")
+
+
 @pytest.mark.parametrize(
     ("query", "screen"),
     [
@@ -111,15 +124,7 @@ def test_a_palette_command_replaces_the_palette_and_escape_closes_it(query, scre
         app = make_app(text=TEXT)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            await pilot.press(*query)
-            results = app.screen.query_one(OptionList)
-            for _ in range(100):  # the palette searches in a worker: up to 10 s for its hits
-                if results.option_count:
-                    break
-                await pilot.pause(0.1)
-            await pilot.press("enter")
+            await run_palette_command(pilot, query)
             await pilot.pause()
             assert [type(s).__name__ for s in app.screen_stack] == ["Screen", screen]
             await _back_to_main(pilot)
@@ -133,15 +138,7 @@ def test_the_palette_clears_the_text_and_ctrl_z_brings_it_back():
         app = make_app(text=TEXT)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            await pilot.press(*"Text: clear")
-            results = app.screen.query_one(OptionList)
-            for _ in range(100):  # the palette searches in a worker: up to 10 s for its hits
-                if results.option_count:
-                    break
-                await pilot.pause(0.1)
-            await pilot.press("enter")
+            await run_palette_command(pilot, "Text: clear")
             await settle(pilot)
             text_box = app.query_one(TextArea)
             assert text_box.text == "" and app.result.n_used == 0
