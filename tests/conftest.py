@@ -13,6 +13,14 @@ import tiktoken
 # Set before any app is built; subprocesses inherit it.
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
+# pytest-xdist runs one worker per core, and torch would start one thread per core in each: on
+# 2 cores, 4 threads spin-waiting on each other made the engine tests 25% slower. Each worker
+# (and the command-line subprocesses it starts) gets its share of the cores. Set before torch is
+# imported, which reads it once.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _workers > 1:
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _workers)))
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 VERDICT = SHARED / "corpora" / "the-verdict.txt"
 
