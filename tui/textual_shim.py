@@ -7,12 +7,9 @@ does the job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets._footer import FooterKey, FooterLabel
 
 
 def set_virtual_size(widget: Widget, size: Size) -> None:
@@ -39,21 +36,3 @@ def screen_lines(screen: Screen) -> list[str]:
     codes reaching the terminal); Textual offers only an SVG export of the whole screen publicly.
     """
     return ["".join(segment.text for segment in strip) for strip in screen._compositor.render_strips()]
-
-
-def footer_in_language(items: Iterable[Widget], say: Callable[[str], str]) -> Iterator[Widget]:
-    """What `Footer.compose` yields, with each key's description and each group's label said by
-    `say` (the learner's language).
-
-    Textual's footer reads `Binding.description` as it is, and bindings are class attributes shared
-    by every app; the key widgets (`FooterKey`, `FooterLabel`) are private. Their descriptions are
-    plain attributes, set here before the widgets are mounted.
-    """
-    for widget in items:
-        if isinstance(widget, FooterKey):
-            widget.description = say(widget.description) if widget.description else ""
-            if widget.tooltip:
-                widget.tooltip = say(str(widget.tooltip))
-        elif isinstance(widget, FooterLabel):
-            widget.update(say(str(widget.content)))
-        yield widget

@@ -57,8 +57,12 @@ class PaneSet:
         for bar in tabs.query(Tabs):
             bar.can_focus = False
 
+        # The class goes on the tab bar, not on the tabs' container: a class change restyles the
+        # subtree under it, and under the container are all nine panes (150 ms a focus change).
+        bar = tabs.query_one(Tabs)
+
         def focus_moved(widget: Widget | None) -> None:
-            tabs.set_class(widget is not None and tabs in widget.ancestors_with_self, "-holds-focus")
+            bar.set_class(widget is not None and tabs in widget.ancestors_with_self, "-holds-focus")
 
         tabs.watch(screen, "focused", focus_moved)
         await placeholder.remove()
