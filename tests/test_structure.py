@@ -162,9 +162,14 @@ def test_no_widget_attribute_hides_a_textual_one():
         textual_bases = [base for base in cls.__mro__ if base.__module__.startswith("textual.")]
         textual_names = {name for base in textual_bases for name in vars(base)}
         own_classes = [base for base in cls.__mro__ if base.__module__.split(".")[0] == "tui"]
-        # A reactive of a Textual base is meant to be set; a name the project's classes declare
-        # (a property, a method they override on purpose) is theirs.
-        reactives = {name for name in textual_names if isinstance(getattr(cls, name, None), Reactive)}
+        # A reactive or a property with a setter (`tooltip`) of a Textual base is meant to be set; a
+        # name the project's classes declare (a property, a method they override on purpose) is theirs.
+        reactives = {
+            name
+            for name in textual_names
+            if isinstance(getattr(cls, name, None), Reactive)
+            or (isinstance(getattr(cls, name, None), property) and getattr(cls, name).fset is not None)
+        }
         declared = {name for base in own_classes for name in vars(base)}
         for base in own_classes:
             hidden = _assigned_to_self(base) & textual_names - declared - reactives

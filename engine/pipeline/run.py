@@ -11,8 +11,7 @@ also says what comes next.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -20,6 +19,7 @@ import torch
 
 from engine.errors import Hint, SettingsError
 from engine.nn.attention import causal_mask, mask_array
+from engine.nn.cpu_share import cpu_threads
 from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.nn.embeddings import embed_tokens
 from engine.pipeline.caches import OpenModel, open_model, random_weights, sinusoidal_rows
@@ -124,7 +124,11 @@ def run(
         shown = None if early is None else lambda result: early(_with_chat_note(result, settings))
         result = _run_model(text, settings, device, cache, shown)
     else:
-        with _one_cpu_thread():
+        # Random weights mean matrices of a few thousand numbers, too small to share out: with two
+        # threads on a machine busy with anything else, each op waited for a descheduled thread,
+        # and a 1 ms run took 20-100 ms (2 cores; one thread: 1.2 ms either way). Models keep
+        # every thread: their forward pass is large enough to gain from them.
+        with cpu_threads(1):
             result = _run_random(text, settings, device, cache)
     return _with_chat_note(result, settings)
 
@@ -135,23 +139,6 @@ def _with_chat_note(result: PipelineResult, settings: Settings) -> PipelineResul
         note = "chat templates come with open models (--weights ORG/NAME); the text is used as it is"
         return replace(result, notes=(*result.notes, note))
     return result
-
-
-@contextmanager
-def _one_cpu_thread() -> Iterator[None]:
-    """Run torch's CPU ops on one thread for the duration.
-
-    Random weights mean matrices of a few thousand numbers, too small to share out: with two
-    threads on a machine that is busy with anything else, each op waited for a descheduled
-    thread, and a 1 ms run took 20-100 ms (measured on 2 cores; one thread: 1.2 ms either way).
-    Models keep every thread: their forward pass is large enough to gain from them.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _run_random(text: str, settings: Settings, device: DeviceInfo, cache: PrefixCache) -> PipelineResult:

@@ -25,6 +25,7 @@ from torch.nn import functional as F
 
 from engine.errors import CorpusError, SettingsError
 from engine.nn.checkpoints import save_checkpoint
+from engine.nn.cpu_share import CoreWatch, cpu_threads
 from engine.nn.loaded_model import IdMap
 from engine.nn.model import GPT, GPTConfig
 from engine.training.windows import make_loader, sliding_windows
@@ -40,8 +41,12 @@ TINY_CONFIG = GPTConfig(
 MAX_WINDOWS = 20_000  # training windows kept in memory; the stride grows to stay under it
 EVAL_WINDOWS = 64  # windows each loss estimate averages over (evenly spaced through the split)
 
+THREADS_CHECK_SECONDS = 2.0  # how often training on the CPU looks again at how busy the machine is
+
 # on_step(step, train_loss, val_loss or None) -> False to stop training
 StepCallback = Callable[[int, float, float | None], bool]
+# on_threads(threads, cores busy with other work or None): the CPU thread count chosen or changed
+ThreadsCallback = Callable[[int, float | None], None]
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,9 @@ class TrainResult:
         initial_val_loss, final_val_loss: the same on the validation split; None when it is empty.
         seconds: wall time of the training loop (evaluation included).
         window: the length of the input windows.
+        threads: torch's CPU threads at the end (on a GPU: torch's count, unused by the model).
+        busy_cores: cores busy with other processes when training began; None on a GPU or
+            where the machine cannot tell.
     """
 
     model: GPT
@@ -77,6 +85,8 @@ class TrainResult:
     final_val_loss: float | None
     seconds: float
     window: int
+    threads: int = 1
+    busy_cores: float | None = None
 
     def save(self, path: str | Path, metadata: Mapping[str, str] | None = None) -> Path:
         """Write a tiny checkpoint (`engine.nn.checkpoints.save_checkpoint`) that records the losses too."""
@@ -93,6 +103,21 @@ class TrainResult:
             encoding=self.encoding,
             id_map=self.id_map,
         )
+
+
+MEMORISING_RISE = 1.1
+"""A validation loss this many times its lowest so far means the model has begun to memorise."""
+
+
+def memorising_since(val_losses: Sequence[tuple[int, float]]) -> tuple[int, float] | None:
+    """(step, loss) of the lowest validation loss, when the latest is `MEMORISING_RISE` times it or
+    more: the model has gone on lowering its training loss by learning its training text by heart,
+    which does not help on the held-out text. None while the validation loss still falls."""
+    if len(val_losses) < 2:
+        return None
+    step, lowest = min(val_losses, key=lambda point: point[1])
+    latest = val_losses[-1][1]
+    return (step, lowest) if latest >= lowest * MEMORISING_RISE and step != val_losses[-1][0] else None
 
 
 def split_ids(ids: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -143,6 +168,7 @@ def train(
     eval_every: int = 10,
     compact_vocab: bool = True,
     encoding: str = "gpt2",
+    on_threads: ThreadsCallback | None = None,
 ) -> TrainResult:
     """Train a GPT from scratch on `ids` (one tokenized corpus).
 
@@ -161,6 +187,9 @@ def train(
             step. Return False to stop early (the result then has `cancelled=True`).
         compact_vocab: give the model a row per distinct id (+ <|unk|>) instead of one per tokenizer id.
         encoding: the tokenizer's name, recorded in the result and its checkpoint.
+        on_threads: called with (threads, cores busy with other work) when training on the CPU
+            chooses its thread count (one per free core, `engine.nn.cpu_share`), and again
+            whenever it changes it.
 
     Raises:
         CorpusError: when the corpus is too short to make one training pair.
@@ -192,7 +221,14 @@ def train(
 
     started = time.perf_counter()
     forked = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=forked):
+    threads = ceiling = torch.get_num_threads()
+    watch, busy_cores = (CoreWatch(), None) if device.type == "cpu" else (None, None)
+    if watch is not None:
+        threads, busy_cores = watch.threads(ceiling)
+        if on_threads is not None:
+            on_threads(threads, busy_cores)
+    checked = time.monotonic()
+    with torch.random.fork_rng(devices=forked), cpu_threads(threads):
         torch.manual_seed(seed)  # dropout draws from the global RNG; fork_rng restores it afterwards
         model = GPT(config, seed=seed, device=device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1)
@@ -218,6 +254,14 @@ def train(
                         val_losses.append((step, val))
                 if on_step is not None and on_step(step, train_losses[-1], val) is False:
                     cancelled = True
+                if watch is not None and time.monotonic() - checked >= THREADS_CHECK_SECONDS:
+                    checked = time.monotonic()
+                    chosen, others = watch.threads(ceiling)
+                    if chosen != threads:
+                        threads = chosen
+                        torch.set_num_threads(threads)  # cpu_threads restores the count afterwards
+                        if on_threads is not None:
+                            on_threads(threads, others)
                 if cancelled or step == steps:
                     break
         model.eval()
@@ -238,4 +282,6 @@ def train(
         final_val_loss=final_val,
         seconds=time.perf_counter() - started,
         window=window,
+        threads=threads,
+        busy_cores=busy_cores,
     )

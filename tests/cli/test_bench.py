@@ -42,6 +42,9 @@ EXPECTED_ROWS = (
     "cached generation step, GPT-2 124M",
     "cached generation step, Llama-3.2-1B shape",
     "key/value cache at 1,024 tokens",
+    "training the tiny GPT on the CPU, 10 steps: idle",
+    "training the tiny GPT on the CPU, 10 steps: one competing process",
+    "training slowdown with one competing process",
 )
 
 

@@ -28,9 +28,12 @@ def test_train_writes_a_loadable_checkpoint_and_lowers_the_loss(trained, capsys)
 def test_train_json_summary(tmp_path, capsys):
     path = tmp_path / "m.safetensors"
     assert main(["train", "--steps", "15", "--out", str(path), "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
     assert summary["path"] == str(path) and summary["steps"] == 15
     assert summary["final_train_loss"] < summary["initial_train_loss"]
+    assert 1 <= summary["threads"] <= max(1, torch.get_num_threads())
+    assert f"using {summary['threads']} CPU thread" in err and f"saving to {path}…" in err
 
 
 def test_generate_greedy_matches_the_engine(trained, capsys):

@@ -111,3 +111,12 @@ def test_too_short_corpus_is_refused():
 def test_bad_settings_are_refused(sample_ids, settings):
     with pytest.raises(SettingsError):
         train(sample_ids, SMALL, **{"steps": 1, **settings})
+
+
+def test_memorising_is_a_validation_loss_well_above_its_lowest():
+    from engine.training.train import MEMORISING_RISE, memorising_since
+
+    assert memorising_since([]) is None and memorising_since([(0, 4.5)]) is None
+    assert memorising_since([(0, 4.5), (10, 3.0), (20, 2.5)]) is None  # still falling
+    assert memorising_since([(0, 4.5), (10, 3.0), (20, 3.0 * MEMORISING_RISE * 0.99)]) is None  # noise
+    assert memorising_since([(0, 4.5), (10, 3.0), (20, 3.2), (30, 3.4)]) == (10, 3.0)

@@ -111,9 +111,11 @@ def test_training_screen(snap_compare, monkeypatch):
 
     import engine.training.train as training
 
+    monkeypatch.setattr("engine.nn.cpu_share.usable_cores", lambda: 2)  # not the test machine's
     released = threading.Event()
 
-    def scripted_train(ids, steps, seed, device, on_step):
+    def scripted_train(ids, steps, seed, device, on_step, on_threads):
+        on_threads(1, 1.0)  # as on a 2-core machine (below) with one other busy process
         for step in range(0, 41, 5):
             on_step(step, 10.0 - step / 10, 9.5 - step / 10 if step % 20 == 0 else None)
         released.wait(3)  # past the screenshot; then the dialog says "cancelled"

@@ -15,6 +15,7 @@ from textual.widgets import Label, ProgressBar
 from textual_plotext import PlotextPlot
 
 from engine.tokenize.registry import sample_text
+from tui.i18n.strings import UiStrings
 from tui.screens.train import UPDATE_INTERVAL, TrainScreen, _ProgressPoster
 
 UNSET = object()
@@ -23,11 +24,13 @@ UNSET = object()
 class TrainHost(App[None]):
     """Pushes one TrainScreen, recording what it dismisses with and the progress it posts."""
 
-    def __init__(self, screen: TrainScreen) -> None:
+    def __init__(self, screen: TrainScreen, language: str = "en") -> None:
         super().__init__()
+        self.strings = UiStrings(language)
         self.train_screen = screen
         self.result: object = UNSET
         self.progress: list[TrainScreen.Progress] = []
+        self.order: list[str] = []  # the kinds of the worker's messages, in order
 
     def on_mount(self) -> None:
         self.push_screen(self.train_screen, self.record)
@@ -37,6 +40,12 @@ class TrainHost(App[None]):
 
     def on_train_screen_progress(self, message: TrainScreen.Progress) -> None:
         self.progress.append(message)
+
+    def on_train_screen_saving(self, message: TrainScreen.Saving) -> None:
+        self.order.append(f"saving {message.path}")
+
+    def on_train_screen_finished(self, message: TrainScreen.Finished) -> None:
+        self.order.append("finished")
 
 
 async def wait_for(pilot: Pilot, done: Callable[[], bool], seconds: float = 60.0) -> None:
@@ -48,9 +57,11 @@ async def wait_for(pilot: Pilot, done: Callable[[], bool], seconds: float = 60.0
     raise AssertionError(f"still waiting after {seconds} s")
 
 
-def drive(screen: TrainScreen, test: Callable[[TrainHost, Pilot], Awaitable[None]]) -> None:
+def drive(
+    screen: TrainScreen, test: Callable[[TrainHost, Pilot], Awaitable[None]], language: str = "en"
+) -> None:
     async def main() -> None:
-        app = TrainHost(screen)
+        app = TrainHost(screen, language)
         async with app.run_test(size=(100, 34)) as pilot:
             await test(app, pilot)
 
@@ -72,8 +83,10 @@ def test_trains_saves_and_closes_with_the_checkpoint(tmp_path):
         seen["message"] = str(screen.query_one("#train-message", Label).content)
         seen["bar"] = screen.query_one(ProgressBar).progress
         seen["plot"] = screen.query_one(PlotextPlot).render().plain
+        seen["device"] = str(screen.query_one("#train-device", Label).content)
         await wait_for(pilot, lambda: app.result is not UNSET, seconds=5)
         assert app.result == out
+        assert app.order == [f"saving {out}", "finished"]  # the screen said it was saving first
 
     drive(screen, test)
     loaded = load_weights(out)
@@ -84,6 +97,8 @@ def test_trains_saves_and_closes_with_the_checkpoint(tmp_path):
     assert "4 layers · 128 dim" in seen["title"]
     assert seen["status"].startswith("step 12/12 · train loss ")
     assert f"saved to {out} · loss " in seen["message"]
+    # The threads training chose, and how busy the machine was (Linux knows; see test_cpu_share).
+    assert seen["device"].startswith("on cpu · ") and " thread" in seen["device"], seen["device"]
     assert "train loss" in seen["plot"] and "validation loss" in seen["plot"]
     # Every step's loss reached the screen, in order, however the messages were throttled.
     assert [step for step, _ in screen.train_curve] == list(range(13))
@@ -128,6 +143,25 @@ def test_a_corpus_too_short_shows_the_error_until_escape(tmp_path):
 
     drive(screen, test)
     assert not out.exists()
+
+
+def test_a_rising_validation_loss_is_explained_in_the_learners_language(tmp_path):
+    screen = TrainScreen(sample_text(), "sample", steps=0, out_path=tmp_path / "m.safetensors")
+
+    async def test(app: TrainHost, pilot: Pilot) -> None:
+        await wait_for(pilot, lambda: screen.state == "finished")
+        note = screen.query_one("#train-note", Label)
+        falling = ((10, 2.0, 4.0), (20, 1.0, 3.5))
+        screen.post_message(TrainScreen.Progress(20, 1.0, 3.5, falling, 1.0))
+        await pilot.pause()
+        assert str(note.content) == ""  # still generalising: nothing to explain
+        rising = ((30, 0.5, 3.7), (40, 0.2, 4.2))
+        screen.post_message(TrainScreen.Progress(40, 0.2, 4.2, rising, 2.0))
+        await pilot.pause()
+        said = str(note.content)
+        assert "4.20" in said and "3.50" in said and "20" in said and "丸暗記" in said, said
+
+    drive(screen, test, language="ja")
 
 
 class FakeScreen:

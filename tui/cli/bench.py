@@ -389,6 +389,7 @@ def run_all(quick: bool, device: str, deadlines: Deadlines = Deadlines()) -> lis
     """Every row; `quick` uses fewer repeats and smaller sizes (for the smoke test)."""
     from engine.bench import forward_rows, tokenization_rows, vocabulary_rows
     from engine.bench_generation import generation_rows
+    from engine.bench_training import training_rows
 
     repeats = 3 if quick else 7
     rows = startup_rows(2 if quick else 9, deadlines)
@@ -402,6 +403,7 @@ def run_all(quick: bool, device: str, deadlines: Deadlines = Deadlines()) -> lis
     rows += forward_rows(shapes, 256 if quick else 1024, 2 if quick else 5, device)
     rows += model_keystroke_rows(quick, 4 if quick else 24, deadlines)
     rows += generation_rows(device, quick)
+    rows += training_rows(10 if quick else 100)
     return rows
 
 

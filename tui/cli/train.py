@@ -14,9 +14,10 @@ def run(args: argparse.Namespace) -> None:
     from engine.inputs import read_corpus_file
     from engine.locations import default_tiny_checkpoint
     from engine.nn.checkpoints import check_checkpoint_path
+    from engine.nn.cpu_share import usable_cores
     from engine.nn.device import pick_device
     from engine.tokenize.registry import get_tokenizer, sample_text
-    from engine.training.train import TINY_CONFIG, train
+    from engine.training.train import TINY_CONFIG, memorising_since, train
 
     if args.steps < 1:
         raise UserError("--steps must be at least 1")
@@ -48,6 +49,11 @@ def run(args: argparse.Namespace) -> None:
             print(line, file=sys.stderr)
         return True
 
+    def threads_chosen(threads: int, busy: float | None) -> None:
+        busy_note = "" if busy is None else f" ({busy:.1f} of {usable_cores()} cores busy with other work)"
+        line = f"using {threads} CPU thread{'s' if threads != 1 else ''}{busy_note}"
+        print(("\r" if interactive else "") + line, file=sys.stderr)
+
     result = train(
         ids,
         steps=args.steps,
@@ -55,9 +61,19 @@ def run(args: argparse.Namespace) -> None:
         seed=args.seed,
         device=device.name,
         on_step=progress,
+        on_threads=threads_chosen,
     )
     if interactive:
         print(file=sys.stderr)
+    since = memorising_since(result.val_losses)
+    if since is not None and result.final_val_loss is not None:
+        print(
+            f"validation loss {result.final_val_loss:.2f}, up from {since[1]:.2f} at step {since[0]}: "
+            "the model learnt its training text by heart, which does not help on the held-out last 10%; "
+            "a longer --corpus keeps it learning longer",
+            file=sys.stderr,
+        )
+    print(f"saving to {out}…", file=sys.stderr)
     out.parent.mkdir(parents=True, exist_ok=True)
     result.save(out, metadata={"corpus": str(args.corpus or "sample")})
     summary = {
@@ -67,6 +83,9 @@ def run(args: argparse.Namespace) -> None:
         "final_train_loss": result.final_train_loss,
         "final_val_loss": result.final_val_loss,
         "seconds": round(result.seconds, 2),
+        "threads": result.threads,
+        "busy_cores": None if result.busy_cores is None else round(result.busy_cores, 2),
+        "memorising_since_step": since[0] if since is not None else None,
     }
     if args.json:
         print_json(summary)

@@ -130,7 +130,8 @@ class TrainScreen(ModalScreen[Path | None]):
     }
     TrainScreen Label { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     TrainScreen #train-title { text-style: bold; color: $text; }
-    TrainScreen #train-status { color: $text-muted; }
+    TrainScreen #train-status, TrainScreen #train-device { color: $text-muted; }
+    TrainScreen #train-note { height: auto; max-height: 3; text-wrap: wrap; color: $warning; }
     TrainScreen ProgressBar { height: 1; }
     TrainScreen PlotextPlot { height: 1fr; min-height: 3; background: $surface; color: $text; }
     TrainScreen #train-message { height: auto; max-height: 3; text-wrap: wrap; color: $success; }
@@ -151,6 +152,32 @@ class TrainScreen(ModalScreen[Path | None]):
             super().__init__()
             self.tokens = tokens
             self.config = config
+
+    class Threads(Message):
+        """Training on the CPU chose (or changed) its thread count (posted by the worker).
+
+        Args:
+            threads: torch's threads for the training.
+            busy: Cores other processes keep busy, or None where the machine cannot tell.
+            cores: The cores this process may use.
+        """
+
+        def __init__(self, threads: int, busy: float | None, cores: int) -> None:
+            super().__init__()
+            self.threads = threads
+            self.busy = busy
+            self.cores = cores
+
+    class Saving(Message):
+        """Training is over and the checkpoint is being written (posted by the worker).
+
+        Args:
+            path: Where it goes.
+        """
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
 
     class Progress(Message):
         """Training got to `step` (posted by the worker, at most every `UPDATE_INTERVAL` seconds).
@@ -244,15 +271,20 @@ class TrainScreen(ModalScreen[Path | None]):
         self._dismissed = False
 
     def compose(self) -> ComposeResult:
+        say = self.app.strings.say
         with Vertical():
             yield Label(
-                f"Training a tiny GPT on {self.corpus_name}: tokenizing…", id="train-title", markup=False
+                say("Training a tiny GPT on {corpus}: tokenizing…", corpus=self.corpus_name),
+                id="train-title",
+                markup=False,
             )
+            yield Label(say("on {device}", device=self.device), id="train-device", markup=False)
             yield ProgressBar(total=self.steps, show_eta=False, id="train-progress")
-            yield Label("starting…", id="train-status", markup=False)
+            yield Label(say("starting…"), id="train-status", markup=False)
             yield PlotextPlot(id="train-plot")
+            yield Label("", id="train-note", markup=False)
             yield Label("", id="train-message", markup=False)
-            yield Label("escape: cancel", id="train-keys", markup=False)
+            yield Label(say("escape: cancel"), id="train-keys", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(PlotextPlot).theme = PLOT_THEME
@@ -265,37 +297,78 @@ class TrainScreen(ModalScreen[Path | None]):
     def _train(self) -> None:
         """Tokenize, train and save, reporting through messages only (this runs in a thread)."""
         from engine.locations import default_tiny_checkpoint
+        from engine.nn.cpu_share import usable_cores
         from engine.tokenize.registry import get_tokenizer
         from engine.training.train import TINY_CONFIG, train
 
         poster = _ProgressPoster(self, self._cancel, get_current_worker())
+        cores = usable_cores()
+
+        def threads_chosen(threads: int, busy: float | None) -> None:
+            self.post_message(self.Threads(threads, busy, cores))
+
         try:
             ids = get_tokenizer("gpt2").encode(self.corpus_text)
             self.post_message(self.Started(len(ids), TINY_CONFIG))
-            result = train(ids, steps=self.steps, seed=self.seed, device=self.device, on_step=poster)
+            result = train(
+                ids,
+                steps=self.steps,
+                seed=self.seed,
+                device=self.device,
+                on_step=poster,
+                on_threads=threads_chosen,
+            )
             if result.cancelled or self._cancel.is_set():
                 self.post_message(self.Cancelled(result.steps))
                 return
             poster.flush()
-            path = result.save(
-                self.out_path or default_tiny_checkpoint(), metadata={"corpus": self.corpus_name}
-            )
+            out = self.out_path or default_tiny_checkpoint()
+            self.post_message(self.Saving(out))
+            path = result.save(out, metadata={"corpus": self.corpus_name})
         except (UserError, OSError) as error:
             message = app_message(error) if isinstance(error, UserError) else str(error)
             self.post_message(self.Failed(message))
             return
-        summary = (
-            f"saved to {path} · loss {result.initial_train_loss:.2f} → {result.final_train_loss:.2f} "
-            f"in {result.seconds:.1f} seconds"
+        summary = self.app.strings.say(
+            "saved to {path} · loss {before:.2f} → {after:.2f} in {seconds:.1f} seconds",
+            path=path,
+            before=result.initial_train_loss,
+            after=result.final_train_loss,
+            seconds=result.seconds,
         )
         self.post_message(self.Finished(path, summary))
 
     def on_train_screen_started(self, message: Started) -> None:
         config = message.config
         self._label("#train-title").update(
-            f"Training a tiny GPT on {self.corpus_name}: {message.tokens:,} tokens, {config.layers} layers · "
-            f"{config.dim} dim · {config.heads} heads"
+            self.app.strings.say(
+                "Training a tiny GPT on {corpus}: {tokens:,} tokens, "
+                "{layers} layers · {dim} dim · {heads} heads",
+                corpus=self.corpus_name,
+                tokens=message.tokens,
+                layers=config.layers,
+                dim=config.dim,
+                heads=config.heads,
+            )
         )
+
+    def on_train_screen_threads(self, message: Threads) -> None:
+        strings = self.app.strings
+        threads = strings.say_n("{count} thread", "{count} threads", message.threads)
+        if message.busy is None:
+            line = strings.say("on {device} · {threads}", device=self.device, threads=threads)
+        else:
+            line = strings.say(
+                "on {device} · {threads}: {busy:.1f} of {cores} cores busy with other work",
+                device=self.device,
+                threads=threads,
+                busy=message.busy,
+                cores=message.cores,
+            )
+        self._label("#train-device").update(line)
+
+    def on_train_screen_saving(self, message: Saving) -> None:
+        self._label("#train-message").update(self.app.strings.say("saving to {path}…", path=message.path))
 
     def on_train_screen_progress(self, message: Progress) -> None:
         for step, train_loss, val_loss in message.points:
@@ -304,33 +377,66 @@ class TrainScreen(ModalScreen[Path | None]):
                 self.val_points.append((step, val_loss))
                 self._last_val = val_loss
         self.query_one(ProgressBar).update(progress=message.step)
-        parts = [f"step {message.step}/{self.steps}", f"train loss {message.train_loss:.3f}"]
+        say = self.app.strings.say
+        parts = [
+            say("step {step}/{steps}", step=message.step, steps=self.steps),
+            say("train loss {loss:.3f}", loss=message.train_loss),
+        ]
         if self._last_val is not None:
-            parts.append(f"val loss {self._last_val:.3f}")
-        parts.append(f"{_duration(message.seconds)} elapsed")
+            parts.append(say("val loss {loss:.3f}", loss=self._last_val))
+        parts.append(say("{time} elapsed", time=_duration(message.seconds)))
         if 0 < message.step < self.steps:
-            parts.append(f"ETA {_duration(message.seconds / message.step * (self.steps - message.step))}")
+            left = _duration(message.seconds / message.step * (self.steps - message.step))
+            parts.append(say("ETA {time}", time=left))
         self._label("#train-status").update(" · ".join(parts))
+        self._explain_validation()
         self._draw()
+
+    def _explain_validation(self) -> None:
+        """Say why the validation loss rises while the training loss falls, once it does."""
+        from engine.training.train import memorising_since
+
+        since = memorising_since(self.val_points)
+        if since is None or self._last_val is None:
+            return
+        step, lowest = since
+        self._label("#train-note").update(
+            self.app.strings.say(
+                "val loss {now:.2f}, up from {lowest:.2f} at step {step}: the model is learning its "
+                "training text by heart, which does not help on the held-out last 10% it never sees. "
+                "A text this short is memorised quickly; a longer corpus (F3) keeps it learning longer.",
+                now=self._last_val,
+                lowest=lowest,
+                step=step,
+            )
+        )
 
     def on_train_screen_finished(self, message: Finished) -> None:
         self.saved_path = message.path
-        self._set_state("finished", message.summary, "enter: close · escape: close without loading")
+        say = self.app.strings.say
+        self._set_state("finished", message.summary, say("enter: close · escape: close without loading"))
         if self.auto_close:
             self.set_timer(AUTO_CLOSE_DELAY, lambda: self._close(message.path))
 
     def on_train_screen_cancelled(self, message: Cancelled) -> None:
-        self._set_state("cancelled", f"cancelled after {message.steps} steps; nothing saved", "")
+        said = self.app.strings.say_n(
+            "cancelled after {count} step; nothing saved",
+            "cancelled after {count} steps; nothing saved",
+            message.steps,
+        )
+        self._set_state("cancelled", said, "")
         self.set_timer(CANCEL_CLOSE_DELAY, lambda: self._close(None))
 
     def on_train_screen_failed(self, message: Failed) -> None:
-        self._set_state("failed", message.error, "escape: close")
+        self._set_state("failed", message.error, self.app.strings.say("escape: close"))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Show a bug in the worker rather than leave the screen saying "training" for ever."""
         if event.state == WorkerState.ERROR and self.state in ("running", "cancelling"):
             error = event.worker.error
-            self._set_state("failed", f"training failed: {type(error).__name__}: {error}", "escape: close")
+            say = self.app.strings.say
+            failed = say("training failed: {kind}: {error}", kind=type(error).__name__, error=error)
+            self._set_state("failed", failed, say("escape: close"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`enter` only closes once the checkpoint is saved."""
@@ -342,7 +448,8 @@ class TrainScreen(ModalScreen[Path | None]):
         """Ask the worker to stop after this step; close at once if training is over or already stopping."""
         if self.state == "running":
             self._cancel.set()
-            self._set_state("cancelling", "cancelling after this step…", "escape: close now")
+            say = self.app.strings.say
+            self._set_state("cancelling", say("cancelling after this step…"), say("escape: close now"))
         else:
             self._close(None)
 
@@ -379,10 +486,11 @@ class TrainScreen(ModalScreen[Path | None]):
         if len(curve) > MAX_PLOT_POINTS:
             stride = -(-len(curve) // MAX_PLOT_POINTS)
             curve = curve[::stride] + ([curve[-1]] if (len(curve) - 1) % stride else [])
-        plt.plot([s for s, _ in curve], [loss for _, loss in curve], label="train loss")
+        say = self.app.strings.say
+        plt.plot([s for s, _ in curve], [loss for _, loss in curve], label=say("train loss"))
         if self.val_points:
             steps, losses = zip(*self.val_points, strict=True)
-            plt.scatter(list(steps), list(losses), marker=VAL_MARKER, label="validation loss")
+            plt.scatter(list(steps), list(losses), marker=VAL_MARKER, label=say("validation loss"))
         plt.xlim(0, max(self.steps, 1))
-        plt.xlabel("step")
+        plt.xlabel(say("step"))
         plot.refresh()
