@@ -64,6 +64,7 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
         lesson: id of a lesson to open at start.
         state_dir: where lesson progress is kept (default: the user's state directory).
         exit_after_first_frame: quit as soon as the first frame is painted (headless start-up).
+        text_path: the file the text came from (`--text-file`), offered again by ctrl+o.
         text_before_example: with `settings.example`, the text to come back to when it is left.
     """
 
@@ -85,12 +86,14 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
         state_dir: Path | None = None,
         exit_after_first_frame: bool = False,
         text_before_example: str | None = None,
+        text_path: str | None = None,
     ) -> None:
         super().__init__()
         self._text_before_example = text_before_example
         self.initial_text = text
         self.settings = settings
         self.corpus_path = corpus_path
+        self.text_path = text_path
         self.device = device
         self.exit_after_first_frame = exit_after_first_frame
         self.result: PipelineResult | None = None

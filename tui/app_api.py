@@ -31,6 +31,7 @@ class AppApi(Protocol):
     language: str
     strings: UiStrings
     corpus_path: str | None
+    text_path: str | None
     device: DeviceInfo | None
     lesson_error: str | None
     text_before_example: str | None

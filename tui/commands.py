@@ -70,6 +70,7 @@ class LlmCommands(Provider):
             ("Save screenshot (SVG)", app.action_save_screenshot, "Save into the current directory"),
             ("Help: keys", app.action_help, "List every key"),
             ("Text: clear", partial(app.replace_text, ""), "Empty the text box (ctrl+z brings it back)"),
+            ("Text: open a file… (ctrl+o)", app.action_open_text, "Put a text file in the text box"),
             ("Model: choose weights…", app.action_pick_model, "Random, a trained tiny model, or the cache's"),
             (
                 f"Model: chat template {'off' if app.settings.chat else 'on'}",

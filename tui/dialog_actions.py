@@ -1,4 +1,4 @@
-"""`DialogActions`: the keys that open a dialog or write a file (F1, F3, F5, F6, F7, ctrl+s),
+"""`DialogActions`: the keys that open a dialog or write a file (F1, F3, F5, F6, F7, ctrl+o, ctrl+s),
 mixed into `tui.app.LlmTuiApp`; the dialogs themselves are in `tui.dialogs` and `tui.screens`."""
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ class DialogActions:
     def action_pick_corpus(self) -> None:
         """Choose the text whose words the regex tokenizers know."""
         dialogs.pick_corpus(self)
+
+    def action_open_text(self) -> None:
+        """Open a text file in the text box."""
+        dialogs.open_text(self)
 
     def action_help(self) -> None:
         """List every key."""

@@ -79,6 +79,28 @@ def pick_corpus(app: AppApi) -> None:
     app.push_screen(CorpusScreen(app.corpus_path), picked)
 
 
+def open_text(app: AppApi) -> None:
+    """Put a text file in the text box (ctrl+z brings the earlier text back)."""
+    from tui.screens.file_pick import OpenTextScreen
+
+    def picked(choice: tuple[str, str] | None) -> None:
+        if choice is None:
+            return
+        path, text = choice
+        app.text_path = path
+        leaving = app.settings.example
+        app.text_before_example = None  # the file is the text now, not what the example replaced
+        app.replace_text(text)
+        if leaving is not None:
+            app.update_settings(example=None)  # a file's words are read by the encoding
+        opened = app.strings.say_n(
+            "opened {path}: {count} character", "opened {path}: {count} characters", len(text), path=path
+        )
+        app.notify(opened, timeout=4, markup=False)
+
+    app.push_screen(OpenTextScreen(app.text_path), picked)
+
+
 def show_help(app: AppApi) -> None:
     """List every key: the app's, then each pane's (`tui.panes.registry.HELP_SECTIONS`)."""
     from tui.keys import TEXTUAL_KEYS

@@ -14,6 +14,7 @@ APP_BINDINGS: list[BindingType] = [
     # keys; the help screen (F1) and the palette list the others.
     Binding("f2", "next_encoding", "Encoding", id="app.next_encoding", priority=True, show=False),
     Binding("f3", "pick_corpus", "Corpus", id="app.corpus", priority=True, show=False),
+    Binding("ctrl+o", "open_text", "Open text file", id="app.open_text", priority=True, show=False),
     Binding("f4", "next_pane", "Next pane", id="app.next_pane", priority=True),
     Binding("f5", "export_data", "Export", id="app.export", priority=True, show=False),
     Binding("f6", "pick_model", "Model", id="app.model", priority=True),
@@ -45,7 +46,16 @@ APP_BINDINGS: list[BindingType] = [
 ]
 """Keys that work everywhere; the lesson keys only while a lesson is open (`LlmTuiApp.check_action`)."""
 
-OPENS_A_SCREEN = ("help", "pick_corpus", "pick_model", "train", "lessons", "command_palette", "pick_example")
+OPENS_A_SCREEN = (
+    "help",
+    "pick_corpus",
+    "open_text",
+    "pick_model",
+    "train",
+    "lessons",
+    "command_palette",
+    "pick_example",
+)
 """Actions that open a dialog: none opens on top of another (the F-keys are priority bindings)."""
 
 TEXTUAL_KEYS: list[BindingType] = [

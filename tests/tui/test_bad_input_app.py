@@ -221,11 +221,11 @@ def test_the_text_is_unchanged_after_every_error(tmp_path, monkeypatch):
             # A corpus file that is not UTF-8: the dialog says where, and offers nothing silently.
             await pilot.press("f3")
             await pilot.pause()
-            app.screen.query_one("#corpus-path", Input).value = str(tmp_path / "latin1.txt")
-            app.screen.query_one("#corpus-path", Input).focus()
+            app.screen.query_one("#file-path", Input).value = str(tmp_path / "latin1.txt")
+            app.screen.query_one("#file-path", Input).focus()
             await pilot.press("enter")
             # The dialog reads the file in a worker: wait (with a deadline) for its verdict.
-            error_label = app.screen.query_one("#corpus-error", Label)
+            error_label = app.screen.query_one("#file-error", Label)
             await wait_until(
                 lambda: str(error_label.render()).strip() != "", 30, lambda: "no corpus error shown"
             )

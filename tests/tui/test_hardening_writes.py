@@ -171,11 +171,11 @@ def test_the_corpus_dialog_refuses_a_special_file_without_blocking(tmp_path, kin
             await settle(pilot)
             await pilot.press("f3")
             await pilot.pause()
-            field = app.screen.query_one("#corpus-path", Input)
+            field = app.screen.query_one("#file-path", Input)
             field.value = str(path)
             field.focus()
             await pilot.press("enter")
-            error = app.screen.query_one("#corpus-error", Label)
+            error = app.screen.query_one("#file-error", Label)
             await _until(pilot, lambda: "regular file" in str(error.render()))
             assert "not a regular file" in str(error.render())
             assert app.screen.__class__.__name__ == "CorpusScreen"  # still open: nothing loaded

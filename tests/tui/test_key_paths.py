@@ -117,6 +117,7 @@ async def run_palette_command(pilot, query: str) -> None:
         ("Help: keys", "HelpScreen"),
         ("Lessons", "LessonListScreen"),
         ("Corpus for", "CorpusScreen"),
+        ("Text: open", "OpenTextScreen"),
     ],
 )
 def test_a_palette_command_replaces_the_palette_and_escape_closes_it(query, screen):

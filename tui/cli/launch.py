@@ -50,6 +50,7 @@ def build_app(args: argparse.Namespace, interactive: bool) -> LlmTuiApp:
         lesson=args.lesson,
         exit_after_first_frame=not interactive,
         text_before_example=before_example,
+        text_path=args.text_file if args.text_file not in (None, "-") else None,
     )
 
 
