@@ -68,7 +68,7 @@ def test_causal_toggle_changes_the_upper_triangle():
             upper = np.triu(np.ones((5, 5), dtype=bool), 1)
             assert (app.result.attention.weights[:, upper] == 0).all()
             masked_view = lines_of(heatmap)
-            assert "··" in masked_view[1]
+            assert "··" in masked_view[heatmap.header_lines]  # row 0, under the key labels
             await pilot.press("m")
             await settle(pilot)
             assert app.settings.causal is False
@@ -76,7 +76,7 @@ def test_causal_toggle_changes_the_upper_triangle():
             assert "··" not in "\n".join(lines_of(heatmap))
             await pilot.press("m")
             await settle(pilot)
-            assert "··" in lines_of(heatmap)[1]
+            assert "··" in lines_of(heatmap)[heatmap.header_lines]
 
     asyncio.run(scenario())
 
@@ -226,7 +226,8 @@ def _visit_every_pane(app_env: dict[str, str], monkeypatch) -> tuple[str, list[s
                 await pilot.pause()
             app.query_one(TabbedContent).active = "attention"
             await pilot.pause()
-            return app.color_mode, lines_of(app.query_one(AttentionHeatmap))
+            heatmap = app.query_one(AttentionHeatmap)
+            return app.color_mode, lines_of(heatmap)[heatmap.header_lines - 1 :]  # the index line, rows
 
     return asyncio.run(scenario())
 

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.strip import Strip
 
 from themes.palettes import SHADES
-from tui.views.heatmap import CELL, GUTTER, HEADER, AttentionHeatmap
+from tui.views.heatmap import CELL, GUTTER, HEADER, KEY_LABEL_LINES, AttentionHeatmap
 
 
 def causal_attention(tokens: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +138,7 @@ def test_set_matrix_keeps_or_clamps_the_cursor_and_clear_shows_a_message() -> No
 def test_clicking_a_cell_moves_the_cursor() -> None:
     async def test(app: HeatmapApp, pilot: Pilot, heatmap: AttentionHeatmap) -> None:
         heatmap.set_matrix(*causal_attention(6), [f"t{i}" for i in range(6)])
-        await pilot.click(AttentionHeatmap, offset=(GUTTER + 3 * CELL + 1, HEADER + 4))
+        await pilot.click(AttentionHeatmap, offset=(GUTTER + 3 * CELL + 1, heatmap.header_lines + 4))
         assert heatmap.cursor == (4, 3)
 
     drive(test)
@@ -151,7 +151,7 @@ def test_masked_cells_look_unlike_tiny_weights() -> None:
     async def test(app: HeatmapApp, pilot: Pilot, heatmap: AttentionHeatmap) -> None:
         heatmap.set_matrix(weights, mask, ["a", "b", "c"])
         await pilot.pause()
-        row1 = heatmap.render_line(HEADER + 1)
+        row1 = heatmap.render_line(heatmap.header_lines + 1)
         tiny, masked = cell(row1, 1), cell(row1, 2)
         assert masked.text == "··"
         assert list(tiny) != list(masked)
@@ -171,12 +171,12 @@ def test_mono_mode_draws_only_shades_and_dots() -> None:
         heatmap.set_matrix(weights, mask, [f"t{i}" for i in range(6)])
         await pilot.press("j", "l")
         for row in range(6):
-            text = heatmap.render_line(HEADER + row).crop(GUTTER, GUTTER + 6 * CELL).text
+            text = heatmap.render_line(heatmap.header_lines + row).crop(GUTTER, GUTTER + 6 * CELL).text
             assert set(text) <= set(SHADES) | {"·"}, text
             assert text.count("·") == 2 * int(mask[row].sum())
         # The strongest weight of the matrix is a full block.
         top_row, top_col = np.unravel_index(np.argmax(weights), weights.shape)
-        assert cell(heatmap.render_line(HEADER + top_row), top_col).text == "██"
+        assert cell(heatmap.render_line(heatmap.header_lines + top_row), top_col).text == "██"
 
     drive(test)
 
@@ -206,10 +206,10 @@ def test_2048_tokens_render_only_the_visible_lines() -> None:
             assert drawn and max(drawn) < height
             assert heatmap.render_misses - misses <= len(keys) * height
         row, col = heatmap.cursor
-        assert row == tokens - 1 - (heatmap.scrollable_content_region.height - HEADER)
+        assert row == tokens - 1 - (heatmap.scrollable_content_region.height - heatmap.header_lines)
         # The cursor row is on screen, marked, and under its label.
         scroll_x, scroll_y = heatmap.scroll_offset
-        strip = render_line(HEADER + row - scroll_y)
+        strip = render_line(heatmap.header_lines + row - scroll_y)
         assert strip.text[:GUTTER].strip() == f"token {row}"[: GUTTER - 2] + "…"
         assert cell(strip, col, scroll_x).text == "▐▌"
 
@@ -227,9 +227,86 @@ def test_wide_labels_keep_every_line_the_widget_width() -> None:
         for y in range(heatmap.size.height):
             assert heatmap.render_line(y).cell_length == width, y
         for row in range(len(labels)):
-            strip = heatmap.render_line(HEADER + row)
+            strip = heatmap.render_line(heatmap.header_lines + row)
             assert strip.crop(0, GUTTER).cell_length == GUTTER
             cells = strip.crop(GUTTER + (row + 1) * CELL, GUTTER + len(labels) * CELL).text
             assert cells == "··" * (len(labels) - row - 1), labels[row]
+
+    drive(test)
+
+
+def test_the_keys_pieces_run_down_under_their_indices_the_cursors_highlighted() -> None:
+    labels = ["The", "·robot", "·lit", "·a", "·lamp", "."]
+
+    async def test(app: HeatmapApp, pilot: Pilot, heatmap: AttentionHeatmap) -> None:
+        heatmap.set_matrix(*causal_attention(6), labels)
+        await pilot.press("l")  # the cursor on key 1
+        await pilot.pause()
+        assert heatmap.header_lines == HEADER + KEY_LABEL_LINES  # 24 lines leave room for four
+        down = [
+            "".join(
+                heatmap.render_line(HEADER + line).crop(GUTTER + col * CELL, GUTTER + col * CELL + 1).text
+                for line in range(KEY_LABEL_LINES)
+            )
+            for col in range(6)
+        ]
+        assert down == ["The ", "·ro…", "·lit", "·a  ", "·la…", ".   "]
+        highlight = heatmap.get_component_rich_style("line-view--cursor")
+        first = heatmap.render_line(HEADER).crop(GUTTER + CELL, GUTTER + 2 * CELL)
+        assert all(segment.style == highlight for segment in first)
+        # The rows start under the labels: a click on line header_lines is row 0.
+        await pilot.click(AttentionHeatmap, offset=(GUTTER + 1, heatmap.header_lines))
+        assert heatmap.cursor == (0, 0)
+
+    drive(test)
+
+
+def test_a_short_heatmap_drops_the_key_labels_first() -> None:
+    async def main() -> None:
+        app = HeatmapApp()
+        async with app.run_test(size=(60, 10)) as pilot:
+            heatmap = app.query_one(AttentionHeatmap)
+            heatmap.set_matrix(*causal_attention(6), [f"t{i}" for i in range(6)])
+            await pilot.pause()
+            assert heatmap.header_lines == HEADER
+            assert heatmap.render_line(HEADER).crop(0, GUTTER).text.strip() == "t0"
+
+    asyncio.run(main())
+
+
+def test_the_overview_shows_the_whole_matrix_as_block_maxima_with_the_view_outlined() -> None:
+    tokens = 300
+    weights, mask = causal_attention(tokens, seed=3)
+    weights[250, 7] = 5.0  # one strong weight far out of view: the overview must still show it
+
+    async def test(app: HeatmapApp, pilot: Pilot, heatmap: AttentionHeatmap) -> None:
+        heatmap.set_matrix(weights, mask, [f"t{i}" for i in range(tokens)])
+        await pilot.pause()
+        window = heatmap.zoomed_window()
+        assert (window.top, window.left) == (0, 0) and window.bottom < tokens and window.right < tokens
+        await pilot.press("z")
+        await pilot.pause()
+        overview = heatmap.overview
+        assert overview is not None and heatmap.header_lines == HEADER
+        block = overview.block
+        # Every row and column of the matrix fits: two block rows a line, one block column a cell.
+        assert overview.lines <= heatmap.size.height - HEADER
+        assert -(-tokens // block) <= heatmap.scrollable_content_region.width
+        # Each block is the largest unmasked weight in it, at the heatmap's scale.
+        row, col = 250 // block, 7 // block
+        assert overview.levels[row, col] == 255
+        assert overview.levels[0, 1] == -1  # the first block row's second block is all masked
+        lines = [heatmap.render_line(y).text for y in range(heatmap.size.height)]
+        assert "overview" in lines[0] and f"{block} × {block}" in lines[0]
+        assert lines[HEADER][0] == "┌" and "┐" in lines[HEADER]
+        # The cursor keys move the outlined part; z zooms in there.
+        await pilot.press("G")
+        await pilot.pause()
+        moved = heatmap.zoomed_window()
+        assert moved.bottom == tokens and moved.top > 0
+        await pilot.press("z")
+        await pilot.pause()
+        assert heatmap.overview is None and heatmap.scroll_offset.y == moved.top
+        assert heatmap.header_lines == HEADER + KEY_LABEL_LINES
 
     drive(test)

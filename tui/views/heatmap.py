@@ -16,17 +16,22 @@ import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.strip import Strip
 
 from themes.palettes import palette_named, shade, text_color_on
 from tui.views.cursor_view import CellCursorView
+from tui.views.heatmap_overview import Overview, Window
+from tui.views.line_view import nearest_offset
 from tui.views.text_wrap import fit_right
 
 GUTTER = 10
 """Cells left of the heatmap for the row label: 9 for the label, 1 gap."""
 HEADER = 1
-"""Lines above the heatmap for the key indices."""
+"""Lines above the heatmap for the key indices (the key labels go below them)."""
+KEY_LABEL_LINES = 4
+"""Most lines of key labels under the indices: each key's piece written downwards, a character
+a line, as far as it fits (fewer lines when the heatmap is short, none under 11 lines)."""
 CELL = 2
 """Cells per key column."""
 TICK_EVERY = 5
@@ -45,9 +50,16 @@ class AttentionHeatmap(CellCursorView):
     palette colour, so they cannot be mistaken for small weights. In mono mode (NO_COLOR or
     16-colour terminals) weights are shade characters from `themes.palettes.SHADES`.
 
-    The left gutter (row labels) and the top line (key indices) stay put while the cells scroll.
-    The cursor cell is marked "▐▌" (reversed in mono mode), and its row label and key index are
-    drawn in the cursor style. The keys are those of `CellCursorView`.
+    The left gutter (row labels) and the top lines (key indices, then each key's piece written
+    downwards) stay put while the cells scroll. The cursor cell is marked "▐▌" (reversed in mono
+    mode), and its row label, key index and key label are drawn in the cursor style.
+
+    `z` shows the overview instead (`tui.views.heatmap_overview`): the whole matrix at once, the
+    part the heatmap shows outlined; the cursor keys move the outlined part, `z` zooms in there.
+
+    Bindings:
+        z: The overview of the whole matrix, or back to the cells.
+        The cursor keys of `CellCursorView`.
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -75,8 +87,11 @@ class AttentionHeatmap(CellCursorView):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = CellCursorView.BINDINGS
-    """The cell cursor's keys, listed again: the help screen shows each class's own BINDINGS."""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *CellCursorView.BINDINGS,
+        Binding("z", "toggle_overview", "Overview", id="heatmap.overview"),
+    ]
+    """The cell cursor's keys, listed again (the help screen shows each class's own BINDINGS)."""
 
     header_lines = HEADER
     gutter_cells = GUTTER
@@ -121,6 +136,12 @@ class AttentionHeatmap(CellCursorView):
         self._fills: list[str] = []
         self._cell_styles: list[Style] = []
         self._cursor_styles: list[Style] = []
+        self._colours: list[Color] = []
+        self._frame_styles: list[Style] = []
+        self.header_lines = HEADER
+        self.overview: Overview | None = None
+        """The overview on show (`z`), or None when the cells are."""
+        self._zoomed_scroll = (0, 0)  # the cells' scroll offset, kept while the overview is shown
         self.set_palette(palette, mono)
 
     @property
@@ -158,12 +179,79 @@ class AttentionHeatmap(CellCursorView):
         self._mask = mask
         self._labels = list(labels)
         self._scale = self._level_scale(weights, mask)
-        rows, cols = weights.shape
         self.set_message("")
-        self.set_extent(rows, GUTTER + CELL * cols)
+        self._lay_out()
         # Drawn lines stay valid: their keys hold what they show.
         self.place_cursor(self.cursor)
         self.announce_cursor()
+
+    def _lay_out(self) -> None:
+        """Header lines and extent for the matrix at this size: the cells, or the overview."""
+        if self._weights is None:
+            return
+        rows, cols = self._weights.shape
+        height = self.scrollable_content_region.height
+        if self.overview is not None:
+            self.header_lines = HEADER
+            width = max(self.scrollable_content_region.width, 1)
+            self.overview = Overview.of(
+                self._weights, self._mask, self._scale, max(height - HEADER, 1), width
+            )
+            self.set_extent(self.overview.lines, 0)
+            return
+        self.header_lines = HEADER + max(0, min(KEY_LABEL_LINES, (height - 8) // 3))
+        self.set_extent(rows, GUTTER + CELL * cols)
+
+    def relayout(self) -> None:
+        """Fit the header (and the overview) to the new size, then keep the cursor on screen."""
+        self._lay_out()
+        super().relayout()
+
+    def action_toggle_overview(self) -> None:
+        """Show the whole matrix at once, or go back to the cells where the outline was."""
+        if self._weights is None or not self._weights.size:
+            return
+        if self.overview is None:
+            self._zoomed_scroll = (self.scroll_offset.x, self.scroll_offset.y)
+            self.overview = Overview.of(self._weights, self._mask, self._scale, 1, 1)  # sized next
+            self._lay_out()
+            self.scroll_to(0, 0, animate=False)
+        else:
+            self.overview = None
+            self._lay_out()
+            self.scroll_to(*self._zoomed_scroll, animate=False)
+            self.scroll_to_cursor()
+        self.invalidate()
+
+    def zoomed_window(self) -> Window | None:
+        """The part of the matrix the cells show (or would show, while the overview is on)."""
+        if self._weights is None:
+            return None
+        scroll_x, scroll_y = self.scroll_offset if self.overview is None else self._zoomed_scroll
+        height = self.scrollable_content_region.height
+        if self.overview is not None and GUTTER + CELL * self.shape[1] > self.scrollable_content_region.width:
+            height -= self.styles.scrollbar_size_horizontal  # the cells' scrollbar, not drawn now
+        lines = max(1, height - HEADER - max(0, min(KEY_LABEL_LINES, (height - 8) // 3)))
+        first, last = self.visible_columns(scroll_x, self.scrollable_content_region.width)
+        rows = self.shape[0]
+        return Window(min(scroll_y, rows), min(scroll_y + lines, rows), first, max(last, first + 1))
+
+    def scroll_to_cursor(self) -> None:
+        """Show the cursor: scroll the cells, or move the outlined part of the overview."""
+        if self.overview is None:
+            super().scroll_to_cursor()
+            return
+        window = self.zoomed_window()
+        if window is None:
+            return
+        row, col = self.cursor
+        scroll_x, scroll_y = self._zoomed_scroll
+        area = max(CELL, self.scrollable_content_region.width - GUTTER)
+        self._zoomed_scroll = (
+            nearest_offset(scroll_x, col * CELL, col * CELL + CELL - 1, area),
+            nearest_offset(scroll_y, row, row, window.bottom - window.top),
+        )
+        self.invalidate()
 
     def clear_matrix(self, message: str) -> None:
         """Drop the matrix and show `message` instead (e.g. "computing attention…").
@@ -197,6 +285,10 @@ class AttentionHeatmap(CellCursorView):
         self._cursor_styles = [
             Style(color=text_color_on(rgb), bgcolor=Color.from_rgb(*rgb), bold=True) for rgb in rgbs
         ]
+        self._colours = [Color.from_rgb(*rgb) for rgb in rgbs]
+        self._frame_styles = [
+            Style(color=text_color_on(rgb), bgcolor=Color.from_rgb(*rgb), bold=True) for rgb in rgbs
+        ]
         self.invalidate()
 
     @staticmethod
@@ -226,23 +318,74 @@ class AttentionHeatmap(CellCursorView):
         label, the visible slice of its weights and mask, and the cursor if it is on the row."""
         if self._weights is None or not self._weights.size or line >= self.shape[0]:
             return None
+        if self.overview is not None:
+            window = self.zoomed_window() if line >= 0 else None
+            return ("overview", line, id(self.overview), window, self._mono, self.overview.block)
         scroll_x = self.scroll_offset.x
-        # Only the header and the cursor's row depend on the cursor.
-        cursor = self.cursor if line in (-1, self.cursor[0]) else None
-        if line < 0:
-            return (line, scroll_x, cursor, self.shape[1])
         first, last = self.visible_columns(scroll_x, width)
+        if line < 0:
+            # The header shows the cursor's column (and its row, in the index line).
+            labels = tuple(self._labels[first:last]) if line > -self.header_lines else ()
+            return (line, self.header_lines, scroll_x, self.cursor, self.shape[1], labels)
+        # Only the cursor's row depends on the cursor.
+        cursor = self.cursor if line == self.cursor[0] else None
         mask = self._mask[line, first:last].tobytes() if self._mask is not None else b""
         weights = self._weights[line, first:last].tobytes()
         return (line, scroll_x, cursor, self._scale, self._labels[line], weights, mask)
 
     def draw_line(self, line: int, width: int) -> Strip:
-        """The header (line -1) or one query row."""
+        """A header line (the indices, then the key labels), one query row, or the overview's."""
+        if self.overview is not None:
+            return self._render_overview(line, width)
         scroll_x = self.scroll_offset.x
         cursor_row, cursor_col = self.cursor
-        if line < 0:
+        if line == -self.header_lines:
             return self._render_header(scroll_x, width, cursor_row, cursor_col)
+        if line < 0:
+            return self._render_key_labels(line + self.header_lines - HEADER, scroll_x, width, cursor_col)
         return self._render_row(line, scroll_x, width, cursor_col if line == cursor_row else None)
+
+    def _render_overview(self, line: int, width: int) -> Strip:
+        """The overview's legend (line -1) or one of its lines."""
+        assert self.overview is not None
+        base = self.rich_style
+        if line < 0:
+            header = self.get_component_rich_style("attention-heatmap--header")
+            strings = getattr(self.app, "strings", None)
+            say = strings.say if strings is not None else str.format
+            legend = say(
+                "overview: a cell is the largest of {block} × {block} weights · z: back to the outlined part",
+                block=self.overview.block,
+            )
+            return Strip([Segment(legend, header)]).adjust_cell_length(width, base)
+        return self.overview.line(
+            line, width, self.zoomed_window(), self._colours, self._frame_styles, base, self._mono
+        )
+
+    def _render_key_labels(self, index: int, scroll_x: int, width: int, cursor_col: int) -> Strip:
+        """Header line `index` of the key labels: character `index` of each visible key's piece
+        (the last line ends a longer piece with "…")."""
+        from rich.cells import cell_len
+
+        base = self.rich_style
+        header = self.get_component_rich_style("attention-heatmap--header")
+        highlight = self.get_component_rich_style("line-view--cursor")
+        last_line = self.header_lines - HEADER - 1
+        first, last = self.visible_columns(scroll_x, width)
+        segments = [Segment(" " * GUTTER, base)]
+        for col in range(first, last):
+            piece = self._labels[col]
+            if index < len(piece):
+                char = "…" if index == last_line and len(piece) > index + 1 else piece[index]
+            else:
+                char = " "
+            char = char if cell_len(char) <= CELL else "?"
+            segments.append(
+                Segment(char.ljust(CELL - cell_len(char) + 1), highlight if col == cursor_col else header)
+            )
+        offset = scroll_x - first * CELL
+        body = Strip(segments[1:]).crop_extend(offset, offset + max(width - GUTTER, 0), base)
+        return Strip.join([Strip(segments[:1]), body]).adjust_cell_length(width, base)
 
     def _render_header(self, scroll_x: int, width: int, cursor_row: int, cursor_col: int) -> Strip:
         """The top line: the cursor's "row,col" in the gutter, then key indices."""
