@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 RGB = tuple[int, int, int]
 
@@ -53,11 +54,14 @@ class Palette:
         kind: ``"sequential"`` (low to high) or ``"diverging"`` (negative, zero, positive).
         stops: ``#rrggbb`` colours from low to high. A diverging palette has an odd number
             of stops, so that its middle stop sits exactly at ``t = 0.5``.
+        stepped: Each position takes the nearest stop instead of a blend of two (the palettes
+            for 256-colour terminals, whose stops are the terminal's own colours).
     """
 
     name: str
     kind: str
     stops: tuple[str, ...]
+    stepped: bool = False
     _rgb_stops: tuple[RGB, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +85,8 @@ class Palette:
         """
         last = len(self._rgb_stops) - 1
         position = _clamp01(t) * last
+        if self.stepped:
+            return self._rgb_stops[round(position)]
         index = min(int(position), last - 1)
         frac = position - index
         (r0, g0, b0), (r1, g1, b1) = self._rgb_stops[index], self._rgb_stops[index + 1]
@@ -132,12 +138,43 @@ PALETTES: dict[str, Palette] = {
 }
 
 
+TERMINAL_256 = "@256"
+"""Suffix of a palette's version for 256-colour terminals: `palette_named("viridis@256")`."""
+STEPS_256 = 11
+"""Steps of a 256-colour palette: odd, so a diverging one keeps its middle; few enough that
+every palette gets that many distinct entries of the terminal's colour cube."""
+
+
 def palette_named(name: str) -> Palette:
-    """The palette called `name`; a ValueError naming the choices if there is none."""
+    """The palette called `name` (with `TERMINAL_256`: its 256-colour version); a ValueError
+    naming the choices if there is none."""
+    base = name.removesuffix(TERMINAL_256)
     try:
-        return PALETTES[name]
+        palette = PALETTES[base]
     except KeyError:
         raise ValueError(f"unknown palette {name!r}; choose one of {', '.join(sorted(PALETTES))}") from None
+    return _for_256_colours(palette) if name.endswith(TERMINAL_256) else palette
+
+
+@cache
+def _for_256_colours(palette: Palette) -> Palette:
+    """`palette` in `STEPS_256` steps that a 256-colour terminal shows as different colours.
+
+    The terminal shows each colour as the nearest of its 240 fixed ones, and neighbouring weights
+    of a smooth ramp land on the same one: viridis at 0.1 and 0.2 both become entry 60, so a
+    heatmap shows two different weights alike. These steps are the palette's own colours at
+    evenly spaced positions, each moved to the nearest terminal colour no lower step took
+    (`themes.xterm256.distinct_entries`; a grey may stand for a dark or pale end).
+    """
+    from themes.xterm256 import distinct_entries
+    from themes.xterm256 import palette as terminal_colours
+
+    samples = [palette.rgb(step / (STEPS_256 - 1)) for step in range(STEPS_256)]
+    rgb_of = dict(terminal_colours())
+    stops = tuple(
+        "#{:02x}{:02x}{:02x}".format(*rgb_of[entry]) for entry in distinct_entries(samples, keep_hue=False)
+    )
+    return Palette(palette.name + TERMINAL_256, palette.kind, stops, stepped=True)
 
 
 def shade(t: float) -> str:

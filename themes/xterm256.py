@@ -67,20 +67,22 @@ def _is_grey(rgb: RGB) -> bool:
     return rgb[0] == rgb[1] == rgb[2]
 
 
-def nearest_entries(colour: RGB) -> list[int]:
+def nearest_entries(colour: RGB, keep_hue: bool = True) -> list[int]:
     """The entries `colour` may be shown as, best first: Rich's own choice, then the nearest. A
-    coloured `colour` is never shown as a grey (Rich shows some dark or pale tints as one)."""
-    coloured = _saturation(colour) >= 0.15
+    coloured `colour` is never shown as a grey (Rich shows some dark or pale tints as one) unless
+    not `keep_hue` (a ramp's near-black end is better black than dark red)."""
+    coloured = keep_hue and _saturation(colour) >= 0.15
     candidates = [(entry, rgb) for entry, rgb in palette() if not (coloured and _is_grey(rgb))]
     ordered = [entry for entry, rgb in sorted(candidates, key=lambda item: distance(colour, item[1]))]
     first = rich_entry(colour)
     return [first, *(entry for entry in ordered if entry != first)] if first in ordered else ordered
 
 
-def distinct_entries(colours: Sequence[RGB]) -> list[int]:
+def distinct_entries(colours: Sequence[RGB], keep_hue: bool = True) -> list[int]:
     """One palette entry per colour, each the nearest not already taken by an earlier one, so
-    colours that differ stay different in 256 colours (as long as there are at most 240)."""
+    colours that differ stay different in 256 colours (as long as there are at most 240);
+    `keep_hue` as for `nearest_entries`."""
     taken: list[int] = []
     for colour in colours:
-        taken.append(next(entry for entry in nearest_entries(colour) if entry not in taken))
+        taken.append(next(entry for entry in nearest_entries(colour, keep_hue) if entry not in taken))
     return taken

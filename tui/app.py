@@ -23,6 +23,7 @@ from textual.widgets import Static, TextArea
 from engine.errors import UserError
 from engine.settings import Settings
 from themes import color_mode, default_palette, register_themes, theme_for_mode
+from themes.palettes import TERMINAL_256
 from tui.commands import LlmCommands
 from tui.dialog_actions import DialogActions
 from tui.example_actions import EXAMPLE_SWITCHES, ExampleActions
@@ -251,8 +252,11 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
         # 16 colours cannot show a gradient: a weight would map to an unrelated hue, so heatmaps
         # switch to shade characters there, as without colour.
         mono = self.color_mode in ("mono", "16") or self.theme == "llm-mono"
+        palette = default_palette(self.theme)
+        if self.color_mode == "256":
+            palette += TERMINAL_256  # steps the terminal shows apart (a smooth ramp's merge)
         if self._panes is not None:
-            self._panes.set_palette(default_palette(self.theme), mono)
+            self._panes.set_palette(palette, mono)
 
     def _apply_whitespace(self) -> None:
         if self._panes is not None:

@@ -12,6 +12,7 @@ from themes.palettes import (
     contrast_ratio,
     hex_to_rgb,
     normalize,
+    palette_named,
     relative_luminance,
     shade,
     text_color_on,
@@ -162,3 +163,40 @@ def test_text_color_on_is_always_readable() -> None:
 def test_contrast_ratio_extremes() -> None:
     assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
     assert contrast_ratio((90, 90, 90), (90, 90, 90)) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", sorted(PALETTES))
+def test_in_256_colours_every_step_of_every_palette_is_a_colour_of_its_own(name):
+    """A 256-colour terminal shows each colour as the nearest of its own; the 256-colour version
+    of each palette has steps that stay apart there (Rich's own downgrade decides), each within
+    a cube step (≤ 53 per channel here) of the palette's true colour."""
+    from rich.color import Color, ColorSystem
+
+    from themes.palettes import STEPS_256, TERMINAL_256
+
+    smooth, stepped = palette_named(name), palette_named(name + TERMINAL_256)
+    positions = [step / (STEPS_256 - 1) for step in range(STEPS_256)]
+    shown = [Color.from_rgb(*stepped.rgb(t)).downgrade(ColorSystem.EIGHT_BIT).number for t in positions]
+    assert len(set(shown)) == STEPS_256, shown
+    for t in positions:
+        assert max(abs(a - b) for a, b in zip(smooth.rgb(t), stepped.rgb(t), strict=True)) <= 60, t
+    assert stepped.rgb(0.04) == stepped.rgb(0.0) and stepped.kind == smooth.kind  # steps, not blends
+    if name == "viridis":  # why: the smooth ramp's 0.1 and 0.2 are one colour in 256 colours
+        merged = [Color.from_rgb(*smooth.rgb(t)).downgrade(ColorSystem.EIGHT_BIT).number for t in positions]
+        assert len(set(merged)) < STEPS_256
+
+
+def test_the_app_in_256_colours_draws_the_heatmap_in_the_256_colour_steps():
+    import asyncio
+
+    from tests.tui.helpers import make_app, settle
+    from tui.views.heatmap import AttentionHeatmap
+
+    async def scenario(colors: str) -> str:
+        app = make_app(colors=colors)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            return app.query_one(AttentionHeatmap).palette_name
+
+    assert asyncio.run(scenario("256")).endswith("@256")
+    assert "@" not in asyncio.run(scenario("truecolor"))

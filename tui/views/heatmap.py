@@ -269,7 +269,8 @@ class AttentionHeatmap(CellCursorView):
         """Choose how weights are drawn.
 
         Args:
-            palette_name: A name from `themes.palettes.PALETTES`.
+            palette_name: A name from `themes.palettes.PALETTES` (or its 256-colour version,
+                `themes.palettes.palette_named`).
             mono: Draw weights with shade characters instead of colours (for NO_COLOR and
                 16-colour terminals).
 
@@ -277,6 +278,8 @@ class AttentionHeatmap(CellCursorView):
             ValueError: If there is no palette by that name.
         """
         palette = palette_named(palette_name)
+        self.palette_name = palette_name
+        """The palette the weights are drawn in."""
         self._mono = mono
         steps = [level / (LEVELS - 1) for level in range(LEVELS)]
         self._fills = [shade(t) * CELL for t in steps]
