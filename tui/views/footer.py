@@ -145,7 +145,9 @@ class KeyFooter(Widget, can_focus=False):
         key_style = self.get_component_rich_style("key-footer--key")
         description_style = self.get_component_rich_style("key-footer--description")
         dim = Style(dim=True)
-        palette_width = self.palette.width + 3 if self.palette is not None else 0  # "▏" and a space each side
+        # Two spaces before the palette's key and one after; no "▏" bar: terminals set to East Asian
+        # widths draw it two cells wide and push the line's end off the screen.
+        palette_width = self.palette.width + 3 if self.palette is not None else 0
         room = width - palette_width if palette_width <= width else width
         segments: list[Segment] = []
         spans: list[tuple[int, int, FooterItem]] = []
@@ -161,7 +163,7 @@ class KeyFooter(Widget, can_focus=False):
             x += GAP
         if self.palette is not None and palette_width <= width:
             segments.append(Segment(" " * max(0, width - palette_width - x), base))
-            segments.append(Segment("▏ ", base + dim))
+            segments.append(Segment("  ", base))
             start = width - palette_width + 2
             spans.append((start, start + self.palette.width, self.palette))
             segments.extend(self._item_segments(self.palette, key_style, description_style, dim))
