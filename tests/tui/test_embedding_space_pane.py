@@ -1,4 +1,5 @@
-"""The embedding space pane: its labels and footnotes, and the pane in a headless app.
+"""The embedding space pane: its labels and footnotes, and the pane in a headless app (the default
+words a model's vocabulary gives, scatter labels that never overlap, a table that fits its width).
 
 The maths (word vectors, cosine matrix, PCA) is tested in tests/engine/test_analysis_word_vectors.py.
 """
@@ -11,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import cache
 
+import numpy as np
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -18,17 +20,21 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 import tui.panes.embedding_space as embedding_space
-from engine.analysis.word_vectors import cosine_matrix, pca_2d, word_vectors
+from engine.analysis.word_vectors import Projection, cosine_matrix, pca_2d, word_vectors
 from engine.pipeline.results import ModelInfo, PipelineResult
 from engine.pipeline.run import run
 from engine.settings import Settings
+from engine.tokenize.registry import sample_text
+from tui.i18n.strings import UiStrings
 from tui.messages import TokenSelected
 from tui.panes.embedding_space import (
     DEFAULT_WORDS,
+    MARKER,
     MAX_WORDS,
     NOT_IN_VOCABULARY,
     RANDOM_CAPTION,
     EmbeddingSpacePane,
+    WordScatter,
     footnotes,
     parse_words,
     word_label,
@@ -69,6 +75,7 @@ class PaneApp(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self.selected: list[int] = []
+        self.strings = UiStrings("en")
 
     def compose(self) -> ComposeResult:
         yield EmbeddingSpacePane("waiting for text…")
@@ -278,3 +285,95 @@ def test_a_tiny_terminal_still_shows_the_table() -> None:
         assert row_labels(pane) == ["king", f"{SPLIT_WORD}*", "queen", "man"]
 
     drive(test, size=(40, 12))
+
+
+TINY = ModelInfo("tiny 4L·128d · 0.8M", "tiny from /tmp/x", "tiny", 200, 4, 4, 128, 64)
+VOCABULARY_WORDS = ("the", "and", "that", "was", "not", "more", "said")
+"""The sample text's most frequent whole words, as GPT-2 numbers them (see the engine's tests)."""
+
+
+def tiny_model_result() -> PipelineResult:
+    """The random-weights result with the compact table of a tiny model trained on the sample text."""
+    r = result()
+    ids = np.unique(r.tokenizer.encode(sample_text()))
+    table = r.embedded.token_table[: len(ids) + 1]
+    embedded = replace(r.embedded, token_table=table, table_ids=np.append(ids, -1))
+    return replace(r, embedded=embedded, model=TINY)
+
+
+def test_a_tiny_model_compares_words_of_its_own_vocabulary_until_the_user_types_some() -> None:
+    tiny = tiny_model_result()
+
+    async def test(app: PaneApp, pilot: Pilot, pane: EmbeddingSpacePane) -> None:
+        field = pane.query_one("#embedding-words", Input)
+        pane.show_result(tiny)
+        await pilot.pause()
+        assert pane.words == VOCABULARY_WORDS == pane.space.words and pane.space.missing == ()
+        assert column_labels(pane) == list(VOCABULARY_WORDS) and field.value == " ".join(VOCABULARY_WORDS)
+        note = f"words from {TINY.name}'s own vocabulary"
+        assert note in screen_text(app)
+        pane.show_result(result())  # back to GPT-2's whole vocabulary: the classic words again
+        await pilot.pause()
+        assert pane.words == parse_words(DEFAULT_WORDS) and field.value == DEFAULT_WORDS
+        assert note not in screen_text(app)
+        await submit(pilot, pane, "king queen man")
+        pane.show_result(tiny)  # typed words stay, even where the model lacks them
+        await pilot.pause()
+        assert pane.words == ("king", "queen", "man") and field.value == "king queen man"
+        text = screen_text(app)
+        assert note not in text and f"{NOT_IN_VOCABULARY}: king, queen, man" in text
+
+    drive(test)
+
+
+def test_scatter_labels_of_close_points_never_overlap_on_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = "fog gats queen woman man king cat dog"
+    rng = np.random.default_rng(2)
+    coords = np.vstack([rng.normal(size=(7, 2)) * 0.01, [[1.0, 1.0]]])  # seven points almost together
+    monkeypatch.setattr(
+        embedding_space, "pca_2d", lambda v: Projection(coords[: len(v)], np.array([0.5, 0.2]))
+    )
+
+    async def test(app: PaneApp, pilot: Pilot, pane: EmbeddingSpacePane) -> None:
+        pane.show_result(result())
+        await submit(pilot, pane, words)
+        await pilot.pause()
+        plot = pane.query_one(WordScatter)
+        lines = plot.render().plain.split("\n")
+        placement = plot.placement
+        assert placement is not None and len(placement.points) == 8
+        grid = {(c, r): lines[r + 1][c + 1] for r in range(len(lines) - 2) for c in range(len(lines[0]) - 2)}
+        labels: dict[tuple[int, int], int] = {}
+        for i, place in enumerate(placement.labels):
+            assert place is not None, f"{words.split()[i]} has no label"
+            col, row, text = place
+            for k, char in enumerate(text):
+                assert labels.setdefault((col + k, row), i) == i, "two labels share a cell"
+                assert grid[col + k, row] == char  # drawn as placed: nothing wrote over it
+        for point in placement.points:
+            assert point not in labels and grid[point] == MARKER  # every point shows, none covered
+        for i in placement.numbered:  # listed under the plot
+            assert placement.labels[i][2] == str(i + 1)
+            assert f"{i + 1} {words.split()[i]}" in screen_text(app)
+        assert placement.numbered and placement.labels[7][2] == "dog"
+
+    drive(test)
+
+
+def test_ten_words_show_every_column_at_120_columns() -> None:
+    words = "quick fast slow king queen man woman apple banana orange"
+
+    async def test(app: PaneApp, pilot: Pilot, pane: EmbeddingSpacePane) -> None:
+        pane.show_result(result())
+        await submit(pilot, pane, words)
+        await pilot.pause()
+        table = table_of(pane)
+        assert len(table.ordered_columns) == 10 and table.row_count == 10
+        assert table.max_scroll_x == 0 and table.virtual_size.width <= table.scrollable_content_region.width
+        text = screen_text(app)
+        for word, header in zip(words.split(), column_labels(pane), strict=True):
+            assert header == word or (header.endswith("…") and word.startswith(header[:-1]))
+            assert header in text
+        assert all(cell.plain.strip() in text for cell in cells(pane)[9])  # the last row, every column
+
+    drive(test, size=(120, 40))

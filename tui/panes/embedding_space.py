@@ -6,6 +6,10 @@ weights, or a loaded model's trained embedding) and shows
 1. a cosine-similarity table: every pair of words, coloured on a diverging scale from -1 to +1;
 2. a 2-D PCA scatter of the word vectors, titled with the share of variance the two axes keep.
 
+Until the user types words the pane compares `DEFAULT_WORDS`, or, where the loaded model does not
+have them as single tokens (a tiny model's vocabulary is the words of its training text), words of
+the model's own vocabulary (`engine.analysis.word_vectors.default_words`), and says so.
+
 With random weights every similarity is noise around 0, which is the point of the comparison:
 related words only end up close once a model has learned them.
 """
@@ -15,15 +19,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rich.console import RenderableType
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.geometry import Size
+from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual_plotext import PlotextPlot
 
-from engine.analysis.word_vectors import WordSpace, cosine_matrix, pca_2d, word_vectors
+from engine.analysis.word_vectors import (
+    CELL,
+    DefaultWords,
+    LabelPlacement,
+    WordSpace,
+    cell_width,
+    cosine_matrix,
+    default_words,
+    fitted,
+    pca_2d,
+    place_labels,
+    word_vectors,
+)
 from themes.palettes import PALETTES, normalize, text_color_on
 from tui.formatting.pieces import visible_piece
 from tui.panes.base import Pane
@@ -33,7 +51,8 @@ if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
 
 DEFAULT_WORDS = "quick fast slow king queen man woman"
-"""The words compared until the user types others: synonyms, an antonym, and two analogy pairs."""
+"""The words compared until the user types others: synonyms, an antonym, and two analogy pairs
+(words of the model's own vocabulary instead where it lacks them)."""
 MAX_WORDS = 12
 """Words compared at most, so the table stays small enough to read."""
 MIN_SCATTER = 3
@@ -48,6 +67,8 @@ MARKER = "•"
 """The scatter's point marker (a plain character, so it reads the same in mono mode)."""
 RANDOM_CAPTION = "random weights: similarities are noise until a model is loaded (F6) or trained (F7)"
 NOT_IN_VOCABULARY = "not in this model's vocabulary"
+TABLE_SHARE = 0.6
+"""The share of a wide pane the table may take (its CSS max-width), the scatter the rest."""
 
 
 def word_label(space: WordSpace, word: str) -> str:
@@ -72,12 +93,65 @@ def parse_words(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(text.split()))[:MAX_WORDS]
 
 
+class WordScatter(PlotextPlot):
+    """The PCA scatter: it places its labels for the size it is drawn at, so none overlap.
+
+    Labels are placed on the plot's own grid of cells (`place_labels`) and drawn there, since
+    only at render time is the size known; the words that got a number instead of their label are
+    posted (`Placed`) for the legend under the plot.
+    """
+
+    class Placed(Message):
+        """The labels were placed; `placement` says which points got a number or nothing."""
+
+        def __init__(self, placement: LabelPlacement) -> None:
+            super().__init__()
+            self.placement = placement
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._coords = np.zeros((0, 2))
+        self.labels: tuple[str, ...] = ()
+        self.placement: LabelPlacement | None = None  # the labels as last drawn
+        self._posted: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+
+    def show(self, coords: np.ndarray, labels: list[str]) -> None:
+        """Draw `labels` at `coords` ((n, 2), in any units) from the next render on."""
+        self._coords, self.labels, self._posted = coords, tuple(labels), None
+        self.refresh()
+
+    def render(self) -> RenderableType:
+        plt = self.plt
+        plt.clear_data()
+        width, height = self.size.width - 2, self.size.height - 2  # inside the frame
+        if width >= 2 and height >= 2 and self.labels:
+            placement = place_labels(self._coords, self.labels, width, height)
+            self.placement = placement
+            cols, rows = zip(*placement.points, strict=True)
+            plt.scatter(list(cols), [height - 1 - row for row in rows], marker=MARKER)
+            for place in placement.labels:
+                if place is not None:
+                    col, row, text = place
+                    plt.text(text, col, height - 1 - row, alignment="left")
+            plt.xlim(0, width - 1)  # one unit a cell: each point and label lands on its own cell
+            plt.ylim(0, height - 1)
+            shown = (placement.numbered, placement.unlabelled)
+            if shown != self._posted:
+                self._posted = shown
+                self.post_message(self.Placed(placement))
+        plt.xticks([])  # the axes' units mean nothing here: only distances do
+        plt.yticks([])
+        return super().render()
+
+
 class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
     """Cosine similarities and a PCA scatter of the vectors of words the user types.
 
-    The words are read from the input when the user presses enter. The work is redone only when
-    the words or the token table change: a new result for an edited text keeps the same table
-    object, so typing in the main text box costs nothing here.
+    The words are read from the input when the user presses enter. Until then the default words
+    are compared: `DEFAULT_WORDS`, or words of the model's own vocabulary when it lacks those
+    (shown in the input, and said in the footnotes); typed words are never replaced. The work is
+    redone only when the words or the token table change: a new result for an edited text keeps the
+    same table object, so typing in the main text box costs nothing here.
 
     The pane has no token cursor, so it never posts `TokenSelected`. It takes focus itself (a lesson
     step that shows it focuses it), so the app's keys are not typed into the words input.
@@ -162,8 +236,17 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         self._caption = Static("", classes="embedding-space--caption", markup=False)
         self._table: DataTable[Text] = DataTable(cursor_type="none", cell_padding=0, zebra_stripes=False)
         self._scatter = TitledPlot(classes="embedding-space--scatter")
+        # TitledPlot composes whatever plot it holds: this one places its labels for its own size.
+        self._scatter.plot = self._plot = WordScatter()
         self._notes = Static("", classes="embedding-space--notes", markup=False)
         self._words = parse_words(words)
+        self._typed: tuple[str, ...] | None = None if words == DEFAULT_WORDS else self._words
+        """The words the user (or a lesson) chose; None while the defaults are compared."""
+        self._defaults: DefaultWords | None = None
+        self._defaults_key: tuple[object, ...] | None = None
+        self._shown_defaults = words  # the input's text as the pane last set it
+        self._cell_drawn = 0  # the similarity columns' width as last drawn
+        self._legend: str | None = None  # the scatter's numbered words; None until a draw needs them
         self._result: PipelineResult | None = None
         self._key: tuple[object, ...] | None = None
         self._space: WordSpace | None = None
@@ -187,7 +270,7 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
 
     @property
     def words(self) -> tuple[str, ...]:
-        """The words being compared (as last submitted)."""
+        """The words being compared: as last submitted, or the defaults chosen for the table."""
         return self._words
 
     @property
@@ -232,14 +315,14 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
     def set_words(self, words: str) -> None:
         """Compare `words` (separated by spaces), as if typed into the input and submitted."""
         self._input.value = words
-        self._words = parse_words(words)
+        self._words = self._typed = parse_words(words)
         self._refresh_space()
 
     @on(Input.Submitted, "#embedding-words")
     def _words_submitted(self, event: Input.Submitted) -> None:
         """Compare the words just typed (the app's own text box never sees this enter)."""
         event.stop()
-        self._words = parse_words(event.value)
+        self._words = self._typed = parse_words(event.value)
         self._refresh_space()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -250,6 +333,8 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         narrow = size.width < NARROW
         self.set_class(narrow, "-narrow")
         self.set_class(narrow and size.height < SHORT, "-short")
+        if self._space is not None and self._cell_width(self._space) != self._cell_drawn:
+            self._draw_table(self._space)
 
     def _refresh_space(self) -> None:
         """Look the words up and redo the maths if the words or the table changed; then redraw."""
@@ -257,11 +342,15 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         if result is None:
             return
         embedded, settings = result.embedded, result.settings
-        words = self._words
-        if result.example is not None and words == parse_words(DEFAULT_WORDS):
+        table_key = (embedded.token_table, embedded.table_ids, result.tokens.encoding, settings.corpus)
+        words = self._typed
+        if words is None and result.example is not None:
             # The default words are not an example's: compare its own hand-made vectors instead.
             words = tuple(result.tokenizer.words)
-        key = (words, embedded.token_table, embedded.table_ids, result.tokens.encoding, settings.corpus)
+        elif words is None:
+            words = self._default_words(result, table_key).words
+            self._words = words
+        key = (words, *table_key)
         if self._key is None or not _same(key, self._key):
             self._key = key
             self._space = word_vectors(words, result)
@@ -269,6 +358,30 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
             projection = pca_2d(self._space.vectors)
             self._coords, self._explained = projection.coords, projection.explained
             self._draw()
+
+    def _default_words(self, result: PipelineResult, table_key: tuple[object, ...]) -> DefaultWords:
+        """The defaults for this table (picked again only for another table), shown in the input
+        unless the user has started typing there."""
+        if self._defaults_key is None or not _same(table_key, self._defaults_key):
+            self._defaults = default_words(parse_words(DEFAULT_WORDS), result)
+            self._defaults_key = table_key
+            if self._input.value == self._shown_defaults:
+                self._shown_defaults = self._input.value = " ".join(self._defaults.words)
+        return self._defaults
+
+    def _defaults_note(self) -> str | None:
+        """Where the compared words came from, when the pane picked them from the vocabulary."""
+        result, defaults = self._result, self._defaults
+        if self._typed is not None or result is None or result.example is not None:
+            return None  # the user's words, or an example's
+        if defaults is None or not defaults.from_vocabulary:
+            return None
+        source = result.model.name if result.model is not None else result.tokens.encoding
+        return self.app.strings.say(
+            "words from {source}'s own vocabulary (its most frequent whole words): "
+            "the classic ones are not single tokens in it",
+            source=source,
+        )
 
     def _caption_text(self, result: PipelineResult) -> str:
         """Where the vectors come from."""
@@ -293,26 +406,49 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         space = self._space
         assert space is not None
         self._draw_table(space)
+        self._legend = None
         self._draw_scatter()
+        self._draw_notes()
+
+    def _draw_notes(self) -> None:
+        """Under the table and the scatter: the scatter's numbered words, where the default words
+        came from, then the split and missing words."""
+        space = self._space
+        assert space is not None
         notes = footnotes(space)
+        note = self._defaults_note()
+        if note is not None:
+            notes.insert(0, note)
         if not space.words:
             notes.insert(0, "no words to compare: type some above and press enter")
+        if self._legend is not None:
+            notes.insert(0, self._legend)
         self._notes.update("\n".join(notes))
         self._notes.display = bool(notes)
 
+    def _cell_width(self, space: WordSpace) -> int:
+        """The similarity columns' width for the room the table has now (see `cell_width`)."""
+        width = self.size.width
+        available = width if self.has_class("-narrow") else int(width * TABLE_SHARE)
+        return cell_width([word_label(space, word) for word in space.words], available)
+
     def _draw_table(self, space: WordSpace) -> None:
-        """One row and one column per word; each cell the cosine similarity, coloured."""
+        """One row and one column per word; each cell the cosine similarity, coloured. The columns
+        are sized to fit the pane's width (headers cut with "…" if need be), so no column hides
+        behind a scrollbar while there is room."""
         table = self._table
         table.clear(columns=True)
         labels = [word_label(space, word) for word in space.words]
+        self._cell_drawn = width = self._cell_width(space)
         for i, label in enumerate(labels):
-            table.add_column(Text(f" {label} ", justify="right"), key=str(i))
+            table.add_column(Text(fitted(label, width), justify="right"), key=str(i), width=width)
         for i, label in enumerate(labels):
-            table.add_row(*(self._cell(float(value)) for value in self._cosine[i]), key=str(i), label=label)
+            cells = (self._cell(float(value), width) for value in self._cosine[i])
+            table.add_row(*cells, key=str(i), label=label)
 
-    def _cell(self, value: float) -> Text:
+    def _cell(self, value: float, width: int = CELL) -> Text:
         """`+0.83`, right-aligned, on its palette colour (which fills the cell) unless in mono mode."""
-        text = f" {value:+.2f} "
+        text = fitted(f"{value:+.2f}", width)
         if self._mono:
             return Text(text, justify="right")
         rgb = PALETTES[PALETTE].rgb(normalize(value, -1.0, 1.0))
@@ -331,27 +467,25 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         scatter.plot.display = n >= MIN_SCATTER
         if n < MIN_SCATTER:
             scatter.heading.update(f"need at least {MIN_SCATTER} words for a scatter")
+            self._plot.show(np.zeros((0, 2)), [])
             return
         first, second = self._explained * 100
         scatter.heading.update(f"PCA: {first:.0f}% + {second:.0f}% of variance")
-        xs, ys = self._coords[:, 0], self._coords[:, 1]
-        x_low, x_high = _padded(xs)
-        plt.scatter(xs.tolist(), ys.tolist(), marker=MARKER)
-        # Each label starts with the marker, so it begins on its point's own cell.
-        for word, x, y in zip(space.words, xs, ys, strict=True):
-            plt.text(f"{MARKER}{word_label(space, word)}", float(x), float(y), alignment="left")
-        plt.xlim(x_low, x_high + (x_high - x_low) * 0.3)  # room for the rightmost labels
-        plt.ylim(*_padded(ys))
-        plt.xticks([])  # the axes' units mean nothing here: only distances do
-        plt.yticks([])
-        scatter.plot.refresh()
+        self._plot.show(self._coords, [word_label(space, word) for word in space.words])
 
-
-def _padded(values: np.ndarray) -> tuple[float, float]:
-    """The range of `values` widened by a tenth on each side (and made non-empty)."""
-    low, high = float(values.min()), float(values.max())
-    margin = (high - low) * 0.1 or 1.0
-    return low - margin, high + margin
+    def on_word_scatter_placed(self, message: WordScatter.Placed) -> None:
+        """List the words the scatter drew by number, under it. Once shown, the line stays until
+        the words change (blank if none is numbered now): hiding it would grow the plot, which might
+        then need it again."""
+        message.stop()
+        placement, labels = message.placement, self._plot.labels
+        parts = [f"{i + 1} {labels[i]}" for i in placement.numbered]
+        if placement.unlabelled:
+            words = ", ".join(labels[i] for i in placement.unlabelled)
+            parts.append(self.app.strings.say("no room to label: {words}", words=words))
+        if parts or self._legend is not None:
+            self._legend = " · ".join(parts)
+            self._draw_notes()
 
 
 def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
