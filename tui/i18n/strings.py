@@ -14,7 +14,10 @@ looks that form up; Japanese has one form, so both map to the same text.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 LANGUAGES = ("en", "ja")
@@ -33,13 +36,15 @@ def catalogue_path(language: str) -> Path:
     return _FOLDER / f"{language}.toml"
 
 
-def load_catalogue(language: str) -> dict[str, str]:
-    """The translations for `language` ({} for English, whose text is the key)."""
+@cache
+def load_catalogue(language: str) -> Mapping[str, str]:
+    """The translations for `language` ({} for English, whose text is the key); read once, and
+    read-only, so that the lesson code can make a `UiStrings` wherever it knows the language."""
     if language == "en":
-        return {}
+        return MappingProxyType({})
     with catalogue_path(language).open("rb") as file:
         table = tomllib.load(file)
-    return {str(key): str(value) for key, value in table.items()}
+    return MappingProxyType({str(key): str(value) for key, value in table.items()})
 
 
 class UiStrings:
@@ -50,7 +55,7 @@ class UiStrings:
         table: translations to use instead of the language's file.
     """
 
-    def __init__(self, language: str, table: dict[str, str] | None = None) -> None:
+    def __init__(self, language: str, table: Mapping[str, str] | None = None) -> None:
         self.language = language if language in LANGUAGES else "en"
         self._table = load_catalogue(self.language) if table is None else table
 

@@ -10,19 +10,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from tui.i18n.strings import UiStrings, marked
 from tui.lessons.catalog import Lesson
 from tui.lessons.progress import Progress
 from tui.views.vim import VimOptionList
 
-HEADINGS = {"en": "Lessons (enter: start · esc: close)", "ja": "レッスン (enter: 開始 · esc: 閉じる)"}
-STEPS = {"en": "steps", "ja": "ステップ"}
-SCORE = {"en": "{right}/{answered} right", "ja": "正解 {right}/{answered}"}
+HEADING = marked("Lessons (enter: start · esc: close)")
+STEPS = marked("steps")
+SCORE = marked("{right}/{answered} right")
 NEEDS = {
-    "en": {True: "needs an open model (F6)", "any": "needs a trained model (F6, or F7 trains one)"},
-    "ja": {
-        True: "オープンモデル（Llama、Qwen など）が必要 (F6)",
-        "any": "学習済みモデルが必要 (F6、F7 で学習)",
-    },
+    True: marked("needs an open model (F6)"),
+    "any": marked("needs a trained model (F6, or F7 trains one)"),
 }
 """What a lesson needs, by its `needs_model`; a lesson on random weights needs nothing and says nothing."""
 
@@ -47,20 +45,21 @@ class LessonListScreen(ModalScreen[str | None]):
         self.language = language
 
     def compose(self) -> ComposeResult:
+        say = UiStrings(self.language).say
         options = []
         for lesson in self.lessons:
             seen = self.progress.furthest(self.language, lesson.id)
             total = len(lesson.steps)
             mark = "✓" if seen >= total else ("…" if seen else " ")
-            counts = f"{seen}/{total} {STEPS[self.language]}"
+            counts = f"{seen}/{total} {say(STEPS)}"
             right, answered = self.progress.score(self.language, lesson.id)
             if answered:
-                counts += " · " + SCORE[self.language].format(right=right, answered=answered)
+                counts += " · " + say(SCORE, right=right, answered=answered)
             if lesson.needs_model:
-                counts += " · " + NEEDS[self.language][lesson.needs_model]
+                counts += " · " + say(NEEDS[lesson.needs_model])
             options.append(Option(f"{mark} {lesson.order:>2}. {lesson.title}  ({counts})", id=lesson.id))
         with Vertical():
-            yield Label(HEADINGS[self.language])
+            yield Label(say(HEADING))
             yield VimOptionList(*options, id="lesson-options")
 
     @on(OptionList.OptionSelected)

@@ -10,91 +10,57 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Static
 
+from tui.i18n.strings import UiStrings, marked
 from tui.lessons.catalog import Lesson
 
 if TYPE_CHECKING:
     from tui.lessons.quiz import QuizSession
 
-HINTS = {
-    "en": "`n`/`→` next · `p`/`←` back · `esc` leave · `F8` hide · `L` lessons",
-    "ja": "`n`/`→` 次へ · `p`/`←` 戻る · `esc` 終了 · `F8` 隠す · `L` 一覧",
-}
-QUIZ_HINTS = {
-    "en": "`1`–`4`/`a`–`d` answer · ",
-    "ja": "`1`–`4`/`a`–`d` 回答 · ",
-}
+HINTS = marked("`n`/`→` next · `p`/`←` back · `esc` leave · `F8` hide · `L` lessons")
+QUIZ_HINTS = marked("`1`–`4`/`a`–`d` answer · ")
 WORDS = {
-    "en": {
-        "question": "Question",
-        "keys": "Press 1–4 (or a–d) outside the text box; n skips it.",
-        "computing": "waiting for this step's result…",
-        "waiting": "Answer noted; waiting for the result…",
-        "right": "✓ Right!",
-        "wrong": "✗ Not quite.",
-        "revealed": "Answer shown, not scored.",
-        "unscored": "Not scored: the text or settings changed since the question, so the answer "
-        "is not among the choices.",
-        "earlier": "Answered on an earlier visit: {outcome}",
-        "yours": "your answer",
-        "score": "Score: {right} right of {answered} answered",
-        "score_short": "score {right}/{answered}",
-    },
-    "ja": {
-        "question": "問題",
-        "keys": "テキスト欄の外で 1–4（または a–d）を押して答えます。n で飛ばせます。",
-        "computing": "このステップの結果を待っています…",
-        "waiting": "回答を受け付けました。結果を待っています…",
-        "right": "✓ 正解！",
-        "wrong": "✗ 不正解。",
-        "revealed": "答えを表示しました（採点なし）。",
-        "unscored": "採点なし：問題を出した後でテキストか設定が変わったため、答えが選択肢にありません。",
-        "earlier": "前に回答済み：{outcome}",
-        "yours": "あなたの回答",
-        "score": "スコア：{answered} 問中 {right} 問正解",
-        "score_short": "スコア {right}/{answered}",
-    },
+    "question": marked("Question"),
+    "keys": marked("Press 1–4 (or a–d) outside the text box; n skips it."),
+    "computing": marked("waiting for this step's result…"),
+    "waiting": marked("Answer noted; waiting for the result…"),
+    "right": marked("✓ Right!"),
+    "wrong": marked("✗ Not quite."),
+    "revealed": marked("Answer shown, not scored."),
+    "unscored": marked(
+        "Not scored: the text or settings changed since the question, so the answer is not among the choices."
+    ),
+    "earlier": marked("Answered on an earlier visit: {outcome}"),
+    "yours": marked("your answer"),
+    "score": marked("Score: {right} right of {answered} answered"),
+    "score_short": marked("score {right}/{answered}"),
 }
 CHOICE_KEYS = "abcd"
 LECTURE_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
 """The model the lecture loads, and the one a lesson that needs a model asks for."""
-NEEDS_MODEL = {
-    "en": "> **This lesson needs a trained model.** Its numbers come from a real LLM; random weights "
+NEEDS_MODEL = marked(
+    "> **This lesson needs a trained model.** Its numbers come from a real LLM; random weights "
     "would only show noise. Load the lecture's model:\n>\n"
     "> - press `F6` and choose it, or\n"
     "> - start the app with `llm-tui --weights {model}`\n>\n"
     "> Not on this machine yet? Run `llm-tui download {model}` first. The lesson sets its text and "
-    "panes as soon as the model's first result is on screen.",
-    "ja": "> **このレッスンには学習済みのモデルが必要です。** 数値は本物の LLM から計算します。"
-    "ランダムな重みではノイズしか見えません。講義と同じモデルを読み込んでください：\n>\n"
-    "> - `F6` を押してモデルを選ぶ、または\n"
-    "> - `llm-tui --weights {model}` でアプリを起動する\n>\n"
-    "> まだこのマシンにない場合は、先に `llm-tui download {model}` を実行してください。"
-    "モデルの最初の結果が画面に出たところで、レッスンがテキストとペインを設定します。",
-}
-WAITING_FOR_MODEL = {
-    "en": "> *Waiting for `{weights}`: the lesson goes on once its first result is on screen.*\n\n",
-    "ja": "> *`{weights}` を待っています。最初の結果が画面に出たらレッスンを続けます。*\n\n",
-}
+    "panes as soon as the model's first result is on screen."
+)
+WAITING_FOR_MODEL = marked(
+    "> *Waiting for `{weights}`: the lesson goes on once its first result is on screen.*\n\n"
+)
 
 
-NEEDS_ANY_MODEL = {
-    "en": "> **This lesson needs a trained model.** Random weights would only show noise. Any model "
+NEEDS_ANY_MODEL = marked(
+    "> **This lesson needs a trained model.** Random weights would only show noise. Any model "
     "will do:\n>\n"
     "> - press `F6` and choose one (GPT-2, Llama, Qwen, Mistral), or\n"
     "> - press `F7` to train a tiny one on this machine (about a minute)\n>\n"
-    "> The lesson sets its text and panes as soon as the model's first result is on screen.",
-    "ja": "> **このレッスンには学習済みのモデルが必要です。** ランダムな重みではノイズしか見えません。"
-    "どのモデルでもかまいません：\n>\n"
-    "> - `F6` を押してモデル（GPT-2、Llama、Qwen、Mistral）を選ぶ、または\n"
-    "> - `F7` を押して小さなモデルをこのマシンで学習する（1 分ほど）\n>\n"
-    "> モデルの最初の結果が画面に出たところで、レッスンがテキストとペインを設定します。",
-}
-NOT_OPEN_MODEL = {
-    "en": "> {model} is open, but this lesson follows an open model's own tokenizer and chat template "
-    "(a GPT-2 or tiny model has neither).\n>\n",
-    "ja": "> いま開いているのは {model} ですが、このレッスンはオープンモデル自身のトークナイザーと"
-    "チャットテンプレートを使います（GPT-2 や小さなモデルにはありません）。\n>\n",
-}
+    "> The lesson sets its text and panes as soon as the model's first result is on screen."
+)
+NOT_OPEN_MODEL = marked(
+    "> {model} is open, but this lesson follows an open model's own tokenizer and chat template "
+    "(a GPT-2 or tiny model has neither).\n>\n"
+)
 
 
 def needs_model_text(
@@ -102,16 +68,18 @@ def needs_model_text(
 ) -> str:
     """The notice of a lesson that needs a model (Markdown); `loading`: the model on its way;
     `any_model`: any trained model will do; `shown`: the model on screen, which this lesson cannot use."""
-    waiting = WAITING_FOR_MODEL[language].format(weights=loading) if loading else ""
+    say = UiStrings(language).say
+    waiting = say(WAITING_FOR_MODEL, weights=loading) if loading else ""
     if any_model:
-        return waiting + NEEDS_ANY_MODEL[language]
-    wrong = NOT_OPEN_MODEL[language].format(model=shown) if shown and not loading else ""
-    return waiting + wrong + NEEDS_MODEL[language].format(model=LECTURE_MODEL)
+        return waiting + say(NEEDS_ANY_MODEL)
+    wrong = say(NOT_OPEN_MODEL, model=shown) if shown and not loading else ""
+    return waiting + wrong + say(NEEDS_MODEL, model=LECTURE_MODEL)
 
 
 def quiz_text(session: QuizSession, score: tuple[int, int], language: str) -> Text:
     """The choices of a question, then, once answered, which was right and how it was computed."""
-    words = WORDS[language]
+    say = UiStrings(language).say
+    words = {key: say(template) for key, template in WORDS.items() if "{" not in template}
     text = Text()
     if session.offered is None:
         text.append(session.problem or words["computing"], style="italic")
@@ -135,14 +103,14 @@ def quiz_text(session: QuizSession, score: tuple[int, int], language: str) -> Te
     else:
         outcome = session.outcome or "revealed"
         if session.earlier is not None and session.chosen is None:
-            line = words["earlier"].format(outcome=words[session.earlier])
+            line = say(WORDS["earlier"], outcome=words[session.earlier])
         else:
             line = words[outcome]
         style = {"right": "bold green", "wrong": "bold red"}.get(session.earlier or outcome, "italic")
         text.append(f"\n{line}\n", style=style)
         text.append(f"{revealed.detail}\n")
     right, answered = score
-    text.append(f"\n{words['score'].format(right=right, answered=answered)}", style="dim")
+    text.append("\n" + say(WORDS["score"], right=right, answered=answered), style="dim")
     return text
 
 
@@ -202,7 +170,7 @@ class LessonPanel(VerticalScroll, can_focus=True):
         body = f"## {step.title}\n\n{step.body}"
         asks = step.quiz is not None and notice is None
         if asks:
-            body += f"\n\n**{WORDS[language]['question']}:** {step.quiz.question}"
+            body += f"\n\n**{UiStrings(language).say(WORDS['question'])}:** {step.quiz.question}"
         if notice is not None:
             body = f"{notice}\n\n{body}"
         self._body, self._japanese, self._quiz = body, language == "ja", None
@@ -255,11 +223,14 @@ class LessonPanel(VerticalScroll, can_focus=True):
     def _show_heading(self, score: tuple[int, int], language: str) -> None:
         heading = self._heading
         if score[1]:
-            heading += " · " + WORDS[language]["score_short"].format(right=score[0], answered=score[1])
+            heading += " · " + UiStrings(language).say(
+                WORDS["score_short"], right=score[0], answered=score[1]
+            )
         self.query_one("#lesson-heading", Static).update(heading)
 
     def show_hints(self, language: str, quiz_open: bool) -> None:
-        hints = (QUIZ_HINTS[language] if quiz_open else "") + HINTS[language]
+        say = UiStrings(language).say
+        hints = (say(QUIZ_HINTS) if quiz_open else "") + say(HINTS)
         self.query_one("#lesson-hints", Static).update(hints.replace("`", ""))
 
     def close(self) -> None:

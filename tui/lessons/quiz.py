@@ -18,6 +18,7 @@ from engine.tokenize.registry import get_tokenizer
 from engine.training.windows import sliding_windows
 from tui.formatting.pieces import visible_piece
 from tui.hints import app_message
+from tui.i18n.strings import UiStrings, marked
 from tui.lessons.catalog import Quiz
 
 if TYPE_CHECKING:
@@ -37,61 +38,53 @@ def lens_layer_counts(blocks: int) -> tuple[int, ...]:
 
 
 # One line per kind saying how the answer was computed; {names} come from `_compute`.
-DETAILS: dict[str, dict[str, str]] = {
-    "en": {
-        "token_count": "{encoding} cuts this text ({chars:,} characters) into {answer:,} tokens.",
-        "token_count_other": "{encoding} cuts this text into {answer:,} tokens; {shown} (on screen) "
-        "into {shown_count:,}.",
-        "most_attended": "In head {head}, query #{query} {query_piece} gives its largest weight, "
-        "{weight:.3f}, to key #{key} {key_piece}. The heatmap cursor is on that cell.",
-        "visible_keys": "Query #{query} may look at {answer} of the {keys} keys; the mask hides the "
-        "other {hidden} (the ones after it).",
-        "head_dim": "Width {dim} split over {heads} heads: {dim} ÷ {heads} = {answer} numbers per head "
-        "(the √{answer} in the line above the heatmap).",
-        "n_windows": "{tokens} tokens, windows of {max_length} starting every {stride}, as long as the "
-        "target still fits: {answer} pairs.",
-        "table_rows": "The table has {answer:,} rows of {dim} numbers: one row for every entry of the "
-        "{encoding} vocabulary, however short the text.",
-        "differing_inputs": "Token vectors of rows {a} and {b} differ in {token_diff} numbers and their "
-        "position vectors in {position_diff}, so their inputs differ in {answer} of {dim}.",
-        "n_predictions": "{answer} positions, {answer} predictions: every position predicts the token "
-        "after it. Training scores all of them; generation only needs the last.",
-        "first_token": "Position 0 holds {piece} (id {id}), which is not in the text: the tokenizer "
+DETAILS: dict[str, str] = {
+    "token_count": marked("{encoding} cuts this text ({chars:,} characters) into {answer:,} tokens."),
+    "token_count_other": marked(
+        "{encoding} cuts this text into {answer:,} tokens; {shown} (on screen) into {shown_count:,}."
+    ),
+    "most_attended": marked(
+        "In head {head}, query #{query} {query_piece} gives its largest weight, "
+        "{weight:.3f}, to key #{key} {key_piece}. The heatmap cursor is on that cell."
+    ),
+    "visible_keys": marked(
+        "Query #{query} may look at {answer} of the {keys} keys; the mask hides the "
+        "other {hidden} (the ones after it)."
+    ),
+    "head_dim": marked(
+        "Width {dim} split over {heads} heads: {dim} ÷ {heads} = {answer} numbers per head "
+        "(the √{answer} in the line above the heatmap)."
+    ),
+    "n_windows": marked(
+        "{tokens} tokens, windows of {max_length} starting every {stride}, as long as the "
+        "target still fits: {answer} pairs."
+    ),
+    "table_rows": marked(
+        "The table has {answer:,} rows of {dim} numbers: one row for every entry of the "
+        "{encoding} vocabulary, however short the text."
+    ),
+    "differing_inputs": marked(
+        "Token vectors of rows {a} and {b} differ in {token_diff} numbers and their "
+        "position vectors in {position_diff}, so their inputs differ in {answer} of {dim}."
+    ),
+    "n_predictions": marked(
+        "{answer} positions, {answer} predictions: every position predicts the token "
+        "after it. Training scores all of them; generation only needs the last."
+    ),
+    "first_token": marked(
+        "Position 0 holds {piece} (id {id}), which is not in the text: the tokenizer "
         "adds it ({characters} characters wide) to mark where a text begins. The text's own first "
-        "token, {next_piece} (id {next_id}), comes after it.",
-        "first_token_text": "Position 0 holds {piece} (id {id}), the start of the text itself: this "
-        "tokenizer adds no token in front of it.",
-        "lens_layers": "{model} has {blocks} blocks. The lens reads the stream after the embeddings "
+        "token, {next_piece} (id {next_id}), comes after it."
+    ),
+    "first_token_text": marked(
+        "Position 0 holds {piece} (id {id}), the start of the text itself: this "
+        "tokenizer adds no token in front of it."
+    ),
+    "lens_layers": marked(
+        "{model} has {blocks} blocks. The lens reads the stream after the embeddings "
         "(layer 0) and after each block (layers 1 to {blocks}): {answer} rows. The last one is the "
-        "model's own prediction, the Next token tab's.",
-    },
-    "ja": {
-        "token_count": "{encoding} はこのテキスト（{chars:,} 文字）を {answer:,} 個のトークンに分けます。",
-        "token_count_other": "{encoding} はこのテキストを {answer:,} 個のトークンに分けます。"
-        "画面の {shown} では {shown_count:,} 個です。",
-        "most_attended": "ヘッド {head} で、クエリ #{query} {query_piece} が最も大きな重み {weight:.3f} を"
-        "与えるのはキー #{key} {key_piece} です。ヒートマップのカーソルをそのセルに置きました。",
-        "visible_keys": "クエリ #{query} が見られるのは {keys} 個のキーのうち {answer} 個です。"
-        "残りの {hidden} 個（クエリより後ろのキー）はマスクで隠されます。",
-        "head_dim": "幅 {dim} を {heads} 個のヘッドで分けるので、{dim} ÷ {heads} = {answer}、"
-        "ヘッドあたり {answer} 個の数です（ヒートマップの上の行の √{answer}）。",
-        "n_windows": "トークンは {tokens} 個です。長さ {max_length} の窓を {stride} ずつずらし、"
-        "ターゲットが収まる限り取るので、{answer} 組になります。",
-        "table_rows": "表は {answer:,} 行で、各行は {dim} 個の数です。テキストの長さに関係なく、"
-        "{encoding} の語彙の項目ごとに 1 行あります。",
-        "differing_inputs": "行 {a} と行 {b} では、トークンベクトルの違いは {token_diff} 個、"
-        "位置ベクトルの違いは {position_diff} 個です。そのため入力は {dim} 個中 {answer} 個が異なります。",
-        "n_predictions": "位置が {answer} 個あるので、予測も {answer} 個です。"
-        "どの位置も次のトークンを予測します。学習ではすべてを使い、生成では最後の 1 つだけを使います。",
-        "first_token": "位置 0 にあるのは {piece}（id {id}）で、テキストにはありません。テキストの"
-        "始まりを示すためにトークナイザーが加えたもの（幅 {characters} 文字）です。テキスト自身の"
-        "最初のトークン {next_piece}（id {next_id}）はその後に来ます。",
-        "first_token_text": "位置 0 にあるのは {piece}（id {id}）で、テキストそのものの始まりです。"
-        "このトークナイザーは前にトークンを加えません。",
-        "lens_layers": "{model} のブロックは {blocks} 個です。レンズは埋め込みの後（層 0）と各ブロックの後"
-        "（層 1〜{blocks}）のストリームを読むので、{answer} 行になります。最後の行がモデル自身の予測で、"
-        "Next token タブと同じものです。",
-    },
+        "model's own prediction, the Next token tab's."
+    ),
 }
 
 
@@ -272,7 +265,7 @@ def reveal(
         template = "token_count_other"
     elif quiz.kind == "first_token" and names["characters"]:
         template = "first_token_text"
-    detail = DETAILS[language][template].format(answer=value, **names)
+    detail = UiStrings(language).say(DETAILS[template], answer=value, **names)
     index = next((i for i, choice in enumerate(offered) if choice.value == value), None)
     if quiz.kind == "most_attended":
         query = names["query"]
