@@ -49,6 +49,21 @@ def test_tab(snap_compare, tab):
     assert snap_compare(make_app(text=TEXT), terminal_size=SIZE, run_before=_show_tab(tab))
 
 
+def test_attention_overview(snap_compare):
+    """`z` on the sample text's 158 tokens: the whole matrix as block maxima, the zoomed-in part
+    (moved down by the cursor) outlined."""
+    from engine.tokenize.registry import sample_text
+
+    async def show(pilot) -> None:
+        await _ready(pilot)
+        pilot.app.show_pane("attention", focus=True)
+        await settle(pilot)
+        await pilot.press(*(["pagedown"] * 3), "z")
+        await settle(pilot)
+
+    assert snap_compare(make_app(text=sample_text()), terminal_size=SIZE, run_before=show)
+
+
 def test_attention_cell_arithmetic(snap_compare):
     show = _show_tab("attention", "tab", "tab", "tab", "down", "down", "down", "left", "c")
     assert snap_compare(make_app(text=TEXT), terminal_size=SIZE, run_before=show)
