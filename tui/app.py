@@ -360,7 +360,7 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
 
     def _show_status(self) -> None:
         assert self.result is not None
-        line = status_line(self.result, self.corpus_path, self.concealed)
+        line = status_line(self.result, self.corpus_path, self.concealed, self.strings)
         # Fixed-size lines: repaint only, no layout pass over the whole screen (it cost ~100 ms).
         self.query_one("#status", Static).update(Content(line), layout=False)
 

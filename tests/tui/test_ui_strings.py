@@ -127,6 +127,27 @@ def test_a_switch_says_what_it_did_in_the_learners_language(language):
     asyncio.run(scenario())
 
 
+def test_the_status_line_speaks_the_learners_language_and_hides_what_a_question_asks():
+    from tui.formatting.status import status_line
+
+    async def scenario():
+        app = make_app(text="one two three")
+        app.language, app.strings = "ja", UiStrings("ja")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            return app.result, str(app.query_one("#status").render())
+
+    result, shown = asyncio.run(scenario())
+    assert shown.strip().startswith(
+        "gpt2 · 3 トークン · 4.33 文字/トークン · 語彙 50,257 · 次元 16 · 2 ヘッド"
+    ), shown
+    assert "ランダムな重み" in shown and "tokens" not in shown
+    english = status_line(result, None)
+    assert english.startswith("gpt2 · 3 tokens · 4.33 chars/token · vocab 50,257 · dim 16 · 2 heads · random")
+    hidden = status_line(result, None, "token_count", UiStrings("ja"))
+    assert "? トークン" in hidden and "? 文字/トークン" in hidden and "3 トークン" not in hidden
+
+
 def test_a_japanese_message_breaks_at_phrases_for_the_toast():
     english = "this lesson runs on random weights; your model comes back when you leave the lessons (esc)"
     message = japanese()[english]

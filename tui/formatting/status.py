@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.formatting.counts import counted
+from tui.i18n.strings import UiStrings
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
@@ -42,29 +43,46 @@ CONCEALS = {"token_count": ("tokens", "chars"), "table_rows": ("vocab",)}
 """What the status line hides while a lesson question of that kind is open: it would answer it."""
 
 
-def status_line(result: PipelineResult, corpus_path: str | None, concealed: str | None = None) -> str:
+def status_line(
+    result: PipelineResult,
+    corpus_path: str | None,
+    concealed: str | None = None,
+    strings: UiStrings | None = None,
+) -> str:
     """What the result was computed with, in one line; `corpus_path` is named for regex encodings;
-    `concealed`: the kind of an open lesson question, whose answer the line must not show."""
+    `concealed`: the kind of an open lesson question, whose answer the line must not show;
+    `strings`: the learner's language (English by default). The engine's own notes and the
+    model's and device's descriptions are as the engine says them."""
+    say = (strings or UiStrings("en")).say
+    say_n = (strings or UiStrings("en")).say_n
     tokens = result.tokens
     hidden = CONCEALS.get(concealed or "", ())
     if result.example is not None:
-        count = f"{counted(len(tokens), 'token')} (a vocabulary of {tokens.vocab_size})"
+        count = say_n(
+            "{count} token (a vocabulary of {size})",
+            "{count} tokens (a vocabulary of {size})",
+            len(tokens),
+            size=tokens.vocab_size,
+        )
         if hidden:
-            count = "? tokens (a vocabulary of ?)"
+            count = say("? tokens (a vocabulary of ?)")
         # Notes first (a word left out), then the switches: the line is cut at the terminal's edge.
         switches = example_summary(result).split(" · ", 1)[1]
-        return " · ".join([f"example {result.example.name}", count, *result.notes, switches])
+        return " · ".join([say("example {name}", name=result.example.name), count, *result.notes, switches])
     per_token = len(tokens.text) / len(tokens) if len(tokens) else 0.0
     corpus = (
-        f" · corpus {Path(corpus_path).name}" if corpus_path and tokens.encoding.startswith("regex") else ""
+        " · " + say("corpus {name}", name=Path(corpus_path).name)
+        if corpus_path and tokens.encoding.startswith("regex")
+        else ""
     )
+    heads = say_n("{count} head", "{count} heads", result.settings.heads)
     parts = [
         f"{tokens.encoding}{corpus}",
-        "? tokens" if "tokens" in hidden else counted(len(tokens), "token"),
-        "? chars/token" if "chars" in hidden else f"{per_token:.2f} chars/token",
-        "vocab ?" if "vocab" in hidden else f"vocab {tokens.vocab_size:,}",
-        f"dim {result.settings.dim} · {counted(result.settings.heads, 'head')}",
-        result.model.status() if result.model else "random weights",
+        say("? tokens") if "tokens" in hidden else say_n("{count} token", "{count} tokens", len(tokens)),
+        say("? chars/token") if "chars" in hidden else say("{ratio} chars/token", ratio=f"{per_token:.2f}"),
+        say("vocab ?") if "vocab" in hidden else say("vocab {size}", size=f"{tokens.vocab_size:,}"),
+        say("dim {dim} · {heads}", dim=result.settings.dim, heads=heads),
+        result.model.status() if result.model else say("random weights"),
         result.device,
     ]
     # Notes right after the token count: at the end of the one-line status they were cut off
