@@ -149,3 +149,29 @@ def test_the_palette_clears_the_text_and_ctrl_z_brings_it_back():
             assert text_box.text == TEXT
 
     asyncio.run(asyncio.wait_for(scenario(), TIME_BOUND))
+
+
+@pytest.mark.parametrize("query", ["テキスト: 消す", "Text: clear"])
+def test_the_palette_speaks_japanese_and_still_finds_the_english_names(query):
+    from tui.i18n.strings import UiStrings
+
+    async def scenario():
+        app = make_app(text=TEXT)
+        app.language, app.strings = "ja", UiStrings("ja")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*query)
+            results = pilot.app.screen.query_one(OptionList)
+            for _ in range(100):  # the palette searches in a worker: up to 10 s for its hits
+                if results.option_count:
+                    break
+                await pilot.pause(0.1)
+            first = str(results.get_option_at_index(0).prompt)
+            assert "テキスト: 消す" in first, first  # shown in Japanese whichever was typed
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.query_one(TextArea).text == ""
+
+    asyncio.run(asyncio.wait_for(scenario(), TIME_BOUND))

@@ -14,15 +14,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tui.i18n.strings import marked
 from tui.views.vim import VimOptionList
 
 LEAVE = "leave"
 
 ABOUT = {
-    "journey": "the book, chapter 3: 6 tokens × 3 numbers",
-    "hello-world": "the notes: 5 words, one-hot × table (Embeddings, o)",
-    "neko": "the notes: what すき attends to, 2 numbers a word",
-    "watashi": "the notes: causal, 6 words, 3 numbers each",
+    "journey": marked("the book, chapter 3: 6 tokens × 3 numbers"),
+    "hello-world": marked("the notes: 5 words, one-hot × table (Embeddings, o)"),
+    "neko": marked("the notes: what すき attends to, 2 numbers a word"),
+    "watashi": marked("the notes: causal, 6 words, 3 numbers each"),
 }
 """One line on each built-in example, in the order the picker lists them."""
 
@@ -47,8 +48,10 @@ class ExampleScreen(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
+        say = self.app.strings.say
+        now_mark = "  " + say("(now)")
         options = [
-            Option(Content(f"{name:<12} {about}{'  (now)' if name == self.current else ''}"), id=name)
+            Option(Content(f"{name:<12} {say(about)}{now_mark if name == self.current else ''}"), id=name)
             for name, about in ABOUT.items()
         ]
         if self.current is not None:
