@@ -82,6 +82,7 @@ class OneHotPanel(Widget):
         self._index = 0
         self._piece = ""
         self._token_id = 0
+        self._hot = 0  # the table row (and the one-hot's 1): the id, or its row in a compact vocabulary
         self._table_shape = (0, 0)
         self._one_hot = np.zeros(0)
         self._product = np.zeros(0)
@@ -110,7 +111,10 @@ class OneHotPanel(Widget):
         self._shown = (result, index)
         table = result.embedded.token_table
         token_id = int(result.tokens.ids[index])
-        lookup = one_hot_lookup(token_id, table)
+        # A tiny model's table has a row per id of its corpus, and <|unk|> (the last) for the rest.
+        hot = result.embedded.row_of(token_id)
+        hot = table.shape[0] - 1 if hot is None else hot
+        lookup = one_hot_lookup(hot, table)
         self._one_hot, self._product, self._row = lookup.one_hot, lookup.product, lookup.row
         self._identical = lookup.identical
         self._rotary = result.embedded.positions == "rotary"
@@ -118,7 +122,7 @@ class OneHotPanel(Widget):
         self._whole = result if fits_whole(result) else None
         self._index = index
         self._piece = visible_piece(result.tokens.piece(index))
-        self._token_id = token_id
+        self._token_id, self._hot = token_id, hot
         self._table_shape = (int(table.shape[0]), int(table.shape[1]))
         self.refresh(layout=True)
 
@@ -126,14 +130,14 @@ class OneHotPanel(Widget):
         """The one-hot vector drawn compactly: its ends and its 1, with "…" between."""
         one = self.get_component_rich_style("one-hot-panel--one", partial=True)
         vocab = len(self._one_hot)
-        shown = sorted({0, 1, self._token_id, vocab - 2, vocab - 1} & set(range(vocab)))
+        shown = sorted({0, 1, self._hot, vocab - 2, vocab - 1} & set(range(vocab)))
         text = Text("[")
         previous = -1
         for index in shown:
             if previous >= 0:
                 text.append(" … " if index > previous + 1 else " ")
             value = format(self._one_hot[index], "g")
-            text.append(value, one if index == self._token_id else "")
+            text.append(value, one if index == self._hot else "")
             previous = index
         text.append("]")
         return text
@@ -141,7 +145,7 @@ class OneHotPanel(Widget):
     def _vector_lines(self, width: int) -> tuple[Text, Text]:
         """The product and the table row, brackets aligned, with as many numbers as fit."""
         label = self.get_component_rich_style("one-hot-panel--label", partial=True)
-        prefixes = ("= ", f"table row {self._token_id}: ")
+        prefixes = ("= ", f"table row {self._hot}: ")
         prefix_width = max(len(prefix) for prefix in prefixes)
         dim = len(self._row)
         if prefix_width + 2 + CELL * dim - 1 <= width:
@@ -170,11 +174,12 @@ class OneHotPanel(Widget):
             return Text("\n").join(lines)
         vocab, dim = self._table_shape
         vocab = "?" if self.hide_rows else vocab
-        token = Text.assemble(f"token {self._index} ", (self._piece, "bold"), f" → id {self._token_id}")
+        row = f", row {self._hot} of the model's own vocabulary" if self._hot != self._token_id else ""
+        token = Text.assemble(f"token {self._index} ", (self._piece, "bold"), f" → id {self._token_id}{row}")
         one_hot = Text.assemble(
             (f"one-hot (1 × {vocab}) ", label),
             self._one_hot_text(),
-            (f"  1 at index {self._token_id}", label),
+            (f"  1 at index {self._hot}", label),
         )
         table = Text(f"× token table ({vocab} × {dim})", label)
         product, row = self._vector_lines(self.size.width)
@@ -184,7 +189,7 @@ class OneHotPanel(Widget):
             verdict = Text("✗ different", self.get_component_rich_style("one-hot-panel--different"))
         if self.compact:
             product = product[product.plain.index("=") :]
-            verdict.append(f" to table row {self._token_id} (np.array_equal)", label)
+            verdict.append(f" to table row {self._hot} (np.array_equal)", label)
             if self._rotary:
                 verdict.append(" · rotary: no position vector is added, this row is the input", label)
             elif self._example:
