@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
@@ -44,21 +45,22 @@ def test_the_footer_shows_the_focused_panes_keys_and_repaints_only_when_they_cha
     asyncio.run(scenario())
 
 
-def test_keys_that_do_not_fit_are_left_out_whole_and_the_palette_key_stays_at_the_right():
+@pytest.mark.parametrize("width", [40, 60])
+def test_keys_that_do_not_fit_are_left_out_whole_and_the_palette_key_stays_at_the_right(width):
     async def scenario():
         app = make_app()
-        async with app.run_test(size=(60, 20)) as pilot:
+        async with app.run_test(size=(width, 20)) as pilot:
             await settle(pilot)
             app.show_pane("attention", focus=True)
             await settle(pilot)
             footer = app.query_one(KeyFooter)
             bottom = screen_lines(app.screen)[-1]
             drawn = footer.shown_items()
-            assert len(drawn) < len(footer.items) + 1, "60 columns cannot hold every key"
+            assert len(drawn) < len(footer.items) + 1, f"{width} columns cannot hold every key"
             assert drawn[-1] is footer.palette and bottom.rstrip().endswith("^p palette")
             for item in drawn:
                 assert f"{item.shown_keys} {item.description}" in bottom, item
-            assert len(bottom) == 60
+            assert len(bottom) == width
 
     asyncio.run(scenario())
 

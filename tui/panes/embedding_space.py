@@ -378,7 +378,7 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
             return None
         source = result.model.name if result.model is not None else result.tokens.encoding
         return self.app.strings.say(
-            "words from {source}'s own vocabulary (its most frequent whole words): "
+            "words from {source}'s own vocabulary (whole words, the tokenizer's earliest merges first): "
             "the classic ones are not single tokens in it",
             source=source,
         )

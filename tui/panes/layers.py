@@ -33,6 +33,7 @@ from tui.latest_run import LatestRun
 from tui.panes.base import Pane
 from tui.views.lens_map import Cells, LensMapView
 from tui.views.plain_lines import PlainLines
+from tui.views.text_wrap import fit_left
 
 if TYPE_CHECKING:
     from engine.analysis.lens import Lens
@@ -390,8 +391,9 @@ class LayersPane(Pane, Vertical):
             if row.layer > 0:
                 attention, mlp = added[row.layer - 1]
                 norms += f" {attention:6.2f} {mlp:6.2f}"
+            piece = fit_left(self._piece(best.token_id), 8)
             rows.append(
-                f"{mark}{layer_name(row.layer):<5} {self._piece(best.token_id)[:8]:<8} {_prob(best.prob)}  "
+                f"{mark}{layer_name(row.layer):<5} {piece} {_prob(best.prob)}  "
                 f"{_prob(row.final_top1_prob)} {row.final_top1_rank:>7,}  {row.entropy:6.2f} {norms}"
             )
         room = max(height - len(head), 1)

@@ -92,8 +92,9 @@ class FileScreen(ModalScreen[tuple[str, str] | None]):
             text = self.read(path, latin1)
         except UserError as error:
             message = app_message(error)
-            if "UTF-8" in message and not latin1:
-                message += self.app.strings.say(" · ctrl+l reads it as Latin-1")
+            if "UTF-8" in str(error) and not latin1:
+                # The way out is a key here, not the command line's --latin1 (a restart).
+                message = str(error) + self.app.strings.say(" · ctrl+l reads it as Latin-1")
             self.app.call_from_thread(self._show_error, message)
             return
         self.app.call_from_thread(self._loaded, path, text)

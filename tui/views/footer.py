@@ -154,13 +154,14 @@ class KeyFooter(Widget, can_focus=False):
         x = 1
         segments.append(Segment(" ", base))
         for item in self.items:
-            if x + item.width > room:
+            gap = GAP if spans else 0
+            if x + gap + item.width > room:
                 break  # whole keys or none: a cut one ("^s Scree") reads as another word
+            segments.append(Segment(" " * gap, base))
+            x += gap
             spans.append((x, x + item.width, item))
             segments.extend(self._item_segments(item, key_style, description_style, dim))
             x += item.width
-            segments.append(Segment(" " * GAP, base))
-            x += GAP
         if self.palette is not None and palette_width <= width:
             segments.append(Segment(" " * max(0, width - palette_width - x), base))
             segments.append(Segment("  ", base))

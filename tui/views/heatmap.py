@@ -360,7 +360,11 @@ class AttentionHeatmap(CellCursorView):
                 "overview: a cell is the largest of {block} × {block} weights · z: back to the outlined part",
                 block=self.overview.block,
             )
-            return Strip([Segment(legend, header)]).adjust_cell_length(width, base)
+            from rich.text import Text
+
+            shown = Text(legend)
+            shown.truncate(width, overflow="ellipsis")  # cut with "…", never mid-word unmarked
+            return Strip([Segment(shown.plain, header)]).adjust_cell_length(width, base)
         return self.overview.line(
             line, width, self.zoomed_window(), self._colours, self._frame_styles, base, self._mono
         )

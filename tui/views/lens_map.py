@@ -23,6 +23,7 @@ from textual.strip import Strip
 from themes.palettes import palette_named, shade, text_color_on
 from tui.formatting.layers import layer_name
 from tui.views.cursor_view import CellCursorView
+from tui.views.text_wrap import fit_left
 
 GUTTER = 12
 """Cells left of the map for the row label (position and piece), the last one a gap."""
@@ -152,7 +153,7 @@ class LensMapView(CellCursorView):
             return self._cropped(segments, scroll_x, width)
         on_cursor = line == row
         label_style = self.get_component_rich_style("line-view--cursor" if on_cursor else "lens-map--label")
-        segments = [Segment(set_cell_size(self._labels[line], GUTTER - 1), label_style), Segment(" ", base)]
+        segments = [Segment(fit_left(self._labels[line], GUTTER - 1), label_style), Segment(" ", base)]
         if area > 0:
             pending = self.get_component_rich_style("lens-map--pending")
             for layer in range(*self.visible_columns(scroll_x, width)):
@@ -162,10 +163,11 @@ class LensMapView(CellCursorView):
                     text, style = "…".ljust(CELL - 1), pending
                 else:
                     piece, prob = cell
-                    text = set_cell_size(piece, CELL - 1)
+                    # Cut with "…": a cut piece (`·light` of `·lighthouse`) can be another real token.
+                    text = fit_left(piece, CELL - 1)
                     level = min(LEVELS - 1, max(0, round(prob * (LEVELS - 1))))
                     if self._mono:
-                        text = set_cell_size(piece, CELL - 2) + shade(prob)
+                        text = fit_left(piece, CELL - 2) + shade(prob)
                         style = base
                     else:
                         style = self._styles[level]
