@@ -66,7 +66,7 @@ def test_split_words_are_starred_and_footnoted_with_visible_pieces() -> None:
 
 def test_missing_words_are_footnoted() -> None:
     unk = word_vectors(["the", "zebra"], result("the", encoding="regex-unk"))
-    assert footnotes(unk) == [f"{NOT_IN_VOCABULARY}: zebra"]
+    assert footnotes(unk) == [NOT_IN_VOCABULARY.format(words="zebra")]
 
 
 class PaneApp(App[None]):
@@ -193,7 +193,7 @@ def test_words_without_a_row_are_listed_and_skipped() -> None:
         pane.show_result(result("the", encoding="regex"))
         await submit(pilot, pane, "the zebra of")
         assert row_labels(pane) == ["the", "of"]
-        assert f"{NOT_IN_VOCABULARY}: zebra" in screen_text(app)
+        assert NOT_IN_VOCABULARY.format(words="zebra") in screen_text(app)
 
     drive(test)
 
@@ -321,7 +321,7 @@ def test_a_tiny_model_compares_words_of_its_own_vocabulary_until_the_user_types_
         await pilot.pause()
         assert pane.words == ("king", "queen", "man") and field.value == "king queen man"
         text = screen_text(app)
-        assert note not in text and f"{NOT_IN_VOCABULARY}: king, queen, man" in text
+        assert note not in text and NOT_IN_VOCABULARY.format(words="king, queen, man") in text
 
     drive(test)
 

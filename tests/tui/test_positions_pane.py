@@ -21,6 +21,7 @@ from engine.analysis.sinusoids import sinusoidal_table
 from engine.pipeline.results import PipelineResult
 from engine.pipeline.run import run
 from engine.settings import Settings
+from tui.i18n.strings import UiStrings
 from tui.messages import TokenSelected
 from tui.panes.positions import (
     MONO_MARKERS,
@@ -56,6 +57,7 @@ class PaneApp(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self.selected: list[int] = []
+        self.strings = UiStrings("en")  # what the panes say things with, as the app has it
 
     def compose(self) -> ComposeResult:
         yield PositionsPane("waiting for text…")

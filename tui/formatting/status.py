@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,12 +13,15 @@ if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
 
 
-def example_has_no_model(result: PipelineResult) -> str:
-    """What the model-only tabs (Next token, Layers) say on a worked example."""
-    return (
-        f"The worked example {result.example.name} is hand-made vectors and the book's attention, not a "
-        "model: nothing here predicts a next token or has layers to read. F6 opens a model (and leaves "
-        "the example); the palette's 'Example' commands switch examples."
+def example_has_no_model(result: PipelineResult, say: Callable[..., str] | None = None) -> str:
+    """What the model-only tabs (Next token, Layers) say on a worked example (`say`: in the
+    learner's language)."""
+    say = say or UiStrings("en").say
+    return say(
+        "The worked example {name} is hand-made vectors and the book's attention, not a model: "
+        "nothing here predicts a next token or has layers to read. F6 opens a model (and leaves the "
+        "example); the palette's 'Example' commands switch examples.",
+        name=result.example.name,
     )
 
 

@@ -161,7 +161,7 @@ class AttentionPane(Pane, Vertical):
         self.result = result
         self.head = min(self.head, result.attention.heads - 1)
         if result.n_used == 0:
-            self.show_message("no tokens: type some text")
+            self.show_message(self.app.strings.say("no tokens: type some text"))
             return
         if self._pending_key is not None:
             self.key, self._pending_key = self._pending_key, None

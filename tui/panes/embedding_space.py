@@ -16,6 +16,7 @@ related words only end up close once a model has learned them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -44,6 +45,7 @@ from engine.analysis.word_vectors import (
 )
 from themes.palettes import PALETTES, normalize, text_color_on
 from tui.formatting.pieces import visible_piece
+from tui.i18n.strings import marked
 from tui.panes.base import Pane
 from tui.panes.positions import COLOR_THEME, MONO_THEME, TitledPlot
 
@@ -65,8 +67,8 @@ SHORT = 24
 """A narrow pane less than this many lines high has no room for the scatter under the table."""
 MARKER = "•"
 """The scatter's point marker (a plain character, so it reads the same in mono mode)."""
-RANDOM_CAPTION = "random weights: similarities are noise until a model is loaded (F6) or trained (F7)"
-NOT_IN_VOCABULARY = "not in this model's vocabulary"
+RANDOM_CAPTION = marked("random weights: similarities are noise until a model is loaded (F6) or trained (F7)")
+NOT_IN_VOCABULARY = marked("not in this model's vocabulary: {words}")
 TABLE_SHARE = 0.6
 """The share of a wide pane the table may take (its CSS max-width), the scatter the rest."""
 
@@ -76,7 +78,7 @@ def word_label(space: WordSpace, word: str) -> str:
     return f"{word}*" if word in space.splits else word
 
 
-def footnotes(space: WordSpace) -> list[str]:
+def footnotes(space: WordSpace, say: Callable[..., str] = str.format) -> list[str]:
     """One line per split word (its tokens made visible), then one naming the missing words."""
     lines = [
         f"* {word}: split into {len(pieces)} tokens ({' | '.join(map(visible_piece, pieces))}): "
@@ -84,7 +86,7 @@ def footnotes(space: WordSpace) -> list[str]:
         for word, pieces in space.splits.items()
     ]
     if space.missing:
-        lines.append(f"{NOT_IN_VOCABULARY}: {', '.join(space.missing)}")
+        lines.append(say(NOT_IN_VOCABULARY, words=", ".join(space.missing)))
     return lines
 
 
@@ -392,7 +394,7 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
                 "its words are compared until you type others above"
             )
         if result.model is None:
-            return RANDOM_CAPTION
+            return self.app.strings.say(RANDOM_CAPTION)
         rows, dim = result.embedded.token_table.shape
         return f"{result.model.name}: its trained token embedding ({rows:,} rows × {dim})"
 
@@ -415,7 +417,7 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         came from, then the split and missing words."""
         space = self._space
         assert space is not None
-        notes = footnotes(space)
+        notes = footnotes(space, self.app.strings.say)
         note = self._defaults_note()
         if note is not None:
             notes.insert(0, note)

@@ -29,6 +29,7 @@ from textual.widgets import Static
 from tui.formatting.layers import layer_name
 from tui.formatting.pieces import PieceLabels, visible_piece
 from tui.formatting.status import example_has_no_model
+from tui.i18n.strings import marked
 from tui.latest_run import LatestRun
 from tui.panes.base import Pane
 from tui.views.lens_map import Cells, LensMapView
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from engine.analysis.lens import Lens
     from engine.pipeline.results import PipelineResult
 
-NO_MODEL = (
+NO_MODEL = marked(
     "The Layers tab reads a model's layers, and random weights have no output head to read them "
     "with: press F6 to open a model (GPT-2, Llama, Qwen, Mistral) or F7 to train a tiny one."
 )
@@ -169,10 +170,11 @@ class LayersPane(Pane, Vertical):
 
     def show_result(self, result: PipelineResult) -> None:
         if result.stream is None or result.next_token is None:
-            self.show_message(NO_MODEL if result.example is None else example_has_no_model(result))
+            say = self.app.strings.say
+            self.show_message(say(NO_MODEL) if result.example is None else example_has_no_model(result, say))
             return
         if result.n_used == 0:
-            self.show_message("no tokens: type some text")
+            self.show_message(self.app.strings.say("no tokens: type some text"))
             return
         self._set_narrow()
         self._cells = self._kept_cells(self.result, result)

@@ -16,6 +16,7 @@ from engine.tokenize.tokens import id_piece
 from tui.formatting.pieces import visible_piece
 from tui.formatting.status import example_has_no_model
 from tui.generation import COUNTS, DEFAULT_COUNT
+from tui.i18n.strings import marked
 from tui.panes.attention import bar
 from tui.panes.base import Pane
 from tui.panes.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab
@@ -23,7 +24,7 @@ from tui.panes.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab
 if TYPE_CHECKING:
     from engine.pipeline.results import NextToken, PipelineResult
 
-NO_MODEL = (
+NO_MODEL = marked(
     "No model is loaded: these weights are random, so their predictions would be noise.\n\n"
     "F6 picks a model (GPT-2 weights you have, or a tiny model you trained), "
     "F7 trains a tiny one on this machine in about a minute."
@@ -217,7 +218,8 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         if result is None:
             return
         if result.next_token is None:
-            body.update(Text(NO_MODEL if result.example is None else example_has_no_model(result)))
+            say = self.app.strings.say
+            body.update(Text(say(NO_MODEL) if result.example is None else example_has_no_model(result, say)))
             return
         if result.n_used == 0:
             body.update(Text("Type some text: the model predicts what follows it."))

@@ -249,13 +249,16 @@ class PositionsPane(Pane, Container, can_focus=True):
         if self._selected is not None and self._selected >= len(result.tokens):
             self._selected = None
         if result.n_used == 0:
-            self.show_message("No tokens to place: type some text.")
+            self.show_message(self.app.strings.say("No tokens to place: type some text."))
             return
         if result.example is not None:
             self.show_message(
-                f"The worked example {result.example.name} adds no position vectors: its inputs are the "
-                "hand-made vectors, as in the book's chapter 3 (positions come in chapter 2). "
-                "Open a text (palette: 'Example: none') to see position vectors."
+                self.app.strings.say(
+                    "The worked example {name} adds no position vectors: its inputs are the hand-made "
+                    "vectors, as in the book's chapter 3 (positions come in chapter 2). Open a text "
+                    "(palette: 'Example: none') to see position vectors.",
+                    name=result.example.name,
+                )
             )
             return
         self._result = result
