@@ -310,3 +310,29 @@ def test_the_overview_shows_the_whole_matrix_as_block_maxima_with_the_view_outli
         assert heatmap.header_lines == HEADER + KEY_LABEL_LINES
 
     drive(test)
+
+
+def test_a_japanese_message_breaks_at_phrases_never_before_a_full_stop() -> None:
+    from tui.i18n.strings import UiStrings
+
+    message = (
+        UiStrings("ja").say("no tokens: type some text")
+        + "。"
+        + UiStrings("ja").say(
+            "random weights: similarities are noise until a model is loaded (F6) or trained (F7)"
+        )
+    )
+
+    async def main() -> None:
+        app = HeatmapApp()
+        app.strings = UiStrings("ja")
+        async with app.run_test(size=(24, 12)) as pilot:
+            heatmap = app.query_one(AttentionHeatmap)
+            heatmap.clear_matrix(message)
+            await pilot.pause()
+            lines = [heatmap.render_line(y).text.strip() for y in range(heatmap.size.height)]
+            shown = [line for line in lines if line]
+            assert len(shown) >= 3 and "".join("".join(shown).split()) == "".join(message.split())
+            assert not any(line[0] in "。、」）" for line in shown), shown
+
+    asyncio.run(main())

@@ -216,7 +216,11 @@ class LineView(ScrollView, can_focus=True):
         if self._message_strips is None or self._message_strips[0] != key:
             style = self.get_component_rich_style("line-view--message")
             console = self.app.console
-            lines = Text(self._message, style=style, justify="center").wrap(console, max(width, 1))
+            message = self._message
+            strings = getattr(self.app, "strings", None)
+            if strings is not None:  # Japanese breaks at phrases, never before "。" (Rich: anywhere)
+                message = strings.broken_for(message, max(width, 1))
+            lines = Text(message, style=style, justify="center").wrap(console, max(width, 1))
             # Rich leaves unstyled runs with style None, which Textual's NO_COLOR filter rejects.
             strips = [
                 Strip([Segment(s.text, s.style or style) for s in line.render(console)]).adjust_cell_length(
