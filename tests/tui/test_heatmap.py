@@ -326,9 +326,10 @@ def test_a_japanese_message_breaks_at_phrases_never_before_a_full_stop() -> None
     async def main() -> None:
         app = HeatmapApp()
         app.strings = UiStrings("ja")
-        async with app.run_test(size=(24, 12)) as pilot:
+        async with app.run_test(size=(26, 12)) as pilot:  # 26 cells: Rich put "。" first on a line
             heatmap = app.query_one(AttentionHeatmap)
             heatmap.clear_matrix(message)
+            assert heatmap.line_width == 26
             await pilot.pause()
             lines = [heatmap.render_line(y).text.strip() for y in range(heatmap.size.height)]
             shown = [line for line in lines if line]
