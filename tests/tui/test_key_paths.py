@@ -97,8 +97,8 @@ def test_export_after_fewer_heads_while_attention_is_hidden(hf_gpt2, tmp_path, m
     asyncio.run(asyncio.wait_for(scenario(), TIME_BOUND))
 
 
-async def run_palette_command(pilot, query: str) -> None:
-    """Open the command palette, type `query` and run the first command it finds."""
+async def search_palette(pilot, query: str) -> OptionList:
+    """Open the command palette and type `query`; its list of hits, once it has some."""
     await pilot.press("ctrl+p")
     await pilot.pause()
     await pilot.press(*query)
@@ -107,6 +107,12 @@ async def run_palette_command(pilot, query: str) -> None:
         if results.option_count:
             break
         await pilot.pause(0.1)
+    return results
+
+
+async def run_palette_command(pilot, query: str) -> None:
+    """Open the command palette, type `query` and run the first command it finds."""
+    await search_palette(pilot, query)
     await pilot.press("enter")
 
 
@@ -160,14 +166,7 @@ def test_the_palette_speaks_japanese_and_still_finds_the_english_names(query):
         app.language, app.strings = "ja", UiStrings("ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            await pilot.press(*query)
-            results = pilot.app.screen.query_one(OptionList)
-            for _ in range(100):  # the palette searches in a worker: up to 10 s for its hits
-                if results.option_count:
-                    break
-                await pilot.pause(0.1)
+            results = await search_palette(pilot, query)
             first = str(results.get_option_at_index(0).prompt)
             assert "テキスト: 消す" in first, first  # shown in Japanese whichever was typed
             await pilot.press("enter")

@@ -254,9 +254,8 @@ class PositionsPane(Pane, Container, can_focus=True):
         if result.example is not None:
             self.show_message(
                 self.app.strings.say(
-                    "The worked example {name} adds no position vectors: its inputs are the hand-made "
-                    "vectors, as in the book's chapter 3 (positions come in chapter 2). Open a text "
-                    "(palette: 'Example: none') to see position vectors.",
+                    "The worked example {name} adds no position vectors: its inputs are the book's hand-made "
+                    "vectors (chapter 3; positions come in chapter 2). 'Example: none' opens a text.",
                     name=result.example.name,
                 )
             )
