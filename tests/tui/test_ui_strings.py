@@ -148,6 +148,24 @@ def test_the_status_line_speaks_the_learners_language_and_hides_what_a_question_
     assert "? トークン" in hidden and "? 文字/トークン" in hidden and "3 トークン" not in hidden
 
 
+def test_the_attention_tab_speaks_the_learners_language():
+    async def scenario():
+        app = make_app(text="one two three")
+        app.language, app.strings = "ja", UiStrings("ja")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.show_pane("attention", focus=True)
+            await settle(pilot)
+            pane = app.pane("attention")
+            return str(pane.query_one("#attention-info").render()), "\n".join(
+                pane.query_one("#attention-bars").lines
+            )
+
+    info, bars = asyncio.run(scenario())
+    assert info.startswith("層 0 / 1 · ヘッド 0 / 2 · 因果マスク オン · スコア ÷ √8 · q#0"), info
+    assert "クエリ #0 'one': 重みの大きいキー" in bars, bars
+
+
 def test_a_japanese_message_breaks_at_phrases_for_the_toast():
     english = "this lesson runs on random weights; your model comes back when you leave the lessons (esc)"
     message = japanese()[english]

@@ -295,24 +295,29 @@ class AttentionPane(Pane, Vertical):
         piece = result.tokens.piece
         weight = float(self.shown_weights()[q, k])
         masked = bool(attention.mask[q, k])
+        say = self.app.strings.say
         shown_dim = "?" if self._question == "head_dim" else head_dim
-        scaling = f"scores ÷ √{shown_dim}" if attention.scaled else "scores not scaled"
+        scaling = say("scores ÷ √{dim}", dim=shown_dim) if attention.scaled else say("scores not scaled")
         cell = f"q#{q} {visible_piece(piece(q))!r} → k#{k} {visible_piece(piece(k))!r}: "
-        cell += "masked (0)" if masked else f"{weight:.4f}"
-        heads = (
-            f"mean of {attention.heads} heads" if self.average else f"head {self.head} of {attention.heads}"
-        )
+        cell += say("masked (0)") if masked else f"{weight:.4f}"
+        if self.average:
+            heads = say("mean of {count} heads", count=attention.heads)
+        else:
+            heads = say("head {head} of {count}", head=self.head, count=attention.heads)
         kv_heads = None if result.model is None else result.model.kv_heads
         if not self.average and kv_heads is not None and kv_heads < attention.heads:
             shared = kv_group(self.head, attention.heads, kv_heads)
-            heads += (
-                f" · shares K/V head {shared.kv_head} of {kv_heads} with heads {shared.first}–{shared.last}"
+            heads += say(
+                " · shares K/V head {kv} of {kv_heads} with heads {first}–{last}",
+                kv=shared.kv_head,
+                kv_heads=kv_heads,
+                first=shared.first,
+                last=shared.last,
             )
-        switches = (
-            # Numbered from 0, as PyTorch, the book, `inspect` and the exports number them.
-            f"layer {attention.layer} of {attention.layers} · {heads} · causal mask "
-            f"{'on' if attention.causal else 'off'} · {scaling}"
-        )
+        causal = say("causal mask on") if attention.causal else say("causal mask off")
+        # Numbered from 0, as PyTorch, the book, `inspect` and the exports number them.
+        layer = say("layer {layer} of {layers}", layer=attention.layer, layers=attention.layers)
+        switches = f"{layer} · {heads} · {causal} · {scaling}"
         # Narrow, the line is cut at the edge: the cell's weight, what the cursor asks, comes first.
         line = f"{cell} · {switches}" if self.has_class("-narrow") else f"{switches} · {cell}"
         self.query_one("#attention-info", Static).update(line, layout=False)
@@ -336,13 +341,33 @@ class AttentionPane(Pane, Vertical):
         weights = self.shown_weights()[query, : result.n_used]
         visible = max(1, self.query_one("#attention-bars").size.height - 2)
         top = top_keys(weights, visible)
-        lines = [f"query #{query} {visible_piece(result.tokens.piece(query))[:16]!r}: top keys"]
+        say = self.app.strings.say
+        lines = [
+            say(
+                "query #{query} {piece}: top keys",
+                query=query,
+                piece=repr(visible_piece(result.tokens.piece(query))[:16]),
+            )
+        ]
         for key, weight in zip(top.keys.tolist(), top.weights.tolist(), strict=True):
             label = visible_piece(result.tokens.piece(key))[:8]
             lines.append(f"{key:>4} {label:<8} {bar(weight, 18)} {weight:.3f}")
         shown = len(lines) - 1
         if shown < top.attended and result.attention.dropout_scale is not None:
-            lines.append(f"({shown} of {top.attended} keys; after dropout a row sums to more or less than 1)")
+            lines.append(
+                say(
+                    "({shown} of {keys} keys; after dropout a row sums to more or less than 1)",
+                    shown=shown,
+                    keys=top.attended,
+                )
+            )
         elif shown < top.attended:
-            lines.append(f"({shown} of {top.attended} keys; entropy {top.entropy:.2f} bits)")
+            lines.append(
+                say(
+                    "({shown} of {keys} keys; entropy {entropy} bits)",
+                    shown=shown,
+                    keys=top.attended,
+                    entropy=f"{top.entropy:.2f}",
+                )
+            )
         return lines

@@ -31,13 +31,23 @@ HEADER = 1
 """Lines above the heatmap for the key indices (the key labels go below them)."""
 KEY_LABEL_LINES = 4
 """Most lines of key labels under the indices: each key's piece written downwards, a character
-a line, as far as it fits (fewer lines when the heatmap is short, none under 11 lines)."""
+a line, as far as it fits (fewer lines when the heatmap is short, none under 17 lines)."""
+MIN_KEY_LABEL_LINES = 3
+"""Fewer lines of key labels than this are not shown."""
 CELL = 2
 """Cells per key column."""
 TICK_EVERY = 5
 """A key index is printed in the header over every 5th column."""
 LEVELS = 256
 """Weights are quantised to this many colours."""
+
+
+def key_label_lines(height: int) -> int:
+    """Lines of key labels a heatmap `height` lines high shows: a third of what is left past 8
+    lines, at most `KEY_LABEL_LINES`, and none rather than under 3 (a piece's "·" and "…" alone
+    say nothing)."""
+    lines = min(KEY_LABEL_LINES, (height - 8) // 3)
+    return lines if lines >= MIN_KEY_LABEL_LINES else 0
 
 
 class AttentionHeatmap(CellCursorView):
@@ -199,7 +209,7 @@ class AttentionHeatmap(CellCursorView):
             )
             self.set_extent(self.overview.lines, 0)
             return
-        self.header_lines = HEADER + max(0, min(KEY_LABEL_LINES, (height - 8) // 3))
+        self.header_lines = HEADER + key_label_lines(height)
         self.set_extent(rows, GUTTER + CELL * cols)
 
     def relayout(self) -> None:
@@ -231,7 +241,7 @@ class AttentionHeatmap(CellCursorView):
         height = self.scrollable_content_region.height
         if self.overview is not None and GUTTER + CELL * self.shape[1] > self.scrollable_content_region.width:
             height -= self.styles.scrollbar_size_horizontal  # the cells' scrollbar, not drawn now
-        lines = max(1, height - HEADER - max(0, min(KEY_LABEL_LINES, (height - 8) // 3)))
+        lines = max(1, height - HEADER - key_label_lines(height))
         first, last = self.visible_columns(scroll_x, self.scrollable_content_region.width)
         rows = self.shape[0]
         return Window(min(scroll_y, rows), min(scroll_y + lines, rows), first, max(last, first + 1))
