@@ -14,10 +14,16 @@ SETTLE_SECONDS = 60.0
 
 
 def make_app(
-    text: str = "The robot lit the lamp.", colors: str | None = "truecolor", **settings
+    text: str = "The robot lit the lamp.",
+    colors: str | None = "truecolor",
+    language: str | None = None,
+    **settings,
 ) -> LlmTuiApp:
-    """The app on `text`; colours are pinned (not read from the test's TERM) unless colors=None."""
-    return LlmTuiApp(text, Settings(**settings), theme_name="llm-dark", device=TEST_DEVICE, colors=colors)
+    """The app on `text`, in `language` (None: the locale's); colours are pinned (not read from the
+    test's TERM) unless colors=None."""
+    return LlmTuiApp(
+        text, Settings(**settings), "llm-dark", device=TEST_DEVICE, colors=colors, language=language
+    )
 
 
 async def settle(pilot, timeout: float = SETTLE_SECONDS) -> None:

@@ -159,11 +159,8 @@ def test_the_palette_clears_the_text_and_ctrl_z_brings_it_back():
 
 @pytest.mark.parametrize("query", ["テキスト: 消す", "Text: clear"])
 def test_the_palette_speaks_japanese_and_still_finds_the_english_names(query):
-    from tui.i18n.strings import UiStrings
-
     async def scenario():
-        app = make_app(text=TEXT)
-        app.language, app.strings = "ja", UiStrings("ja")
+        app = make_app(text=TEXT, language="ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             results = await search_palette(pilot, query)

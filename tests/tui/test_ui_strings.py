@@ -113,9 +113,7 @@ def test_say_fills_fields_after_the_lookup_and_falls_back_to_english():
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_a_switch_says_what_it_did_in_the_learners_language(language):
     async def scenario():
-        app = make_app()
-        app.language = language
-        app.strings = UiStrings(language)
+        app = make_app(language=language)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             notes = record_notifications(app)
@@ -131,8 +129,7 @@ def test_the_status_line_speaks_the_learners_language_and_hides_what_a_question_
     from tui.formatting.status import status_line
 
     async def scenario():
-        app = make_app(text="one two three")
-        app.language, app.strings = "ja", UiStrings("ja")
+        app = make_app(text="one two three", language="ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             return app.result, str(app.query_one("#status").render())
@@ -150,8 +147,7 @@ def test_the_status_line_speaks_the_learners_language_and_hides_what_a_question_
 
 def test_the_attention_tab_speaks_the_learners_language():
     async def scenario():
-        app = make_app(text="one two three")
-        app.language, app.strings = "ja", UiStrings("ja")
+        app = make_app(text="one two three", language="ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             app.show_pane("attention", focus=True)
