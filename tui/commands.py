@@ -222,7 +222,7 @@ class LlmCommands(Provider):
         matcher = self.matcher(query)
         for name, english, callback, help_text in self._commands():
             # The learner's words, or the English ones the README and the lessons name.
-            score = max(matcher.match(name), matcher.match(english) if english != name else 0)
+            native = matcher.match(name)
+            score = max(native, matcher.match(english) if english != name else 0)
             if score > 0:
-                shown = matcher.highlight(name) if matcher.match(name) > 0 else name
-                yield Hit(score, shown, callback, help=help_text)
+                yield Hit(score, matcher.highlight(name) if native > 0 else name, callback, help=help_text)

@@ -57,8 +57,8 @@ def status_line(
     `concealed`: the kind of an open lesson question, whose answer the line must not show;
     `strings`: the learner's language (English by default). The engine's own notes and the
     model's and device's descriptions are as the engine says them."""
-    say = (strings or UiStrings("en")).say
-    say_n = (strings or UiStrings("en")).say_n
+    strings = strings or UiStrings("en")
+    say, say_n = strings.say, strings.say_n
     tokens = result.tokens
     hidden = CONCEALS.get(concealed or "", ())
     if result.example is not None:

@@ -195,13 +195,16 @@ class AttentionHeatmap(CellCursorView):
         self.place_cursor(self.cursor)
         self.announce_cursor()
 
-    def _lay_out(self) -> None:
-        """Header lines and extent for the matrix at this size: the cells, or the overview."""
+    def _lay_out(self, overview: bool | None = None) -> None:
+        """Header lines and extent for the matrix at this size: the cells, or the overview
+        (`overview`: which one; by default the one on show)."""
         if self._weights is None:
             return
         rows, cols = self._weights.shape
         height = self.scrollable_content_region.height
-        if self.overview is not None:
+        if overview is None:
+            overview = self.overview is not None
+        if overview:
             self.header_lines = HEADER
             width = max(self.scrollable_content_region.width, 1)
             self.overview = Overview.of(
@@ -223,12 +226,11 @@ class AttentionHeatmap(CellCursorView):
             return
         if self.overview is None:
             self._zoomed_scroll = (self.scroll_offset.x, self.scroll_offset.y)
-            self.overview = Overview.of(self._weights, self._mask, self._scale, 1, 1)  # sized next
-            self._lay_out()
+            self._lay_out(overview=True)
             self.scroll_to(0, 0, animate=False)
         else:
             self.overview = None
-            self._lay_out()
+            self._lay_out(overview=False)
             self.scroll_to(*self._zoomed_scroll, animate=False)
             self.scroll_to_cursor()
         self.invalidate()
