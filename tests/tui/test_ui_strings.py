@@ -9,13 +9,12 @@ import asyncio
 import importlib
 import pkgutil
 import string
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from tests.tui.helpers import make_app, record_notifications, settle
-from tui.i18n.strings import UiStrings, catalogue_path
+from tui.i18n.strings import UiStrings, read_catalogue
 
 TUI = Path(__file__).resolve().parents[2] / "tui"
 
@@ -84,8 +83,7 @@ def fields(text: str) -> set[str]:
 
 
 def japanese() -> dict[str, str]:
-    with catalogue_path("ja").open("rb") as file:
-        return tomllib.load(file)
+    return read_catalogue("ja")
 
 
 def test_every_text_the_app_says_has_a_japanese_translation_with_the_same_fields():

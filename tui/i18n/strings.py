@@ -1,7 +1,8 @@
 """`UiStrings`: the app's messages in the learner's language, from one catalogue per language.
 
 The English text is the key (as gettext's msgid): code says `say("causal mask on")`, and a
-language's TOML file (`tui/i18n/ja.toml`) maps that text to its own. Fields are written
+language's TOML files (`tui/i18n/ja/*.toml`, one per part of the app, read as one catalogue) map
+that text to its own. Fields are written
 `{name}` in both and filled after the lookup, so a translation may put them in its own order.
 English needs no file. `tests/tui/test_ui_strings.py` reads every `say`, `say_n`, `marked` and
 key description in the source and fails when the Japanese file lacks one, keeps one nothing uses, or
@@ -32,8 +33,22 @@ def marked(text: str) -> str:
 _FOLDER = Path(__file__).parent
 
 
-def catalogue_path(language: str) -> Path:
-    return _FOLDER / f"{language}.toml"
+def catalogue_files(language: str) -> list[Path]:
+    """The TOML files of `language`'s catalogue, in name order."""
+    return sorted((_FOLDER / language).glob("*.toml"))
+
+
+def read_catalogue(language: str) -> dict[str, str]:
+    """Every translation of `language`, from all its files. A text translated in two files is an
+    error: which of the two the app showed would depend on the files' order."""
+    table: dict[str, str] = {}
+    for path in catalogue_files(language):
+        with path.open("rb") as file:
+            for key, value in tomllib.load(file).items():
+                if key in table:
+                    raise ValueError(f"{path.name}: {key!r} is translated in another file too")
+                table[str(key)] = str(value)
+    return table
 
 
 @cache
@@ -42,9 +57,7 @@ def load_catalogue(language: str) -> Mapping[str, str]:
     read-only, so that the lesson code can make a `UiStrings` wherever it knows the language."""
     if language == "en":
         return MappingProxyType({})
-    with catalogue_path(language).open("rb") as file:
-        table = tomllib.load(file)
-    return MappingProxyType({str(key): str(value) for key, value in table.items()})
+    return MappingProxyType(read_catalogue(language))
 
 
 class UiStrings:
