@@ -44,6 +44,7 @@ from engine.nn.hf_folder import (
 )
 from engine.nn.loaded_model import IdMap, LoadedModel
 from engine.nn.model import GPT, GPTConfig
+from engine.note import note
 
 TINY_FORMAT = "llm-tui-tiny"  # the "format" metadata entry of a tiny checkpoint
 _FLOAT_DTYPES = ("F64", "F32", "F16", "BF16")
@@ -428,7 +429,7 @@ def load_weights(path: str | Path, device: torch.device | str = "cpu") -> Loaded
         model=model,
         config=config,
         name=name,
-        source=f"{name} from {path}",
+        source=note("{name} from {path}", name=name, path=path),
         kind=kind,
         path=file,
         encoding=encoding,

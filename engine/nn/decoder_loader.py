@@ -27,6 +27,7 @@ from engine.nn.decoder_config import DecoderConfig
 from engine.nn.device import format_bytes, free_memory
 from engine.nn.families.registry import BY_ARCHITECTURE, decoder_config
 from engine.nn.hf_folder import ModelFolder, finite, read_model_folder
+from engine.note import note
 
 HEAD = "lm_head.weight"  # the output head's name; absent from tied checkpoints
 _DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}  # safetensors -> torch
@@ -175,10 +176,12 @@ def _choose_dtype(
     if free is None or full <= free:
         return torch.float32, None
     _check_fits(parameters * 2, tables, device, where)
-    note = (
-        f"bfloat16 on the CPU: float32 weights would need {format_bytes(full)}, {format_bytes(free)} is free"
+    why = note(
+        "bfloat16 on the CPU: float32 weights would need {size}, {free} is free",
+        size=format_bytes(full),
+        free=format_bytes(free),
     )
-    return torch.bfloat16, note
+    return torch.bfloat16, why
 
 
 def _copied(tables: int, dtype: torch.dtype, device: str) -> int:
@@ -258,7 +261,7 @@ def load_decoder(
     parameters = sum(math.prod(shape) for shape in expected.values())
     tables = (1 if config.tied else 2) * config.vocab_size * config.dim * 4
     stored = _stored_dtype(contents, expected)
-    chosen, note = _choose_dtype(dtype, stored, device, parameters, tables, contents.path)
+    chosen, why_precision = _choose_dtype(dtype, stored, device, parameters, tables, contents.path)
 
     model = DecoderLM(config, device="meta")
     model.load_state_dict(_read_state(contents, expected, chosen, device), strict=True, assign=True)
@@ -273,7 +276,7 @@ def load_decoder(
         family=config.family,
         architecture=named[0] if named else f"{config.family} (by model_type)",
         name=name,
-        source=f"{name} from {contents.path}",
+        source=note("{name} from {path}", name=name, path=contents.path),
         path=contents.path,
         files=contents.files,
         parameters=parameters,
@@ -281,5 +284,5 @@ def load_decoder(
         device=device,
         token_table=token_table,
         output_table=output_table,
-        precision_note=note,
+        precision_note=why_precision,
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from engine.errors import DeviceError, Hint
+from engine.note import note
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 # What to ask for instead when a requested accelerator is missing.
@@ -109,6 +110,13 @@ def pick_device(requested: str = "auto") -> DeviceInfo:
             raise DeviceError(
                 "the mps device was requested but Apple's Metal backend is not available here", _OTHER_DEVICES
             )
-        return DeviceInfo("mps", f"mps (Apple GPU) · {version}")
+        return DeviceInfo("mps", note("mps (Apple GPU) · {version}", version=version))
     threads = torch.get_num_threads()
-    return DeviceInfo("cpu", f"cpu ({threads} thread{'s' if threads != 1 else ''}) · {version}")
+    return DeviceInfo(
+        "cpu",
+        note(
+            "cpu ({count} thread) · {version}" if threads == 1 else "cpu ({count} threads) · {version}",
+            count=threads,
+            version=version,
+        ),
+    )

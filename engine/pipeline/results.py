@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.note import note
 from engine.pipeline.row_chunks import RowChunks
 from engine.settings import Settings
 from engine.tokenize.tokens import TokenizedText
@@ -171,7 +172,7 @@ class ModelInfo:
     def status(self) -> str:
         """One line for the status bar."""
         if self.kind == "tiny" and self.steps is not None:
-            return f"{self.name} trained {self.steps} steps"
+            return note("{name} trained {count} steps", name=self.name, count=self.steps)
         if self.kind in ("gpt2", "tiny"):
             return self.source
         return f"{self.source} · {self.dtype}"

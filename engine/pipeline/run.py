@@ -22,6 +22,7 @@ from engine.nn.attention import causal_mask, mask_array
 from engine.nn.cpu_share import cpu_threads
 from engine.nn.device import DeviceInfo, format_bytes, free_memory, pick_device
 from engine.nn.embeddings import embed_tokens
+from engine.note import note
 from engine.pipeline.caches import OpenModel, open_model, random_weights, sinusoidal_rows
 from engine.pipeline.prefix import PrefixCache, Rows, model_forward
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult
@@ -84,9 +85,17 @@ def _check_random_weights_fit(vocab_size: int, settings: Settings, n_used: int, 
 
 def _truncation_note(n_used: int, n_tokens: int, context: int, model: bool = False) -> list[str]:
     if n_used < n_tokens:
-        note = f"showing the first {n_used:,} of {n_tokens:,} tokens (the context is {context:,})"
         # What comes next is read as generation reads it (`engine.pipeline.tail`).
-        return [note + (f"; a and A continue from the last {context:,}" if model else "")]
+        counts = {"shown": f"{n_used:,}", "total": f"{n_tokens:,}", "context": f"{context:,}"}
+        return [
+            note(
+                "showing the first {shown} of {total} tokens (the context is {context}); a and A continue "
+                "from the last {context}"
+                if model
+                else "showing the first {shown} of {total} tokens (the context is {context})",
+                **counts,
+            )
+        ]
     return []
 
 
@@ -136,8 +145,8 @@ def run(
 def _with_chat_note(result: PipelineResult, settings: Settings) -> PipelineResult:
     """`result`, saying so when the chat template was asked for but the model has none."""
     if settings.chat and (result.model is None or result.model.kind in ("gpt2", "tiny")):
-        note = "chat templates come with open models (--weights ORG/NAME); the text is used as it is"
-        return replace(result, notes=(*result.notes, note))
+        said = note("chat templates come with open models (--weights ORG/NAME); the text is used as it is")
+        return replace(result, notes=(*result.notes, said))
     return result
 
 
@@ -220,10 +229,17 @@ def _run_model(
     config = loaded.config
     notes: list[str] = []
     if settings.encoding != loaded.encoding:
-        notes.append(f"the model reads {loaded.encoding} tokens, so the text is tokenized with it")
+        notes.append(
+            note(
+                "the model reads {encoding} tokens, so the text is tokenized with it",
+                encoding=loaded.encoding,
+            )
+        )
     if not (settings.causal and settings.scaled):
         notes.append(
-            "a trained GPT always masks the future and scales by √d; the switches apply to random weights"
+            note(
+                "a trained GPT always masks the future and scales by √d; the switches apply to random weights"
+            )
         )
     if not 0 <= settings.layer < config.layers:
         raise SettingsError(f"layer {settings.layer}: the model has layers 0 to {config.layers - 1}")

@@ -21,6 +21,7 @@ from engine.nn.decoder_config import DecoderConfig
 from engine.nn.device import DeviceInfo
 from engine.nn.gqa import blocked_mask
 from engine.nn.rope import inverse_frequencies
+from engine.note import note
 from engine.pipeline.caches import OpenModel, sinusoidal_rows
 from engine.pipeline.prefix import Forward, Joined, PrefixCache, model_forward
 from engine.pipeline.results import Attention, Embedded, ModelInfo, NextToken, PipelineResult, RopeInfo
@@ -132,17 +133,30 @@ def run_open_model(
     notes: list[str] = []
     if not (settings.causal and settings.scaled):
         notes.append(
-            "a trained model always masks the future and scales by √d; the switches apply to random weights"
+            note(
+                "a trained model always masks the future and scales by √d; "
+                "the switches apply to random weights"
+            )
         )
     tokens = tokenize_open(text, settings, model)
     context = min(config.context, settings.context)
     n_used = min(len(tokens), context)
     if n_used < len(tokens):
-        reads = "all of them" if len(tokens) <= config.context else f"the last {config.context:,}"
-        notes.append(
-            f"showing the first {n_used:,} of {len(tokens):,} tokens (the context shown is {context:,}); "
-            f"a and A continue from {reads}"
-        )
+        counts = {"shown": f"{n_used:,}", "total": f"{len(tokens):,}", "context": f"{context:,}"}
+        if len(tokens) <= config.context:
+            said = note(
+                "showing the first {shown} of {total} tokens (the context shown is {context}); "
+                "a and A continue from all of them",
+                **counts,
+            )
+        else:
+            said = note(
+                "showing the first {shown} of {total} tokens (the context shown is {context}); "
+                "a and A continue from the last {reads}",
+                reads=f"{config.context:,}",
+                **counts,
+            )
+        notes.append(said)
     settings = replace(
         settings,
         encoding=tokens.encoding,

@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from engine.examples import Example
+from engine.note import note
 from engine.tokenize.tokens import TokenizedText, word_tokens
 
 _WORD = re.compile(r"\S+")
@@ -44,8 +45,13 @@ class ExampleTokenizer:
         if unknown:
             shown = ", ".join(repr(word) for word in unknown[:3]) + (" …" if len(unknown) > 3 else "")
             notes = (
-                f"{shown} left out: the example {self.example.name} has vectors for "
-                f"{' '.join(self.words)} only (words are separated by spaces)",
+                note(
+                    "{shown} left out: the example {name} has vectors for {words} only "
+                    "(words are separated by spaces)",
+                    shown=shown,
+                    name=self.example.name,
+                    words=" ".join(self.words),
+                ),
             )
         return word_tokens(self.name, text, known, ids, self.vocab_size, notes, self.token_bytes)
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from engine.errors import SpecialTokenError, UnknownWordError
+from engine.note import Note, note
 from engine.tokenize.tokens import TokenizedText
 
 CHUNK_CHARS = 1 << 20  # characters gathered before looking for a cut
@@ -35,7 +36,6 @@ CHUNK_CHARS = 1 << 20  # characters gathered before looking for a cut
 _CUT = re.compile(r"(?<=\S) |(?<=\S\n)(?=[^\s/])")
 _LOOKBEHIND = 2  # characters a cut looks back at
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Cc, less tab, newline, return
-_COUNTED_NOTE = re.compile(r"(\d+) (.+)")
 
 
 def last_cut(text: str, start: int = 0) -> int:
@@ -93,7 +93,8 @@ class TextNotes:
         n_control: control characters other than tab, newline and carriage return.
         first_control: the first of them and its character index.
         whitespace_only: True while every character seen is whitespace.
-        counted: tokenizer notes that start with a count ("3 unknown word(s) ..."), summed.
+        counted: tokenizer notes with a `count` ("3 unknown word(s) ..."), summed by their template
+            and other fields.
         other: the tokenizer's other notes, each once.
     """
 
@@ -102,7 +103,7 @@ class TextNotes:
     n_control: int = 0
     first_control: tuple[str, int] | None = None
     whitespace_only: bool = True
-    counted: dict[str, int] = field(default_factory=dict)
+    counted: dict[tuple[str, tuple[tuple[str, str], ...]], int] = field(default_factory=dict)
     other: dict[str, None] = field(default_factory=dict)
 
     def add(self, text: str, tokens: TokenizedText | None = None) -> None:
@@ -116,24 +117,33 @@ class TextNotes:
         if tokens is None:
             return
         self.n_tokens += len(tokens)
-        for note in tokens.notes:
-            if counted := _COUNTED_NOTE.fullmatch(note):
-                self.counted[counted.group(2)] = self.counted.get(counted.group(2), 0) + int(counted.group(1))
+        for each in tokens.notes:
+            if isinstance(each, Note) and "count" in each.fields:
+                key = (each.template, tuple(sorted((k, v) for k, v in each.fields.items() if k != "count")))
+                self.counted[key] = self.counted.get(key, 0) + int(each.fields["count"].replace(",", ""))
             else:
-                self.other[note] = None
+                self.other[each] = None
 
     def notes(self) -> tuple[str, ...]:
         """The tokenizer's notes (counts summed), then notes about the text itself."""
-        notes = [f"{count} {rest}" for rest, count in self.counted.items()] + list(self.other)
+        notes = [
+            note(template, count=count, **dict(rest)) for (template, rest), count in self.counted.items()
+        ]
+        notes += self.other
         if self.n_chars == 0:
-            notes.append("the text is empty: there is nothing to tokenize")
+            notes.append(note("the text is empty: there is nothing to tokenize"))
         elif self.whitespace_only and self.n_tokens == 0:
-            notes.append("the text is only whitespace, which this tokenizer drops")
+            notes.append(note("the text is only whitespace, which this tokenizer drops"))
         if self.first_control is not None:
             char, index = self.first_control
             notes.append(
-                f"the text holds {self.n_control:,} control character(s), the first {char!r} at character "
-                f"{index:,}; each is tokenized like any other character"
+                note(
+                    "the text holds {count} control character(s), the first {char} at character "
+                    "{index}; each is tokenized like any other character",
+                    count=f"{self.n_control:,}",
+                    char=repr(char),
+                    index=f"{index:,}",
+                )
             )
         return tuple(notes)
 

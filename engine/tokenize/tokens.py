@@ -15,6 +15,8 @@ from functools import cached_property
 
 import numpy as np
 
+from engine.note import note
+
 
 @dataclass(frozen=True)
 class TokenizedText:
@@ -120,7 +122,7 @@ def replace_lone_surrogates(text: str) -> tuple[str, tuple[str, ...]]:
     """`text` with each lone surrogate code point replaced by U+FFFD, and the note that says so (if any)."""
     if not _LONE_SURROGATE.search(text):
         return text, ()
-    return _LONE_SURROGATE.sub("\ufffd", text), ("lone surrogate code points were replaced by U+FFFD",)
+    return _LONE_SURROGATE.sub("\ufffd", text), (note("lone surrogate code points were replaced by U+FFFD"),)
 
 
 def id_piece(token_bytes: Callable[[int], bytes], token_id: int) -> str:

@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from engine.errors import UnknownWordError
+from engine.note import note
 from engine.tokenize.tokens import TokenizedText, word_tokens
 
 SPLIT_PATTERN = re.compile(r'([,.:;?_!"()\']|--|\s)')
@@ -76,7 +77,9 @@ class RegexTokenizer:
                 token_id = self._unknown_id
                 unknown += 1
             ids[i] = token_id
-        notes = (f"{unknown} unknown word(s) mapped to {UNKNOWN}",) if unknown else ()
+        notes = (
+            (note("{count} unknown word(s) mapped to {unk}", count=unknown, unk=UNKNOWN),) if unknown else ()
+        )
         return word_tokens(self.name, text, words, ids, self.vocab_size, notes, self.token_bytes)
 
     def encode(self, text: str) -> list[int]:

@@ -17,6 +17,7 @@ from tests.tui.helpers import make_app, record_notifications, settle
 from tui.i18n.strings import UiStrings, read_catalogue
 
 TUI = Path(__file__).resolve().parents[2] / "tui"
+ENGINE = TUI.parent / "engine"
 
 
 def _literals(node: ast.expr, where: str) -> list[str]:
@@ -32,15 +33,18 @@ def _literals(node: ast.expr, where: str) -> list[str]:
 
 
 def said_in_source() -> dict[str, str]:
-    """Every literal text the code says through `UiStrings`, with where it is said."""
+    """Every literal text the code says through `UiStrings`, and every note the engine makes
+    (`engine.note.note`, which the app says with `say_note`), with where it is said."""
     found: dict[str, str] = {}
-    for path in sorted(TUI.rglob("*.py")):
+    calls = {TUI: {"say": 1, "marked": 1, "say_n": 2}, ENGINE: {"note": 1}}
+    for path in sorted([*TUI.rglob("*.py"), *ENGINE.rglob("*.py")]):
+        said_by = calls[TUI if path.is_relative_to(TUI) else ENGINE]
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            count = {"say": 1, "marked": 1, "say_n": 2}.get(name, 0)
+            count = said_by.get(name, 0)
             where = f"{path.relative_to(TUI.parent)}:{node.lineno}"
             for argument in node.args[:count]:
                 for text in _literals(argument, where):
@@ -141,6 +145,29 @@ def test_the_status_line_speaks_the_learners_language_and_hides_what_a_question_
     assert english.startswith("gpt2 · 3 tokens · 4.33 chars/token · vocab 50,257 · dim 16 · 2 heads · random")
     hidden = status_line(result, None, "token_count", UiStrings("ja"))
     assert "? トークン" in hidden and "? 文字/トークン" in hidden and "3 トークン" not in hidden
+
+
+def test_the_engines_notes_and_the_device_on_the_status_line_in_the_learners_language():
+    from engine.nn.device import DeviceInfo
+    from engine.note import note
+    from engine.settings import Settings
+    from tui.app import LlmTuiApp
+
+    text = "one two three four five six seven eight nine ten"
+    device = DeviceInfo("cpu", note("cpu ({count} threads) · {version}", count=2, version="torch (test)"))
+
+    async def scenario():
+        app = LlmTuiApp(text, Settings(context=4), "llm-dark", device=device, language="ja")
+        async with app.run_test(size=(200, 40)) as pilot:
+            await settle(pilot)
+            return app.result, str(app.query_one("#status").render())
+
+    result, shown = asyncio.run(scenario())
+    (truncated,) = result.notes
+    assert truncated == "showing the first 4 of 10 tokens (the context is 4)"  # the engine says English
+    ja = UiStrings("ja")
+    assert ja.say(truncated.template, shown="4", total="10", context="4") in shown, shown
+    assert "cpu (2 スレッド) · torch (test)" in shown and "thread" not in shown and "showing" not in shown, shown
 
 
 def test_the_attention_tab_speaks_the_learners_language():

@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from engine.errors import UserError
 from tui.cli.args import read_text, settings_from_args
 from tui.cli.output import print_json
-from tui.formatting.status import example_summary
+from tui.formatting.status import example_switches
 from tui.views.text_wrap import fit_left
 
 
@@ -47,7 +47,7 @@ def show(args: argparse.Namespace, result) -> None:
     print(f"example {chosen.name} ({chosen.source}): {' '.join(tokens)}")
     for note in result.notes:
         print(f"note: {note}")
-    print(example_summary(result).split(" · ", 1)[1])
+    print(example_switches(result))
     _table("input vectors", tokens, result.embedded.input_vectors)
     if chosen.table is not None and chosen.vocabulary is not None:
         ids = result.tokens.ids[: result.n_used].tolist()

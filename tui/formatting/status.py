@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.formatting.counts import counted
 from tui.i18n.strings import UiStrings
 
 if TYPE_CHECKING:
@@ -25,22 +24,25 @@ def example_has_no_model(result: PipelineResult, say: Callable[..., str] | None 
     )
 
 
-def example_summary(result: PipelineResult) -> str:
-    """A worked example and its attention switches in one line (the status line, the CLI)."""
+def example_switches(result: PipelineResult, strings: UiStrings | None = None) -> str:
+    """A worked example's attention switches in one line (the status line, the CLI), in the
+    language of `strings` (English by default)."""
+    strings = strings or UiStrings("en")
+    say = strings.say
     chosen, settings = result.example, result.settings
-    heads = settings.heads
-    parts = [f"projection {settings.projection}"]
+    parts = [say("projection {name}", name=settings.projection)]
     if settings.projection != "none":
         parts.append(f"d_out {settings.d_out or chosen.dim}")
-    parts.append(counted(heads, "head") + (f" {settings.multihead}" if settings.multihead else ""))
-    parts.append(f"causal {'on' if settings.causal else 'off'}")
-    parts.append("÷ √d" if settings.scaled else "not scaled")
+    heads = strings.say_n("{count} head", "{count} heads", settings.heads)
+    parts.append(heads + (f" {settings.multihead}" if settings.multihead else ""))
+    parts.append(say("causal on") if settings.causal else say("causal off"))
+    parts.append("÷ √d" if settings.scaled else say("not scaled"))
     if settings.dropout:
-        parts.append(f"dropout {settings.dropout:g}")
-    parts.append(f"dim {chosen.dim}")
+        parts.append(say("dropout {rate}", rate=f"{settings.dropout:g}"))
+    parts.append(say("dim {dim}", dim=chosen.dim))
     if settings.projection != "none" or settings.dropout:
-        parts.append(f"seed {settings.seed}")
-    return f"example {chosen.name} ({chosen.source}) · " + " · ".join(parts)
+        parts.append(say("seed {seed}", seed=settings.seed))
+    return " · ".join(parts)
 
 
 CONCEALS = {"token_count": ("tokens", "chars"), "table_rows": ("vocab",)}
@@ -55,8 +57,8 @@ def status_line(
 ) -> str:
     """What the result was computed with, in one line; `corpus_path` is named for regex encodings;
     `concealed`: the kind of an open lesson question, whose answer the line must not show;
-    `strings`: the learner's language (English by default). The engine's own notes and the
-    model's and device's descriptions are as the engine says them."""
+    `strings`: the learner's language (English by default), the engine's notes and the model's
+    and device's descriptions included (`UiStrings.say_note`)."""
     strings = strings or UiStrings("en")
     say, say_n = strings.say, strings.say_n
     tokens = result.tokens
@@ -71,8 +73,9 @@ def status_line(
         if hidden:
             count = say("? tokens (a vocabulary of ?)")
         # Notes first (a word left out), then the switches: the line is cut at the terminal's edge.
-        switches = example_summary(result).split(" · ", 1)[1]
-        return " · ".join([say("example {name}", name=result.example.name), count, *result.notes, switches])
+        notes = [strings.say_note(note) for note in result.notes]
+        switches = example_switches(result, strings)
+        return " · ".join([say("example {name}", name=result.example.name), count, *notes, switches])
     per_token = len(tokens.text) / len(tokens) if len(tokens) else 0.0
     corpus = (
         " · " + say("corpus {name}", name=Path(corpus_path).name)
@@ -86,9 +89,10 @@ def status_line(
         say("? chars/token") if "chars" in hidden else say("{ratio} chars/token", ratio=f"{per_token:.2f}"),
         say("vocab ?") if "vocab" in hidden else say("vocab {size}", size=f"{tokens.vocab_size:,}"),
         say("dim {dim} · {heads}", dim=result.settings.dim, heads=heads),
-        result.model.status() if result.model else say("random weights"),
-        result.device,
+        strings.say_note(result.model.status()) if result.model else say("random weights"),
+        strings.say_note(result.device),
     ]
     # Notes right after the token count: at the end of the one-line status they were cut off
     # ("showing the first 1,024 of 229,650 tokens" after a paste was never seen).
-    return " · ".join(parts[:2] + list(result.notes) + parts[2:])
+    notes = [strings.say_note(note) for note in result.notes]
+    return " · ".join(parts[:2] + notes + parts[2:])

@@ -21,6 +21,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from engine.note import Note  # a str subclass, no torch
+
 LANGUAGES = ("en", "ja")
 
 
@@ -82,6 +84,13 @@ class UiStrings:
         """The form of `one` / `other` for `count` (given to the text as `{count}`, with thousands
         separated), in this language."""
         return self.say(one if count == 1 else other, count=f"{count:,}", **fields)
+
+    def say_note(self, text: str) -> str:
+        """One of the engine's notes (`engine.note.Note`: its template and fields) in this language;
+        any other text as it is (a model's name, a path)."""
+        if isinstance(text, Note):
+            return self.say(text.template, **text.fields)
+        return text
 
     def broken_for(self, message: str, width: int) -> str:
         """`message` with hard line breaks at phrases for a box `width` cells wide, when it is
