@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -46,6 +47,8 @@ NO_MODEL = marked(
 )
 TOP_K = 5
 ROWS_PER_READ = 8
+COLUMN_STARTS = (0, 7, 17, 25, 34, 43, 50, 60, 68)
+"""Where the table's column names start (in cells), one for each name in its "|"-separated header."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,15 @@ def _bar(value: float, largest: float, width: int = 6) -> str:
 
 def _prob(p: float) -> str:
     return f"{p:6.1%}" if p >= 0.001 else f"{p:6.0e}"
+
+
+def column_names(names: str) -> str:
+    """The "|"-separated column `names` (in any language), each at its `COLUMN_STARTS` cell, or one
+    space after the name before it where that one is wider (Japanese characters take two cells)."""
+    line = ""
+    for start, name in zip(COLUMN_STARTS, names.split("|"), strict=False):
+        line += " " * max(start - cell_len(line), 1 if line else 0) + name
+    return line
 
 
 class LayersPane(Pane, Vertical):
@@ -120,7 +132,7 @@ class LayersPane(Pane, Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="layers-info", markup=False)
         with Horizontal(id="layers-body"):
-            yield LensMapView("waiting for the first result…", id="lens-map")
+            yield LensMapView(self.app.strings.say("waiting for the first result…"), id="lens-map")
             yield PlainLines(id="layers-table")
 
     @property
@@ -322,7 +334,7 @@ class LayersPane(Pane, Vertical):
                 self._request()
             return  # computed for an older result
         if message.lens is None:
-            failed = "reading the layers failed (an internal error; see the log)"
+            failed = self.app.strings.say("reading the layers failed (an internal error; see the log)")
             self.query_one("#layers-info", Static).update(failed)
             self.query_one("#layers-table", PlainLines).set_lines((failed,))
         else:
@@ -356,16 +368,27 @@ class LayersPane(Pane, Vertical):
             return
         position = min(self.position, result.n_used - 1)
         piece = visible_piece(result.tokens.piece(position))
+        say = self.app.strings.say
         if lens is None or lens.position != position:
-            info.update(f"position {position} {piece!r}: reading each layer out…", layout=False)
-            table.set_lines(("reading each layer out…",))
+            reading = say(
+                "position {position} {piece}: reading each layer out…", position=position, piece=repr(piece)
+            )
+            info.update(reading, layout=False)
+            table.set_lines((say("reading each layer out…"),))
             return
         final = lens.final.top[0]
         layer = lens.layers[min(self.layer, len(lens.layers) - 1)]
         top = "  ".join(f"{self._piece(t.token_id)!r} {_prob(t.prob).strip()}" for t in layer.top)
         info.update(
-            f"position {position} {piece!r} · the model's top-1 {self._piece(final.token_id)!r} "
-            f"{_prob(final.prob).strip()} · {layer_name(layer.layer)}: {top}",
+            say(
+                "position {position} {piece} · the model's top-1 {top1} {p} · {layer}: {top}",
+                position=position,
+                piece=repr(piece),
+                top1=repr(self._piece(final.token_id)),
+                p=_prob(final.prob).strip(),
+                layer=layer_name(layer.layer),
+                top=top,
+            ),
             layout=False,
         )
         table.set_lines(
@@ -380,10 +403,16 @@ class LayersPane(Pane, Vertical):
         residuals = np.linalg.norm(stream.at(position), axis=-1)
         added = stream.added_at(position)
         final = lens.final.top[0]
+        say = self.app.strings.say
         head = [
-            f"logit lens at {position} {piece!r}, the model's top-1 {self._piece(final.token_id)!r}:",
-            "read through the final norm and head · model's: p, rank of its top-1",
-            "layer  top-1     p       model's  rank     H bits ‖stream‖  +attn   +mlp",
+            say(
+                "logit lens at {position} {piece}, the model's top-1 {top1}:",
+                position=position,
+                piece=repr(piece),
+                top1=repr(self._piece(final.token_id)),
+            ),
+            say("read through the final norm and head · model's: p, rank of its top-1"),
+            column_names(say("layer|top-1|p|model's|rank|H bits|‖stream‖|+attn|+mlp")),
         ]
         rows = []
         for row in lens.layers:
@@ -408,5 +437,6 @@ class LayersPane(Pane, Vertical):
             for i, v in enumerate(residuals)
         ]
         if len(lines) + 2 + len(bars) <= height:
-            lines += ["", f"‖stream‖ after each layer (largest {residuals.max():.1f}):", *bars]
+            largest = f"{residuals.max():.1f}"
+            lines += ["", say("‖stream‖ after each layer (largest {largest}):", largest=largest), *bars]
         return lines

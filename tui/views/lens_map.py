@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -26,7 +26,8 @@ from tui.views.cursor_view import CellCursorView
 from tui.views.text_wrap import fit_left
 
 GUTTER = 12
-"""Cells left of the map for the row label (position and piece), the last one a gap."""
+"""Cells left of the map for the row label (position and piece), the last one a gap; more when
+the header's words are wider (Japanese)."""
 CELL = 8
 """Cells per layer column: 7 for the piece, 1 gap."""
 LEVELS = 32
@@ -74,6 +75,7 @@ class LensMapView(CellCursorView):
         self._layers = 0
         self._labels: list[str] = []
         self._cells: Cells = {}
+        self._header = ""  # the gutter's column names, in the learner's language (`set_grid`)
         self._mono = False
         self._styles: list[Style] = []
         self.set_palette(palette, mono)
@@ -87,8 +89,10 @@ class LensMapView(CellCursorView):
         self._labels = list(labels)
         self._rows, self._layers = len(self._labels), layers
         self._cells = cells
+        self._header = self.app.strings.say(" pos token")
+        self.gutter_cells = max(GUTTER, cell_len(self._header) + 1)
         self.set_message("")
-        self.set_extent(self._rows, GUTTER + CELL * layers)
+        self.set_extent(self._rows, self.gutter_cells + CELL * layers)
         self.invalidate()
         self.place_cursor(self.cursor)
 
@@ -140,12 +144,13 @@ class LensMapView(CellCursorView):
     def draw_line(self, line: int, width: int) -> Strip:
         scroll_x = self.scroll_offset.x
         base = self.rich_style
-        area = width - GUTTER
+        gutter = self.gutter_cells
+        area = width - gutter
         row, col = self.cursor
         if line < 0:
             header = self.get_component_rich_style("lens-map--header")
             highlight = self.get_component_rich_style("line-view--cursor")
-            segments = [Segment(set_cell_size(" pos token", GUTTER - 1), header), Segment(" ", base)]
+            segments = [Segment(set_cell_size(self._header, gutter - 1), header), Segment(" ", base)]
             for layer in range(*self.visible_columns(scroll_x, width)):
                 style = highlight if layer == col else header
                 segments.append(Segment(set_cell_size(layer_name(layer), CELL - 1), style))
@@ -153,7 +158,7 @@ class LensMapView(CellCursorView):
             return self._cropped(segments, scroll_x, width)
         on_cursor = line == row
         label_style = self.get_component_rich_style("line-view--cursor" if on_cursor else "lens-map--label")
-        segments = [Segment(fit_left(self._labels[line], GUTTER - 1), label_style), Segment(" ", base)]
+        segments = [Segment(fit_left(self._labels[line], gutter - 1), label_style), Segment(" ", base)]
         if area > 0:
             pending = self.get_component_rich_style("lens-map--pending")
             for layer in range(*self.visible_columns(scroll_x, width)):
@@ -181,5 +186,7 @@ class LensMapView(CellCursorView):
         """The gutter stays put; the columns are shifted by the part of a column scrolled past."""
         gutter = Strip(segments[:2])
         offset = scroll_x % CELL
-        body = Strip(segments[2:]).crop_extend(offset, offset + max(width - GUTTER, 0), self.rich_style)
+        body = Strip(segments[2:]).crop_extend(
+            offset, offset + max(width - self.gutter_cells, 0), self.rich_style
+        )
         return Strip.join([gutter, body])
