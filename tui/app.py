@@ -249,6 +249,8 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
         self.screen.set_class(self.size.height < 24 or self.size.width < 60, "-compact")
         # Under 16 lines every line counts: one line of text, no tab underline (see app.tcss).
         self.screen.set_class(self.size.height < 16, "-tiny")
+        if (panel := self.pane("lesson")) is not None:
+            panel.fit_screen()
 
     def _apply_palette(self) -> None:
         # 16 colours cannot show a gradient: a weight would map to an unrelated hue, so heatmaps

@@ -206,10 +206,43 @@ def _expected_focus(app) -> str:
     return type(app.focused).__name__ if app.focused else ""
 
 
+def assert_the_step_is_in_view(app, where: str) -> None:
+    """What a step points at stays on screen beside the lesson panel: its tab is not under the
+    panel and keeps room to read (at 80×24 too), and the focused view (the step's subject) keeps
+    some room of its own and shows its cursor (the selected token's row, the heatmap's cell)
+    rather than having it scrolled away or cut off."""
+    from textual.geometry import Offset
+
+    from tui.views.cursor_view import CellCursorView, RowCursorView
+
+    panel = app.query_one(LessonPanel).region
+    tab = app.query_one(TabbedContent).active
+    region = app.query_one(TabbedContent).get_pane(tab).region
+    assert region.right <= panel.x, f"{where}: the {tab} tab {region} is under the panel {panel}"
+    # 15 lines at 80×24 (the text box gives up three), 12 under a step's error message.
+    assert region.width >= 48 and region.height >= 12, f"{where}: the {tab} tab is cramped: {region}"
+    focused = app.focused
+    if focused is not None and focused.id != "text":
+        assert focused.region.width >= 18 and focused.region.height >= 5, f"{where}: {focused.region}"
+    if not isinstance(focused, CellCursorView | RowCursorView) or focused.cursor is None:
+        return
+    if isinstance(focused, CellCursorView) and not all(focused.shape):
+        return
+    if isinstance(focused, RowCursorView) and not focused.cursor_count:
+        return
+    assert focused.region.right <= panel.x and focused.region.bottom <= app.size.height, where
+    x = focused.gutter_cells if isinstance(focused, CellCursorView) else 0
+    drawn = {focused.cursor_at(Offset(x, y)) for y in range(focused.size.height)}
+    row = focused.cursor[0] if isinstance(focused, CellCursorView) else focused.cursor
+    rows = {cell[0] if isinstance(cell, tuple) else cell for cell in drawn if cell is not None}
+    assert row in rows, f"{where}: {type(focused).__name__}'s cursor row {row} is off screen ({sorted(rows)})"
+
+
 @pytest.mark.slow  # ~30 s a language: every step of every lesson, driven through the app
 def test_every_step_of_every_lesson_applies_its_state(tmp_path):
     assert set(LANGUAGES) == {"en", "ja"}, "a new language needs its walk too"
-    walk_every_step(tmp_path, "en")  # Japanese: tests/tui/test_lessons_ja_walk.py, on another worker
+    # The smallest terminal the lessons are made for: every step's subject must still be in view.
+    walk_every_step(tmp_path, "en", size=(80, 24))  # Japanese: tests/tui/test_lessons_ja_walk.py
 
 
 @pytest.mark.slow  # ~30 s
@@ -228,16 +261,19 @@ def tiny_trained_model(folder: Path) -> Path:
     )
 
 
-def walk_every_step(tmp_path: Path, language: str, model: Path | None = None) -> None:
-    """Open every lesson in `language` and step through it in the app, checking each step's state
-    and that its question's computed answer is exactly one of the choices offered. With `model`
-    loaded, the learner's own text, model and settings must come back after each lesson."""
+def walk_every_step(
+    tmp_path: Path, language: str, model: Path | None = None, size: tuple[int, int] = (130, 40)
+) -> None:
+    """Open every lesson in `language` and step through it in the app (a terminal of `size`),
+    checking each step's state, that what it points at is in view beside the panel, and that its
+    question's computed answer is exactly one of the choices offered. With `model` loaded, the
+    learner's own text, model and settings must come back after each lesson."""
 
     async def scenario():
         mine = Settings(weights=str(model)) if model is not None else Settings()
         own_text = "my own words" if model is not None else ""
         app = _app(tmp_path, language, text=own_text, settings=mine)
-        async with app.run_test(size=(130, 40)) as pilot:
+        async with app.run_test(size=size) as pilot:
             await settle(pilot)
             for lesson in app.lesson_driver.lessons:
                 app.open_lesson(lesson.id, step=0)
@@ -276,6 +312,7 @@ def walk_every_step(tmp_path: Path, language: str, model: Path | None = None) ->
                         assert _expected_focus(app) == FOCUS_OWNERS[state["pane"]], where
                     if app.result is not None and app.result.n_used and "select" in state:
                         assert app.selected == min(state["select"], app.result.n_used - 1), where
+                    assert_the_step_is_in_view(app, where)
                     attention = app.query_one(AttentionPane)
                     if "head" in state:
                         assert attention.head == state["head"], where

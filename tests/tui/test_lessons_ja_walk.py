@@ -14,7 +14,7 @@ from tests.tui.test_lessons import tiny_trained_model, walk_every_step
 
 @pytest.mark.slow  # ~30 s: every step of every lesson, driven through the app
 def test_every_step_of_every_japanese_lesson_applies_its_state(tmp_path):
-    walk_every_step(tmp_path, "ja")
+    walk_every_step(tmp_path, "ja", size=(80, 24))  # the smallest terminal the lessons are made for
 
 
 @pytest.mark.slow  # ~30 s

@@ -32,7 +32,7 @@ class LessonActions:
 
     def action_toggle_lesson_panel(self) -> None:
         """Hide or show the lesson text."""
-        self.pane("lesson").toggle_class("-hidden")
+        self.pane("lesson").toggle_hidden()
 
     def action_quiz_answer(self, number: int) -> None:
         """Answer the lesson's open question with choice `number` (1-4)."""

@@ -35,6 +35,9 @@ WORDS = {
     "score_short": marked("score {right}/{answered}"),
 }
 CHOICE_KEYS = "abcd"
+SHORT_SCREEN = 32
+"""Below this many lines, while the panel is shown, the text box above the tabs gives the pane
+below three of its lines (`Screen.-lesson-short` in app.tcss): the pane is what a step points at."""
 LECTURE_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
 """The model the lecture loads, and the one a lesson that needs a model asks for."""
 NEEDS_MODEL = marked(
@@ -126,9 +129,11 @@ class LessonPanel(VerticalScroll, can_focus=True):
         Binding("right", "app.lesson_step(1)", "Next step", id="lesson.next_arrow", show=False),
         Binding("left", "app.lesson_step(-1)", "Previous step", id="lesson.previous_arrow", show=False),
     ]
+    # 44 cells from 120 columns on; below, 37 % of the screen and never under 30, so that at 80
+    # columns the pane the step talks about keeps 50 (it kept 36, too narrow for its bars).
     DEFAULT_CSS = """
     LessonPanel {
-        dock: right; width: 44; height: 1fr; border-left: thick $primary;
+        dock: right; width: 37%; min-width: 30; max-width: 44; height: 1fr; border-left: thick $primary;
         background: $surface; padding: 0 1; display: none;
     }
     LessonPanel.-active { display: block; }
@@ -179,6 +184,23 @@ class LessonPanel(VerticalScroll, can_focus=True):
         self.show_hints(language, quiz_open=False)
         self.scroll_home(animate=False)
         self.add_class("-active")
+        self.fit_screen()
+
+    @property
+    def is_shown(self) -> bool:
+        """Whether the panel is on screen: a lesson is open and F8 has not hidden it."""
+        return self.has_class("-active") and not self.has_class("-hidden")
+
+    def toggle_hidden(self) -> None:
+        """Hide the panel, or show it again (F8)."""
+        self.toggle_class("-hidden")
+        self.fit_screen()
+
+    def fit_screen(self) -> None:
+        """On a short screen the text box gives lines to the panes while the panel is shown; the
+        app calls this again when the terminal is resized."""
+        screen = self.screen
+        screen.set_class(self.is_shown and screen.size.height < SHORT_SCREEN, "-lesson-short")
 
     def show_quiz(self, session: QuizSession, score: tuple[int, int], language: str) -> None:
         """Show the question's choices, or how it was answered and the computed answer."""
@@ -235,3 +257,4 @@ class LessonPanel(VerticalScroll, can_focus=True):
 
     def close(self) -> None:
         self.remove_class("-active")
+        self.fit_screen()
