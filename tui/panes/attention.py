@@ -331,7 +331,8 @@ class AttentionPane(Pane, Vertical):
             width = panel.content_size.width or 60
             panel.set_lines(table_lines(result, head, q, width, height, self.first_table))
         elif self.arithmetic:
-            panel.set_lines(arithmetic_lines(result, None if self.average else self.head, q, k, height))
+            head = None if self.average else self.head
+            panel.set_lines(arithmetic_lines(result, head, q, k, height, self.app.strings))
         else:
             panel.set_lines(self._bars(q))
 

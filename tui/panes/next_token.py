@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -19,9 +20,11 @@ from tui.generation import COUNTS, DEFAULT_COUNT
 from tui.i18n.strings import marked
 from tui.panes.attention import bar
 from tui.panes.base import Pane
-from tui.panes.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab
+from tui.panes.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab, settings_line
 
 if TYPE_CHECKING:
+    from textual.geometry import Size
+
     from engine.pipeline.results import NextToken, PipelineResult
 
 NO_MODEL = marked(
@@ -100,6 +103,8 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         self.count = DEFAULT_COUNT  # tokens `A` generates
         self._progress: tuple[int, int] | None = None  # (done, total) while `A` runs
         self._drawn: tuple[PipelineResult | None, int | None] = (None, None)  # what `_draw` last drew
+        self._message: str | None = None  # what `show_message` shows, broken again for a new width
+        self._prose_width = 0  # the width the body was last drawn (its prose broken) for
 
     def compose(self):
         yield Static("", id="next-body")
@@ -111,7 +116,35 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
 
     def show_message(self, message: str) -> None:
         self.result = None
-        self.query_one("#next-body", Static).update(Text(message, style="italic"))
+        self._message = message
+        self._show_prose(message, "italic")
+
+    def _body_width(self) -> int:
+        """The cells a line of the body has (0 before the first layout)."""
+        return self.scrollable_content_region.width
+
+    def _broken(self, message: str) -> str:
+        """`message` broken at phrases for the body's width when it is Japanese (Textual would
+        break it anywhere, even between a number and its counter); as it is before a layout."""
+        width = self._prose_width = self._body_width()
+        return self.app.strings.broken_for(message, width) if width else message
+
+    def _broken_keys(self, keys: str) -> str:
+        """A line of keys ("t/T 温度 · k/K top-k · …") in Japanese broken between its items, each
+        item whole where it fits; English as it is (Textual breaks it at its spaces)."""
+        width = self._body_width()
+        if not width or self.app.strings.language != "ja":
+            return keys
+        lines: list[str] = []
+        for item in keys.split(" · "):
+            if lines and cell_len(f"{lines[-1]} · {item}") <= width:
+                lines[-1] = f"{lines[-1]} · {item}"
+            else:
+                lines.append(item)
+        return "\n".join(self._broken(line) for line in lines)
+
+    def _show_prose(self, message: str, style: str = "") -> None:
+        self.query_one("#next-body", Static).update(Text(self._broken(message), style=style))
 
     def select_token(self, index: int | None) -> None:
         drawn_result, drawn_position = self._drawn
@@ -138,8 +171,17 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
 
     def on_resize(self) -> None:
         # The bars take the width there is (a line never wraps); the same seed gives the same draws.
+        # Japanese prose is broken again for the new width.
         if self.result is not None:
             self._draw()
+        elif self._message is not None:
+            self._show_prose(self._message, "italic")
+
+    def fit(self, size: Size) -> None:
+        # A tab's first layout can size the pane without a Resize: prose broken before it (or for
+        # another width) is broken again.
+        if self._body_width() and self._body_width() != self._prose_width:
+            self.on_resize()
 
     def action_toggle_lab(self) -> None:
         """Switch between the list of likely tokens and the sampling lab."""
@@ -217,18 +259,18 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         body = self.query_one("#next-body", Static)
         if result is None:
             return
+        say = self.app.strings.say
         if result.next_token is None:
-            say = self.app.strings.say
-            body.update(Text(say(NO_MODEL) if result.example is None else example_has_no_model(result, say)))
+            self._show_prose(say(NO_MODEL) if result.example is None else example_has_no_model(result, say))
             return
         if result.n_used == 0:
-            body.update(Text("Type some text: the model predicts what follows it."))
+            self._show_prose(say("Type some text: the model predicts what follows it."))
             return
         position = min(self.position if self.position is not None else result.n_used - 1, result.n_used - 1)
         try:
             chosen, distribution = self._choose(position)
         except UserError as error:
-            body.update(Text(str(error), style="bold"))
+            self._show_prose(str(error), "bold")
             return
         tokenizer = self._tokenizer()
         piece = visible_piece(result.tokens.piece(position))
@@ -236,9 +278,11 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         def label(token_id: int) -> str:
             return visible_piece(id_piece(tokenizer.token_bytes, token_id))
 
-        heading = f"after {piece!r} (token #{position}) · {result.model.name if result.model else ''}"
+        heading = say("after {piece} (token #{position})", piece=repr(piece), position=position)
+        heading += f" · {result.model.name if result.model else ''}"
         if self._progress is not None:
-            heading += f" · generating {self._progress[0]}/{self._progress[1]} (esc stops)"
+            done, total = self._progress
+            heading += say(" · generating {done}/{total} (esc stops)", done=done, total=total)
         if self.lab:
             from engine.sampling.lab import draw_many, trace
 
@@ -248,20 +292,19 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
             def row_label(row: int) -> str:
                 return label(result.next_token.token_id(row))
 
-            width = self.content_size.width or 100  # 0 before the first layout
-            body.update(render_lab(draws, trace(draws, LAB_ROWS), row_label, heading, width))
+            self._prose_width = self._body_width()
+            width = self._prose_width or 100  # 0 before the first layout
+            lab = render_lab(draws, trace(draws, LAB_ROWS), row_label, heading, width, self.app.strings)
+            body.update(lab)
             return
         text = Text()
         text.append(f"{heading}\n", style="bold")
-        top_p = "off" if self.top_p is None else f"{self.top_p:.2f}"
-        text.append(
-            f"temperature {self.temperature:g}{' (greedy)' if distribution.greedy else ''} · "
-            f"top-k {self.top_k or 'off'} · top-p {top_p}\n\n"
-        )
+        top_p = None if self.top_p is None else f"{self.top_p:.2f}"
+        text.append(settings_line(self.temperature, self.top_k, top_p, distribution.greedy, say) + "\n\n")
         rows, probabilities = distribution.top(TOP_SHOWN)
         # rank, piece, bar, percentage, id: the bar gets what the 40 other cells leave (4 to 30);
         # narrower than that, the id goes (11 cells), so that no line wraps.
-        available = self.scrollable_content_region.width or 100
+        available = self._body_width() or 100
         with_ids = available - 40 >= 4
         bar_cells = max(4, min(30, available - (40 if with_ids else 29)))
         for rank, (row, probability) in enumerate(zip(rows.tolist(), probabilities.tolist(), strict=True), 1):
@@ -269,26 +312,35 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
                 break
             token_id = result.next_token.token_id(row)
             style = "reverse" if token_id == chosen else ""
-            text.append(f"{rank:>3} {label(token_id)[:14]:<14} ", style=style)
+            text.append(f"{rank:>3} {set_cell_size(label(token_id), 14)} ", style=style)
             text.append(f"{bar(probability, bar_cells)} {probability:7.2%}")
-            text.append(f"  id {token_id}\n" if with_ids else "\n")
+            text.append("  " + say("id {id}", id=token_id) + "\n" if with_ids else "\n")
         kept = drawable_count(distribution.probs)
-        text.append(f"\n{kept:,} of {len(distribution.probs):,} tokens can be drawn · ")
-        text.append(f"drawn (seeded): {label(chosen)!r}\n", style="bold")
+        total = len(distribution.probs)
+        text.append("\n" + say("{kept} of {total} tokens can be drawn", kept=f"{kept:,}", total=f"{total:,}"))
+        text.append(" · ")
+        text.append(say("drawn (seeded): {piece}", piece=repr(label(chosen))) + "\n", style="bold")
         if position == result.n_used - 1:
-            following = "the end of the text"
+            following = say("the text continues with the end of the text")
         else:
-            following = repr(visible_piece(result.tokens.piece(position + 1)))
-        text.append(f"the text continues with {following}\n", style="dim")
-        if result.truncated:
-            text.append(
-                f"the text is longer than the {result.n_used:,} tokens shown: a and A read its last "
-                f"{result.model.context:,} tokens, the model's context\n",
-                style="dim",
+            following = say(
+                "the text continues with {piece}",
+                piece=repr(visible_piece(result.tokens.piece(position + 1))),
             )
-        text.append(
-            f"\nt/T temperature · k/K top-k · u/U top-p · r redraw · a append a token at the end · "
-            f"A generate {self.count} (-/+ to change) · h sampling lab",
-            style="dim",
+        text.append(f"{following}\n", style="dim")
+        if result.truncated:
+            longer = say(
+                "the text is longer than the {shown} tokens shown: a and A read its last {context} tokens, "
+                "the model's context",
+                shown=f"{result.n_used:,}",
+                context=f"{result.model.context:,}",
+            )
+            text.append(f"{self._broken(longer)}\n", style="dim")
+        keys = say(
+            "t/T temperature · k/K top-k · u/U top-p · r redraw · a append a token at the end · "
+            "A generate {count} (-/+ to change) · h sampling lab",
+            count=self.count,
         )
+        text.append(f"\n{self._broken_keys(keys)}", style="dim")
+        self._prose_width = self._body_width()
         body.update(text)
