@@ -194,3 +194,22 @@ def test_a_japanese_message_breaks_at_phrases_for_the_toast():
     assert "".join(lines) == message and len(lines) > 2
     assert not any(line.startswith(("。", "、", "）")) or line.endswith(("（", "「")) for line in lines)
     assert UiStrings("en").broken_for("causal mask on", 4) == "causal mask on"
+
+
+def test_the_model_dialog_speaks_the_learners_language():
+    from textual.widgets import Input, Label
+
+    async def scenario():
+        app = make_app(language="ja")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("f6")
+            await pilot.pause()
+            screen = app.screen
+            labels = [str(label.render()) for label in screen.query(Label)]
+            return screen.query_one(Input).placeholder, labels
+
+    placeholder, labels = asyncio.run(scenario())
+    ja = UiStrings("ja")
+    assert placeholder == ja.say("Qwen/Qwen2.5-0.5B or path/to/model") != "Qwen/Qwen2.5-0.5B or path/to/model"
+    assert ja.say("Model (now: random weights)") in labels, labels

@@ -49,11 +49,18 @@ class ModelScreen(ModalScreen[str | None]):
                 options.append(Option(Content(trained), id="tiny"))
                 continue
             size = f"{record['parameters'] / 1e9:.2f}B" if record["parameters"] else "?"
-            about = f"{record['family'] or '?'} · {size} params · {record['dtype'] or '?'}"
+            about = say(
+                "{family} · {size} params · {dtype}",
+                family=record["family"] or "?",
+                size=size,
+                dtype=record["dtype"] or "?",
+            )
             if record["complete"] and record["supported"]:
                 options.append(Option(f"{name}  ({about})", id=name))
             else:
-                why = record["problem"] or f"{record['architecture']} is not supported"
+                why = record["problem"] or say(
+                    "{architecture} is not supported", architecture=record["architecture"]
+                )
                 options.append(Option(f"{name}  ({why})", id=name, disabled=True))
         options.append(Option(say("Train a tiny model now on the corpus (about a minute)…"), id=TRAIN))
         with Vertical():
@@ -64,7 +71,7 @@ class ModelScreen(ModalScreen[str | None]):
             yield Label(
                 say("or a Hugging Face repo id, a model folder or a .safetensors file (enter to load):")
             )
-            yield Input(placeholder="Qwen/Qwen2.5-0.5B or path/to/model", id="model-path")
+            yield Input(placeholder=say("Qwen/Qwen2.5-0.5B or path/to/model"), id="model-path")
             yield Label("", id="model-error")
 
     @on(OptionList.OptionSelected)
