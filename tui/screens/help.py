@@ -67,7 +67,7 @@ def help_text(
     """The whole list in the language of `strings`, for a box `width` cells wide; Japanese is
     broken at phrases (`UiStrings.broken_for`)."""
     say = strings.say
-    inner = width - 4  # the border and the padding
+    inner = width - 6  # the border, the padding and the scrollbar (the list is longer than the box)
     text = Text()
     text.append(f"{say(TITLE)}\n", style="bold")
     text.append(f"{say(CLOSE)}\n\n", style="bold")
