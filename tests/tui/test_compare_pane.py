@@ -16,6 +16,7 @@ from engine.tokenize.compare import COMPARED
 from engine.tokenize.registry import BPE_ENCODINGS, get_tokenizer
 from tests.tui.helpers import lines_of, make_app, record_notifications, settle
 from tui.formatting.pieces import visible_piece
+from tui.i18n.strings import UiStrings
 from tui.panes.base import Pane
 from tui.panes.compare import LABEL_CELLS, SPLIT_MARK, ComparePane
 from tui.panes.token_spans import TokenSpans
@@ -166,6 +167,7 @@ def test_only_the_newest_text_is_shown_and_a_message_drops_a_comparison_in_fligh
 
     class CompareApp(App[None]):
         updates = 0
+        strings = UiStrings("en")  # the pane's words, as LlmTuiApp has them
 
         def compose(self):
             yield ComparePane()

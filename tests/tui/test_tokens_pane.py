@@ -16,6 +16,7 @@ from engine.pipeline.results import PipelineResult
 from engine.pipeline.run import run
 from engine.settings import Settings
 from tui.formatting.pieces import visible_piece
+from tui.i18n.strings import UiStrings
 from tui.messages import TokenSelected
 from tui.panes.token_spans import TokenSpans
 from tui.panes.token_table import HEADER, TokenTable, table_rows
@@ -30,6 +31,7 @@ class TokensApp(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self.selected: list[int] = []
+        self.strings = UiStrings("en")  # the panes' words, as LlmTuiApp has them
 
     def compose(self) -> ComposeResult:
         yield TokenSpans("no text yet")

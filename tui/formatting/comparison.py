@@ -10,7 +10,10 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
+
 from tui.formatting.pieces import visible_piece
+from tui.i18n.strings import UiStrings
 
 if TYPE_CHECKING:
     from engine.errors import Hint
@@ -37,38 +40,67 @@ def row_error(row: EncodedRow, hint_words: HintWords | None) -> str:
     return f"{row.error}; {hint_words(row.hints)}"
 
 
-def summary_lines(comparison: Comparison, hint_words: HintWords | None = None) -> list[str]:
+def _right(text: str, cells: int) -> str:
+    """`text` right-aligned in `cells` cells (a Japanese character is two)."""
+    return " " * (cells - cell_len(text)) + text
+
+
+def summary_lines(
+    comparison: Comparison, hint_words: HintWords | None = None, strings: UiStrings | None = None
+) -> list[str]:
     """A header, one line per encoding (tokens, characters per token, split characters, or its
-    error with its hint worded by `hint_words`), then the boundaries line."""
-    label = label_cells(comparison)
-    lines = [f"{'encoding':<{label}} {'tokens':>9} {'chars/token':>11} {'split chars':>11}"]
+    error with its hint worded by `hint_words`), then the boundaries line; `strings`: the
+    learner's language (English by default). Errors are as the engine says them."""
+    say = (strings or UiStrings("en")).say
+    header = say("encoding")
+    label = max(label_cells(comparison), cell_len(header) + 1)
+    names = [say("tokens"), say("chars/token"), say("split chars")]
+    count, ratio, split = (max(least, cell_len(name)) for least, name in zip((9, 11, 11), names, strict=True))
+    columns = [_right(name, cells) for name, cells in zip(names, (count, ratio, split), strict=True)]
+    lines = [" ".join([header + " " * (label - cell_len(header)), *columns])]
     for row in comparison.rows:
         if row.ok:
             lines.append(
-                f"{row.encoding:<{label}} {row.n_tokens:>9,} {row.chars_per_token:>11.2f} "
-                f"{len(row.split_chars):>11,}"
+                f"{row.encoding:<{label}} {row.n_tokens:>{count},} {row.chars_per_token:>{ratio}.2f} "
+                f"{len(row.split_chars):>{split},}"
             )
         else:
             lines.append(f"{row.encoding:<{label}} ✗ {row_error(row, hint_words)}")
-    lines.append(boundaries_line(comparison))
+    lines.append(boundaries_line(comparison, strings))
     return lines
 
 
-def boundaries_line(comparison: Comparison) -> str:
+def boundaries_line(comparison: Comparison, strings: UiStrings | None = None) -> str:
     """'boundaries shared by all 4: N · differing: M, at 4, 10, … (marked ^)' over the encodings
-    that tokenized the text."""
+    that tokenized the text, in `strings`' language (English by default)."""
+    say = (strings or UiStrings("en")).say
     ok = sum(row.ok for row in comparison.rows)
     if not ok:
-        return "no encoding could tokenize this text"
-    who = f"all {ok}" if ok == len(comparison.rows) else f"the {ok} that tokenized the text"
+        return say("no encoding could tokenize this text")
     differing = comparison.differing_boundaries
     if len(differing):
         listed = ", ".join(str(offset) for offset in differing[:OFFSETS_LISTED].tolist())
         more = ", …" if len(differing) > OFFSETS_LISTED else ""
-        where = f"{len(differing):,}, at {listed}{more} (marked {BOUNDARY_MARK})"
+        where = say(
+            "{count}, at {listed}{more} (marked {mark})",
+            count=f"{len(differing):,}",
+            listed=listed,
+            more=more,
+            mark=BOUNDARY_MARK,
+        )
     else:
-        where = "none"
-    return f"boundaries shared by {who}: {len(comparison.shared_boundaries):,} · differing: {where}"
+        where = say("none")
+    shared = f"{len(comparison.shared_boundaries):,}"
+    if ok == len(comparison.rows):
+        return say(
+            "boundaries shared by all {ok}: {shared} · differing: {where}", ok=ok, shared=shared, where=where
+        )
+    return say(
+        "boundaries shared by the {ok} that tokenized the text: {shared} · differing: {where}",
+        ok=ok,
+        shared=shared,
+        where=where,
+    )
 
 
 def comparison_json(comparison: Comparison, hint_words: HintWords | None = None) -> dict[str, Any]:

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 LABEL_CELLS = max(len(name) for name in COMPARED) + 1
 """The encoding names' column in the blocks (as `tui.formatting.comparison.label_cells` of a comparison)."""
 SPLIT_MARK = "◐"
+WAITING = "waiting for the first result…"
+"""What the pane says before its first result (said in the learner's language once mounted)."""
 
 
 class ComparePane(Pane, LineView):
@@ -109,7 +111,7 @@ class ComparePane(Pane, LineView):
             self.number = number
 
     def __init__(self, **kwargs) -> None:
-        super().__init__("waiting for the first result…", **kwargs)
+        super().__init__(WAITING, **kwargs)
         self.comparison: Comparison | None = None
         self._request: tuple[str, str | None, bool, tuple[str, ...]] | None = None
         # One comparison at a time (1 MB takes about a second), the newest text next.
@@ -127,6 +129,11 @@ class ComparePane(Pane, LineView):
         self._newlines = np.zeros(0, dtype=np.int64)
         self._chunks: np.ndarray | None = None
         self._wrap_width = 0
+
+    def on_mount(self) -> None:
+        """Say the first message in the learner's language (the app's words are known now)."""
+        if self.message == WAITING:
+            self.set_message(self.app.strings.say("waiting for the first result…"))
 
     # The pane contract
 
@@ -147,7 +154,7 @@ class ComparePane(Pane, LineView):
         if request != self._request:
             self._request = request
             if self.comparison is None:
-                self.set_message("comparing…")
+                self.set_message(self.app.strings.say("comparing…"))
             self._runs.request((tokens.text, settings))
         self._update_selection()
         self.refresh()
@@ -214,7 +221,7 @@ class ComparePane(Pane, LineView):
         if not self._runs.finished(message.number):
             return  # a newer text is being compared now
         if message.comparison is None:
-            self.show_message("the comparison failed (an internal error; see the log)")
+            self.show_message(self.app.strings.say("the comparison failed (an internal error; see the log)"))
         elif self._request is not None:  # else a message replaced the comparison meanwhile
             self._show_comparison(message.comparison)
         self.announce_update()
@@ -370,7 +377,7 @@ class ComparePane(Pane, LineView):
 
     def _render_summary(self, line: int, width: int) -> Strip:
         assert self.comparison is not None
-        lines = summary_lines(self.comparison, app_hint)
+        lines = summary_lines(self.comparison, app_hint, self.app.strings)
         get = self.get_component_rich_style
         if line >= len(lines):
             return Strip.blank(width, self.rich_style)

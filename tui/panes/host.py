@@ -43,6 +43,7 @@ class PaneSet:
         from tui.views.footer import KeyFooter
 
         widgets = build_panes()
+        widgets["spans"].border_title = say("Tokens in the text")
         await top.query_one("#spans").remove()
         await top.mount(widgets["spans"])
         tabs = TabbedContent(id="panes")

@@ -91,7 +91,6 @@ HELP_SECTIONS: tuple[tuple[str, str], ...] = (
 def build_panes() -> dict[str, Widget]:
     """A fresh widget for every pane, keyed by name."""
     widgets = {spec.name: load_class(spec.widget)(id=spec.widget_id) for spec in PANES}
-    widgets["spans"].border_title = "Tokens in the text"
     return widgets
 
 

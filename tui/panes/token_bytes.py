@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -16,6 +17,7 @@ from textual.widgets import Static
 
 from engine.tokenize.token_bytes import TokenBytes, token_bytes_of
 from tui.formatting.pieces import visible_piece
+from tui.i18n.strings import UiStrings
 from tui.panes.base import Pane
 
 if TYPE_CHECKING:
@@ -25,33 +27,46 @@ CHARS_SHOWN = 12
 """Characters of one token described; a longer token (a whole word or line) says how many more."""
 
 
-def describe(detail: TokenBytes, marks: bool = True) -> Text:
+def describe(
+    detail: TokenBytes, marks: bool = True, strings: UiStrings | None = None, width: int = 0
+) -> Text:
     """The byte view of one token as text (styles: bold, dim and reverse only, so mono works).
 
     Args:
         detail: What `engine.tokenize.token_bytes.token_bytes_of` returned.
         marks: Show whitespace as ·/↵/→ marks (else as plain spaces).
+        strings: The learner's language (English by default).
+        width: Cells of the box, to break a Japanese sentence at phrases (0: not broken).
 
     Returns:
         Lines: the token and id, its piece, its bytes in hex, one line per character it touches
         (code point, the character, its UTF-8 bytes with the token's own in brackets), then
         whether it starts or ends mid-character.
     """
+    strings = strings or UiStrings("en")
+    say = strings.say
+    labels = [say("piece"), say("bytes")]
+    label_width = max(cell_len(label) for label in labels) + 2
+    piece_label, bytes_label = (label + " " * (label_width - cell_len(label)) for label in labels)
+    size = len(detail.raw)
     text = Text()
-    text.append(f"token {detail.index}", style="bold")
+    text.append(say("token {index}", index=detail.index), style="bold")
     text.append(f" · id {detail.token_id}\n")
-    text.append("piece  ", style="dim")
+    text.append(piece_label, style="dim")
     text.append(f"'{visible_piece(detail.piece, marks)}'\n")
-    text.append("bytes  ", style="dim")
-    text.append(detail.raw.hex(" ") or "(none)")
-    text.append(f"  ({len(detail.raw)} byte{'s' if len(detail.raw) != 1 else ''})\n", style="dim")
+    text.append(bytes_label, style="dim")
+    text.append(detail.raw.hex(" ") or say("(none)"))
+    text.append(
+        "  " + say("({count} byte)" if size == 1 else "({count} bytes)", count=size) + "\n", style="dim"
+    )
     if detail.stands_for_other_text:
-        text.append("≠ these are the id's bytes, not those of the text below\n", style="italic")
+        other = say("≠ these are the id's bytes, not those of the text below")
+        text.append((strings.broken_for(other, width) if width > 0 else other) + "\n", style="italic")
     first, end = detail.char_span
     if end - first == 1:
-        text.append(f"character {first}\n", style="dim")
+        text.append(say("character {index}", index=first) + "\n", style="dim")
     elif end > first:
-        text.append(f"characters {first}–{end - 1}\n", style="dim")
+        text.append(say("characters {first}–{last}", first=first, last=end - 1) + "\n", style="dim")
     for char in detail.chars:
         text.append(f"  U+{char.code_point:04X} '{visible_piece(char.char, marks)}'  ")
         held_start, held_end = char.held
@@ -68,16 +83,19 @@ def describe(detail: TokenBytes, marks: bool = True) -> Text:
             text.append(f"[{held.hex(' ')}]", style="bold reverse")
             if after:
                 text.append(" " + after.hex(" "), style="dim")
-            text.append(f"  {held_end - held_start} of {len(char.utf8)} bytes", style="dim")
+            held_of = say("{held} of {total} bytes", held=held_end - held_start, total=len(char.utf8))
+            text.append("  " + held_of, style="dim")
         text.append("\n")
     if detail.chars_left_out:
-        text.append(f"  … and {detail.chars_left_out} more characters\n", style="dim")
+        text.append(
+            "  " + say("… and {count} more characters", count=detail.chars_left_out) + "\n", style="dim"
+        )
     for label, flag in (
-        ("starts mid-character", detail.starts_mid_char),
-        ("ends mid-character", detail.ends_mid_char),
+        (say("starts mid-character"), detail.starts_mid_char),
+        (say("ends mid-character"), detail.ends_mid_char),
     ):
         text.append(f"{'◐' if flag else '·'} {label}: ")
-        text.append("yes\n" if flag else "no\n", style="bold" if flag else "dim")
+        text.append(say("yes") + "\n" if flag else say("no") + "\n", style="bold" if flag else "dim")
     text.rstrip()
     return text
 
@@ -114,6 +132,10 @@ class TokenBytesView(Pane, VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static("", id="token-bytes-body")
 
+    def on_resize(self) -> None:
+        """A Japanese sentence is broken for the box's width: break it again."""
+        self._redraw()
+
     def show_result(self, result: PipelineResult) -> None:
         """Describe the selected token of a new result."""
         self.result = result
@@ -143,7 +165,7 @@ class TokenBytesView(Pane, VerticalScroll, can_focus=False):
         body = self.query_one(Static)
         if self.selected is None or not len(tokens):
             self.detail = None
-            body.update(Text("no token selected", style="dim italic"))
+            body.update(Text(self.app.strings.say("no token selected"), style="dim italic"))
             return
         self.detail = token_bytes_of(tokens, min(self.selected, len(tokens) - 1), limit=CHARS_SHOWN)
-        body.update(describe(self.detail, self.marks))
+        body.update(describe(self.detail, self.marks, self.app.strings, body.content_region.width))

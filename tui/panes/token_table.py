@@ -127,7 +127,7 @@ class TokenTable(TokenPane):
         self._position_width = len(str(max(count - 1, 0)))
         self._id_width = max(2, len(str(int(tokens.ids.max()))) if count else 2)
         longest = int((tokens.byte_spans[:, 1] - tokens.byte_spans[:, 0]).max()) if count else 1
-        self._bytes_width = max(3 * longest - 1, len("bytes"))
+        self._bytes_width = max(3 * longest - 1, cell_len(self.app.strings.say("bytes")))
         super().show_result(result)
 
     def relayout(self) -> None:
@@ -202,11 +202,12 @@ class TokenTable(TokenPane):
         """The column names."""
         style = self.get_component_rich_style("token-table--header")
         position, piece, token_id, raw = self._columns(width)
+        say = self.app.strings.say
         names = [
             "#".rjust(position),
-            fit_left("piece", piece),
+            fit_left(say("piece"), piece),
             "id".rjust(token_id),
-            fit_left("bytes", raw),
+            fit_left(say("bytes"), raw),
         ]
         return self._cells(width, [[(name, style)] for name in names if name])
 
@@ -255,7 +256,8 @@ class TokenTable(TokenPane):
             if row + 1 < len(spans) and spans[row + 1, 0] < end and end - 1 not in split:
                 split.append(end - 1)
             source = visible_piece("".join(tokens.text[char] for char in split), self._marks)
-            notes = [f" ◐ part of '{source}'", f" ◐ '{source}'", " ◐"]
+            part = self.app.strings.say("part of '{source}'", source=source)
+            notes = [f" ◐ {part}", f" ◐ '{source}'", " ◐"]
         elif piece != tokens.text[start:end]:
             source = visible_piece(tokens.text[start:end], self._marks)
             source = source if len(source) <= 12 else source[:11] + "…"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from engine.training.windows import sliding_windows
-from tui.formatting.counts import counted
 from tui.formatting.pieces import visible_piece
 from tui.panes.base import Pane
 
@@ -98,41 +98,77 @@ class WindowsPane(Pane, VerticalScroll, can_focus=True):
             self._question = question
             self._draw()
 
+    def on_resize(self) -> None:
+        """Japanese sentences are broken for the pane's width: break them again."""
+        self._draw()
+
     def _draw(self) -> None:
         if self.result is None:
             return
+        strings = self.app.strings
+        say, say_n = strings.say, strings.say_n
+        width = self.scrollable_content_region.width
+
+        def sentence(message: str) -> str:
+            return strings.broken_for(message, width) if width > 0 else message
+
         tokens = self.result.tokens
         windows = sliding_windows(tokens.ids, self.max_length, self.stride)
         body = Text()
         hidden = self._question == "n_windows"
-        pairs = "? pairs" if hidden else counted(len(windows.inputs), "pair")
+        count = len(windows.inputs)
+        pairs = say("? pairs") if hidden else say_n("{count} pair", "{count} pairs", count)
         body.append(
-            f"max_length {self.max_length} · stride {self.stride} · batch size {self.batch_size} · "
-            f"{pairs} from {counted(len(tokens), 'token')}\n",
+            say(
+                "max_length {max_length} · stride {stride} · batch size {batch_size} · {pairs} from {tokens}",
+                max_length=self.max_length,
+                stride=self.stride,
+                batch_size=self.batch_size,
+                pairs=pairs,
+                tokens=say_n("{count} token", "{count} tokens", len(tokens)),
+            )
+            + "\n",
             style="bold",
         )
         if hidden:
             body.append(
-                "\nThe pairs are hidden until you answer the question: counting them would answer it."
+                "\n"
+                + sentence(
+                    say("The pairs are hidden until you answer the question: counting them would answer it.")
+                )
             )
             self.query_one("#windows-body", Static).update(body)
             return
-        body.append("+/- window length · </> stride · b batch size\n\n", style="dim")
-        if not len(windows.inputs):
-            body.append(f"The text needs more than {self.max_length} tokens for one pair.")
-        shown = min(len(windows.inputs), MAX_PAIRS_SHOWN)
+        body.append(say("+/- window length · </> stride · b batch size") + "\n\n", style="dim")
+        if not count:
+            body.append(
+                sentence(
+                    say(
+                        "The text needs more than {max_length} tokens for one pair.",
+                        max_length=self.max_length,
+                    )
+                )
+            )
+        names = [say("input"), say("target")]
+        label_width = max(cell_len(name) for name in names)
+        input_label, target_label = (name + " " * (label_width - cell_len(name)) for name in names)
+        shown = min(count, MAX_PAIRS_SHOWN)
         for pair in range(shown):
             if pair % self.batch_size == 0:
-                last = min(pair + self.batch_size, len(windows.inputs)) - 1
-                body.append(
-                    f"batch {pair // self.batch_size}  (pairs {pair}–{last}, tensor shape "
-                    f"({last - pair + 1}, {self.max_length}))\n",
-                    style="underline",
+                last = min(pair + self.batch_size, count) - 1
+                heading = say(
+                    "batch {batch}  (pairs {first}–{last}, tensor shape ({rows}, {max_length}))",
+                    batch=pair // self.batch_size,
+                    first=pair,
+                    last=last,
+                    rows=last - pair + 1,
+                    max_length=self.max_length,
                 )
+                body.append(heading + "\n", style="underline")
             start = int(windows.starts[pair])
             for label, offset, ids in (
-                ("input ", 0, windows.inputs[pair]),
-                ("target", 1, windows.targets[pair]),
+                (input_label, 0, windows.inputs[pair]),
+                (target_label, 1, windows.targets[pair]),
             ):
                 body.append(f"  {pair:>3} {label} [{', '.join(str(int(i)) for i in ids)}]  ")
                 for position in range(start + offset, start + offset + self.max_length):
@@ -140,6 +176,6 @@ class WindowsPane(Pane, VerticalScroll, can_focus=True):
                     body.append(visible_piece(tokens.piece(position)), style=style)
                     body.append("|", style="dim")
                 body.append("\n")
-        if shown < len(windows.inputs):
-            body.append(f"… {len(windows.inputs) - shown:,} more pairs\n", style="dim")
+        if shown < count:
+            body.append(say("… {count} more pairs", count=f"{count - shown:,}") + "\n", style="dim")
         self.query_one("#windows-body", Static).update(body)
