@@ -329,7 +329,7 @@ class AttentionPane(Pane, Vertical):
         elif self.tables and result.example is not None:
             head = None if self.average else self.head
             width = panel.content_size.width or 60
-            panel.set_lines(table_lines(result, head, q, width, height, self.first_table))
+            panel.set_lines(table_lines(result, head, q, width, height, self.first_table, self.app.strings))
         elif self.arithmetic:
             head = None if self.average else self.head
             panel.set_lines(arithmetic_lines(result, head, q, k, height, self.app.strings))

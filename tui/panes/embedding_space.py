@@ -20,34 +20,32 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rich.console import RenderableType
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.geometry import Size
-from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual_plotext import PlotextPlot
 
 from engine.analysis.word_vectors import (
     CELL,
     DefaultWords,
-    LabelPlacement,
     WordSpace,
     cell_width,
     cosine_matrix,
     default_words,
     fitted,
     pca_2d,
-    place_labels,
     word_vectors,
 )
 from themes.palettes import PALETTES, normalize, text_color_on
 from tui.formatting.pieces import visible_piece
 from tui.i18n.strings import marked
 from tui.panes.base import Pane
-from tui.panes.positions import COLOR_THEME, MONO_THEME, TitledPlot
+from tui.views.titled_plot import COLOR_THEME, MONO_THEME, TitledPlot
+from tui.views.word_scatter import MARKER as MARKER  # the scatter's point, named where it was
+from tui.views.word_scatter import WordScatter
 
 if TYPE_CHECKING:
     from engine.pipeline.results import PipelineResult
@@ -65,8 +63,6 @@ NARROW = 80
 """Below this many cells wide the scatter goes under the table instead of beside it."""
 SHORT = 24
 """A narrow pane less than this many lines high has no room for the scatter under the table."""
-MARKER = "•"
-"""The scatter's point marker (a plain character, so it reads the same in mono mode)."""
 RANDOM_CAPTION = marked("random weights: similarities are noise until a model is loaded (F6) or trained (F7)")
 NOT_IN_VOCABULARY = marked("not in this model's vocabulary: {words}")
 TABLE_SHARE = 0.6
@@ -81,8 +77,12 @@ def word_label(space: WordSpace, word: str) -> str:
 def footnotes(space: WordSpace, say: Callable[..., str] = str.format) -> list[str]:
     """One line per split word (its tokens made visible), then one naming the missing words."""
     lines = [
-        f"* {word}: split into {len(pieces)} tokens ({' | '.join(map(visible_piece, pieces))}): "
-        "mean of their vectors"
+        say(
+            "* {word}: split into {count} tokens ({pieces}): mean of their vectors",
+            word=word,
+            count=len(pieces),
+            pieces=" | ".join(map(visible_piece, pieces)),
+        )
         for word, pieces in space.splits.items()
     ]
     if space.missing:
@@ -93,57 +93,6 @@ def footnotes(space: WordSpace, say: Callable[..., str] = str.format) -> list[st
 def parse_words(text: str) -> tuple[str, ...]:
     """The distinct space-separated words of `text`, in order, at most `MAX_WORDS`."""
     return tuple(dict.fromkeys(text.split()))[:MAX_WORDS]
-
-
-class WordScatter(PlotextPlot):
-    """The PCA scatter: it places its labels for the size it is drawn at, so none overlap.
-
-    Labels are placed on the plot's own grid of cells (`place_labels`) and drawn there, since
-    only at render time is the size known; the words that got a number instead of their label are
-    posted (`Placed`) for the legend under the plot.
-    """
-
-    class Placed(Message):
-        """The labels were placed; `placement` says which points got a number or nothing."""
-
-        def __init__(self, placement: LabelPlacement) -> None:
-            super().__init__()
-            self.placement = placement
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._coords = np.zeros((0, 2))
-        self.labels: tuple[str, ...] = ()
-        self.placement: LabelPlacement | None = None  # the labels as last drawn
-        self._posted: tuple[tuple[int, ...], tuple[int, ...]] | None = None
-
-    def show(self, coords: np.ndarray, labels: list[str]) -> None:
-        """Draw `labels` at `coords` ((n, 2), in any units) from the next render on."""
-        self._coords, self.labels, self._posted = coords, tuple(labels), None
-        self.refresh()
-
-    def render(self) -> RenderableType:
-        plt = self.plt
-        plt.clear_data()
-        width, height = self.size.width - 2, self.size.height - 2  # inside the frame
-        if width >= 2 and height >= 2 and self.labels:
-            placement = place_labels(self._coords, self.labels, width, height)
-            self.placement = placement
-            cols, rows = zip(*placement.points, strict=True)
-            plt.scatter(list(cols), [height - 1 - row for row in rows], marker=MARKER)
-            for place in placement.labels:
-                if place is not None:
-                    col, row, text = place
-                    plt.text(text, col, height - 1 - row, alignment="left")
-            plt.xlim(0, width - 1)  # one unit a cell: each point and label lands on its own cell
-            plt.ylim(0, height - 1)
-            shown = (placement.numbered, placement.unlabelled)
-            if shown != self._posted:
-                self._posted = shown
-                self.post_message(self.Placed(placement))
-        plt.xticks([])  # the axes' units mean nothing here: only distances do
-        plt.yticks([])
-        return super().render()
 
 
 class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
@@ -233,8 +182,10 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
             disabled: Whether the widget is disabled.
         """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._input = Input(words, placeholder="words to compare, separated by spaces", id="embedding-words")
+        self._input = Input(words, id="embedding-words")  # its placeholder is said once mounted
         self._message = Static(message, classes="embedding-space--message", markup=False)
+        self._message_text = message  # as said: broken at phrases for the width when shown
+        self._notes_width = 0  # the width the notes were last broken for
         self._caption = Static("", classes="embedding-space--caption", markup=False)
         self._table: DataTable[Text] = DataTable(cursor_type="none", cell_padding=0, zebra_stripes=False)
         self._scatter = TitledPlot(classes="embedding-space--scatter")
@@ -270,6 +221,10 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
             yield self._scatter
         yield self._notes
 
+    def on_mount(self) -> None:
+        """Say what the words input is for, in the learner's language."""
+        self._input.placeholder = self.app.strings.say("words to compare, separated by spaces")
+
     @property
     def words(self) -> tuple[str, ...]:
         """The words being compared: as last submitted, or the defaults chosen for the table."""
@@ -295,8 +250,15 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
     def show_message(self, message: str) -> None:
         """Hide the table and the scatter and show `message` (no data yet, or an error)."""
         self._result = None
-        self._message.update(message)
+        self._message_text = message
+        self._message.update(self._broken(message))
         self.set_class(True, "-message")
+
+    def _broken(self, message: str) -> str:
+        """`message` broken at phrases for the pane's width when it is Japanese (Textual would
+        break it anywhere, even before "。"); as it is before a layout."""
+        width = self.size.width - 2  # the padding of the message and the notes
+        return self.app.strings.broken_for(message, width) if width > 0 else message
 
     def select_token(self, index: int | None) -> None:
         """Remember the selected token; nothing here depends on it. Does not post `TokenSelected`."""
@@ -337,6 +299,10 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         self.set_class(narrow and size.height < SHORT, "-short")
         if self._space is not None and self._cell_width(self._space) != self._cell_drawn:
             self._draw_table(self._space)
+        if self._result is None and self._message_text:
+            self._message.update(self._broken(self._message_text))
+        elif self._space is not None and size.width != self._notes_width:
+            self._draw_notes()
 
     def _refresh_space(self) -> None:
         """Look the words up and redo the maths if the words or the table changed; then redraw."""
@@ -387,16 +353,24 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
 
     def _caption_text(self, result: PipelineResult) -> str:
         """Where the vectors come from."""
+        say = self.app.strings.say
+        rows, dim = result.embedded.token_table.shape
         if result.example is not None:
-            rows, dim = result.embedded.token_table.shape
-            return (
-                f"the example {result.example.name}'s hand-made vectors ({rows} words × {dim}): "
-                "its words are compared until you type others above"
+            return say(
+                "the example {name}'s hand-made vectors ({rows} words × {dim}): "
+                "its words are compared until you type others above",
+                name=result.example.name,
+                rows=rows,
+                dim=dim,
             )
         if result.model is None:
-            return self.app.strings.say(RANDOM_CAPTION)
-        rows, dim = result.embedded.token_table.shape
-        return f"{result.model.name}: its trained token embedding ({rows:,} rows × {dim})"
+            return say(RANDOM_CAPTION)
+        return say(
+            "{name}: its trained token embedding ({rows:,} rows × {dim})",
+            name=result.model.name,
+            rows=rows,
+            dim=dim,
+        )
 
     @property
     def _theme(self) -> str:
@@ -422,10 +396,11 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         if note is not None:
             notes.insert(0, note)
         if not space.words:
-            notes.insert(0, "no words to compare: type some above and press enter")
+            notes.insert(0, self.app.strings.say("no words to compare: type some above and press enter"))
         if self._legend is not None:
             notes.insert(0, self._legend)
-        self._notes.update("\n".join(notes))
+        self._notes_width = self.size.width
+        self._notes.update("\n".join(self._broken(note) for note in notes))
         self._notes.display = bool(notes)
 
     def _cell_width(self, space: WordSpace) -> int:
@@ -468,11 +443,16 @@ class EmbeddingSpacePane(Pane, Vertical, can_focus=True):
         n = len(space.words)
         scatter.plot.display = n >= MIN_SCATTER
         if n < MIN_SCATTER:
-            scatter.heading.update(f"need at least {MIN_SCATTER} words for a scatter")
+            scatter.heading.update(
+                self.app.strings.say("need at least {count} words for a scatter", count=MIN_SCATTER)
+            )
             self._plot.show(np.zeros((0, 2)), [])
             return
         first, second = self._explained * 100
-        scatter.heading.update(f"PCA: {first:.0f}% + {second:.0f}% of variance")
+        title = self.app.strings.say(
+            "PCA: {first:.0f}% + {second:.0f}% of variance", first=first, second=second
+        )
+        scatter.heading.update(title)
         self._plot.show(self._coords, [word_label(space, word) for word in space.words])
 
     def on_word_scatter_placed(self, message: WordScatter.Placed) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +18,7 @@ from textual.widget import Widget
 
 from engine.analysis.one_hot import one_hot_lookup
 from tui.formatting.pieces import visible_piece
+from tui.i18n.strings import UiStrings
 from tui.messages import TokenSelected
 from tui.panes.base import Pane
 from tui.panes.one_hot_matrix import fits_whole, matrix_lines
@@ -95,6 +97,11 @@ class OneHotPanel(Widget):
         self._shown: tuple[object, int] | None = None
 
     @property
+    def _strings(self) -> UiStrings:
+        """The app's words in the learner's language; English in a test's own host app."""
+        return getattr(self.app, "strings", None) or UiStrings("en")
+
+    @property
     def identical(self) -> bool:
         """Whether one-hot × table equals the table's row (as computed by `np.array_equal`)."""
         return self._identical
@@ -145,8 +152,8 @@ class OneHotPanel(Widget):
     def _vector_lines(self, width: int) -> tuple[Text, Text]:
         """The product and the table row, brackets aligned, with as many numbers as fit."""
         label = self.get_component_rich_style("one-hot-panel--label", partial=True)
-        prefixes = ("= ", f"table row {self._hot}: ")
-        prefix_width = max(len(prefix) for prefix in prefixes)
+        prefixes = ("= ", self._strings.say("table row {row}: ", row=self._hot))
+        prefix_width = max(cell_len(prefix) for prefix in prefixes)
         dim = len(self._row)
         if prefix_width + 2 + CELL * dim - 1 <= width:
             count, more = dim, ""
@@ -154,7 +161,7 @@ class OneHotPanel(Widget):
             count, more = max(1, (width - prefix_width - 4 + 1) // CELL), " …"
         lines = []
         for prefix, vector in zip(prefixes, (self._product, self._row), strict=True):
-            line = Text(prefix.rjust(prefix_width), label)
+            line = Text(" " * (prefix_width - cell_len(prefix)) + prefix, label)
             line.append(f"[{numbers_in(vector[:count])}{more}]")
             lines.append(line)
         return lines[0], lines[1]
@@ -168,45 +175,51 @@ class OneHotPanel(Widget):
         label = self.get_component_rich_style("one-hot-panel--label", partial=True)
         if self._whole is not None and not self.compact and not self.hide_rows:
             one = self.get_component_rich_style("one-hot-panel--one", partial=True)
-            lines = matrix_lines(self._whole, self._index, label, one, self.size.width - 2)
+            lines = matrix_lines(self._whole, self._index, label, one, self.size.width - 2, self._strings)
             for line in lines:
                 line.truncate(max(self.size.width, 1), overflow="ellipsis")
             return Text("\n").join(lines)
+        say = self._strings.say
         vocab, dim = self._table_shape
         vocab = "?" if self.hide_rows else vocab
-        row = f", row {self._hot} of the model's own vocabulary" if self._hot != self._token_id else ""
-        token = Text.assemble(f"token {self._index} ", (self._piece, "bold"), f" → id {self._token_id}{row}")
-        one_hot = Text.assemble(
-            (f"one-hot (1 × {vocab}) ", label),
-            self._one_hot_text(),
-            (f"  1 at index {self._hot}", label),
+        own_row = say(", row {row} of the model's own vocabulary", row=self._hot)
+        row = own_row if self._hot != self._token_id else ""
+        token = Text.assemble(
+            say("token {index} ", index=self._index), (self._piece, "bold"), f" → id {self._token_id}{row}"
         )
-        table = Text(f"× token table ({vocab} × {dim})", label)
+        one_hot = Text.assemble(
+            (say("one-hot (1 × {vocab}) ", vocab=vocab), label),
+            self._one_hot_text(),
+            (say("  1 at index {index}", index=self._hot), label),
+        )
+        table_shape = say("× token table ({vocab} × {dim})", vocab=vocab, dim=dim)
+        table = Text(table_shape, label)
         product, row = self._vector_lines(self.size.width)
         if self._identical:
-            verdict = Text("✓ identical", self.get_component_rich_style("one-hot-panel--identical"))
+            verdict = Text(say("✓ identical"), self.get_component_rich_style("one-hot-panel--identical"))
         else:
-            verdict = Text("✗ different", self.get_component_rich_style("one-hot-panel--different"))
+            verdict = Text(say("✗ different"), self.get_component_rich_style("one-hot-panel--different"))
+        example = say(" · a worked example adds no position vector: this row is the input")
         if self.compact:
             product = product[product.plain.index("=") :]
-            verdict.append(f" to table row {self._hot} (np.array_equal)", label)
+            verdict.append(say(" to table row {row} (np.array_equal)", row=self._hot), label)
             if self._rotary:
-                verdict.append(" · rotary: no position vector is added, this row is the input", label)
+                verdict.append(say(" · rotary: no position vector is added, this row is the input"), label)
             elif self._example:
-                verdict.append(" · a worked example adds no position vector: this row is the input", label)
+                verdict.append(example, label)
             one_hot = Text.assemble(
                 f"id {self._token_id} ",
-                (f"one-hot (1 × {vocab}) ", label),
+                (say("one-hot (1 × {vocab}) ", vocab=vocab), label),
                 self._one_hot_text(),
-                (f" × token table ({vocab} × {dim})", label),
+                (f" {table_shape}", label),
             )
             lines = [one_hot, product, verdict]
         else:
-            verdict.append(" (np.array_equal of product and row)", label)
+            verdict.append(say(" (np.array_equal of product and row)"), label)
             if self._rotary:
-                verdict.append(" · a rotary model adds no position vector: this row is the input", label)
+                verdict.append(say(" · a rotary model adds no position vector: this row is the input"), label)
             elif self._example:
-                verdict.append(" · a worked example adds no position vector: this row is the input", label)
+                verdict.append(example, label)
             lines = [token, one_hot, table, product, row, verdict]
         for line in lines:
             line.truncate(max(self.size.width, 1), overflow="ellipsis")

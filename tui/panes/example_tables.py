@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tui.formatting.pieces import visible_piece
+from tui.i18n.strings import UiStrings
 from tui.views.text_wrap import fit_left
 
 if TYPE_CHECKING:
@@ -35,46 +36,65 @@ def _block(title: str, matrix: np.ndarray, pieces: list[str], query: int, width:
     return lines
 
 
-def tables(result: PipelineResult, head: int) -> list[tuple[str, np.ndarray]]:
-    """The book's tables of `head`, in its order: (title, matrix)."""
+def tables(
+    result: PipelineResult, head: int, strings: UiStrings | None = None
+) -> list[tuple[str, np.ndarray]]:
+    """The book's tables of `head`, in its order: (title, matrix), titled in the learner's language
+    (`strings`; English without)."""
+    say = (strings or UiStrings("en")).say
     attention = result.attention
     scores = attention.scores[head]
     size = attention.vectors.queries.shape[-1] if attention.vectors is not None else None
-    divisor = (f"÷ √{size}" if size else "÷ √d") if attention.scaled else "not scaled"
+    divisor = (f"÷ √{size}" if size else "÷ √d") if attention.scaled else say("not scaled")
     if attention.causal:
         masked = np.where(attention.mask, -np.inf, scores)
-        first = (f"masked scores (q·k {divisor}, −inf where the mask hides a key)", masked)
+        first = (
+            say("masked scores (q·k {divisor}, −inf where the mask hides a key)", divisor=divisor),
+            masked,
+        )
     else:
-        first = (f"scores (q·k {divisor})", scores)
-    weights_title = "attention weights (rows sum to 1)"
+        first = (say("scores (q·k {divisor})", divisor=divisor), scores)
+    weights_title = say("attention weights (rows sum to 1)")
     if attention.dropout_scale is not None:
-        weights_title = f"attention weights after dropout {result.settings.dropout:g} (kept ones scaled)"
+        rate = result.settings.dropout
+        weights_title = say("attention weights after dropout {rate:g} (kept ones scaled)", rate=rate)
     blocks = [first, (weights_title, attention.weights[head])]
     if attention.context is not None:
-        blocks.append((f"context vectors of head {head} (weights @ values)", attention.context[head]))
+        context = say("context vectors of head {head} (weights @ values)", head=head)
+        blocks.append((context, attention.context[head]))
     if attention.heads > 1 and attention.output is not None:
         merged = (
-            "heads merged, then out_proj" if result.settings.multihead == "merged" else "heads concatenated"
+            say("heads merged, then out_proj")
+            if result.settings.multihead == "merged"
+            else say("heads concatenated")
         )
-        blocks.append((f"output, every head ({merged})", attention.output))
+        blocks.append((say("output, every head ({merged})", merged=merged), attention.output))
     return blocks
 
 
 def table_lines(
-    result: PipelineResult, head: int | None, query: int, width: int, height: int, start: int = 0
+    result: PipelineResult,
+    head: int | None,
+    query: int,
+    width: int,
+    height: int,
+    start: int = 0,
+    strings: UiStrings | None = None,
 ) -> list[str]:
     """The tables of `head` from table `start` on, for a panel of `width` × `height`: the first
-    always, the next ones as they fit. None (the mean of the heads) has none of its own."""
+    always, the next ones as they fit. None (the mean of the heads) has none of its own. In the
+    learner's language (`strings`; English without)."""
+    say = (strings or UiStrings("en")).say
     if head is None:
-        return ["The mean of the heads has no tables of its own:", "press a to show one head."]
+        return [say("The mean of the heads has no tables of its own:"), say("press a to show one head.")]
     pieces = [visible_piece(result.tokens.piece(i)) for i in range(result.n_used)]
-    blocks = tables(result, head)
+    blocks = tables(result, head, strings)
     start = start % len(blocks)
-    lines = [f"head {head}: the book's tables, 4 decimals · x: the next table"]
+    lines = [say("head {head}: the book's tables, 4 decimals · x: the next table", head=head)]
     for title, matrix in blocks[start:]:
         block = _block(title, matrix, pieces, query, width)
         if len(lines) > 1 and len(lines) + len(block) > height:
-            lines.append("… x shows the next table (inspect --example prints them all)")
+            lines.append(say("… x shows the next table (inspect --example prints them all)"))
             break
         lines.extend(block)
     return lines

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
 from engine.analysis.one_hot import one_hot_product
 from tui.formatting.pieces import visible_piece
+from tui.i18n.strings import UiStrings
 from tui.views.text_wrap import fit_left
 
 if TYPE_CHECKING:
@@ -38,15 +40,27 @@ def fits_whole(result: PipelineResult) -> bool:
     )
 
 
+def _padded(text: str, width: int) -> str:
+    """`text` and spaces up to `width` cells (as `str.ljust`, counting a wide character two)."""
+    return text + " " * max(width - cell_len(text), 0)
+
+
 def _numbers(row: np.ndarray) -> str:
     return "[" + " ".join(f"{value:+.2f}" for value in row) + "]"
 
 
 def matrix_lines(
-    result: PipelineResult, selected: int, label: Style, one: Style, width: int = 200
+    result: PipelineResult,
+    selected: int,
+    label: Style,
+    one: Style,
+    width: int = 200,
+    strings: UiStrings | None = None,
 ) -> list[Text]:
     """Title, then max(T, V) lines of the three matrices side by side, then the check; in fewer
-    than `width` cells, the product goes under the one-hot matrix and the table instead."""
+    than `width` cells, the product goes under the one-hot matrix and the table instead (in the
+    learner's language, `strings`; English without)."""
+    say = (strings or UiStrings("en")).say
     table = result.embedded.token_table
     ids = result.tokens.ids[: result.n_used]
     product = one_hot_product(ids, table)
@@ -57,11 +71,12 @@ def matrix_lines(
     ]
     left = WORD + 3 + 2 * vocab
     middle = 4 + WORD + 1 + 6 * dim + 1
-    result_title = f"= ({tokens} × {dim}): rows {', '.join(str(int(i)) for i in ids)} of the table"
-    beside = left + 2 + middle + 2 + max(len(result_title), 6 * dim + 1) <= width
+    rows = ", ".join(str(int(i)) for i in ids)
+    result_title = say("= ({tokens} × {dim}): rows {rows} of the table", tokens=tokens, dim=dim, rows=rows)
+    beside = left + 2 + middle + 2 + max(cell_len(result_title), 6 * dim + 1) <= width
     title = Text.assemble(
-        (f"one-hot ({tokens} × {vocab})".ljust(left + 2), label),
-        (f"× table ({vocab} × {dim})".ljust(middle + 2), label),
+        (_padded(say("one-hot ({tokens} × {vocab})", tokens=tokens, vocab=vocab), left + 2), label),
+        (_padded(say("× table ({vocab} × {dim})", vocab=vocab, dim=dim), middle + 2), label),
         (result_title if beside else "", label),
     )
     lines = [title]
@@ -88,6 +103,11 @@ def matrix_lines(
         for line in range(tokens):
             style = one if line == selected else Style()
             lines.append(Text(f"{pieces[line]} {_numbers(product.product[line])}", style))
-    verdict = "✓ each row equals its table row" if product.identical else "✗ a row differs from its table row"
-    lines.append(Text(f"{verdict} (np.array_equal): an embedding lookup is this product", label))
+    if product.identical:
+        verdict = say("✓ each row equals its table row (np.array_equal): an embedding lookup is this product")
+    else:
+        verdict = say(
+            "✗ a row differs from its table row (np.array_equal): an embedding lookup is this product"
+        )
+    lines.append(Text(verdict, label))
     return lines

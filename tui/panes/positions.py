@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Vertical
+from textual.containers import Container
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -31,6 +31,7 @@ from engine.analysis.scaling import scaling_comparison
 from engine.analysis.sinusoids import extend_sinusoidal
 from tui.panes import rope_plots
 from tui.panes.base import Pane
+from tui.views.titled_plot import COLOR_THEME, MONO_THEME, TitledPlot, plot_text
 
 if TYPE_CHECKING:
     from textual_plotext.plot import Plot
@@ -53,11 +54,6 @@ COMPACT = 14
 """Plots less than this many lines high drop their frame, x ticks and x label to keep room for data."""
 TICK_EVERY = 16
 """Positions between ticks on the position plot."""
-COLOR_THEME = "textual-default"
-"""plotext theme in colour: no canvas colour (the widget's own background and text colour show
-through, so it suits dark and light themes) and distinct colours for the series."""
-MONO_THEME = "clear"
-"""plotext theme in mono mode: no colours at all."""
 MONO_MARKERS = ("•", "+", "x", "o", "*")
 """One marker per line in mono mode, since the lines cannot differ by colour."""
 MONO_BARS = ("█", "░")
@@ -87,48 +83,6 @@ def position_window(n_used: int, query: int, extend: bool) -> range:
     start = min(max(query - WINDOW // 2, 0), max(n_used - WINDOW, 0))
     stop = start + WINDOW if extend else min(start + WINDOW, n_used)
     return range(start, stop)
-
-
-class TitledPlot(Vertical):
-    """A plotext plot under a one-line title.
-
-    The title is a Textual line in the theme's text colour, cut with "…" when the plot is
-    narrow; a plotext title that does not fit is dropped altogether.
-    """
-
-    DEFAULT_CSS = """
-    TitledPlot {
-        width: 1fr;
-        height: 1fr;
-        & > .titled-plot--title {
-            width: 1fr;
-            height: 1;
-            text-align: center;
-            text-wrap: nowrap;
-            text-overflow: ellipsis;
-            text-style: bold;
-            color: $text;
-        }
-        & > PlotextPlot { background: $surface; color: $text; }
-    }
-    """
-
-    def __init__(self, *, classes: str | None = None) -> None:
-        """Create an empty plot with no title.
-
-        Args:
-            classes: The CSS classes of the widget.
-        """
-        super().__init__(classes=classes)
-        self.heading = Static("", classes="titled-plot--title", markup=False)
-        """The title line."""
-        self.plot = PlotextPlot()
-        """The plot; draw on `self.plot.plt`."""
-
-    def compose(self) -> ComposeResult:
-        """The title, then the plot."""
-        yield self.heading
-        yield self.plot
 
 
 class PositionsPane(Pane, Container, can_focus=True):
@@ -217,6 +171,7 @@ class PositionsPane(Pane, Container, can_focus=True):
         """
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._message = Static(message, classes="positions-pane--message", markup=False)
+        self._message_text = message  # as said: broken at phrases for the width when shown
         self._encodings = TitledPlot(classes="positions-pane--encodings")
         self._scaling = TitledPlot(classes="positions-pane--scaling")
         self._distance = TitledPlot(classes="positions-pane--distance")
@@ -269,9 +224,16 @@ class PositionsPane(Pane, Container, can_focus=True):
     def show_message(self, message: str) -> None:
         """Hide the plots and show `message` (no data yet, or an error)."""
         self._result = None
-        self._message.update(message)
+        self._message_text = message
+        self._message.update(self._broken(message))
         self.set_class(True, "-message")
         self.set_class(False, "-rotary")
+
+    def _broken(self, message: str) -> str:
+        """`message` broken at phrases for the pane's width when it is Japanese (Textual would
+        break it anywhere, even before "。"); as it is before a layout."""
+        width = self.size.width - 2  # the message's padding
+        return self.app.strings.broken_for(message, width) if width > 0 else message
 
     def select_token(self, index: int | None) -> None:
         """Mark token `index` and plot its attention; does not post `TokenSelected`."""
@@ -322,6 +284,8 @@ class PositionsPane(Pane, Container, can_focus=True):
         """Stack the plots when the pane is narrow; make them compact when they would be short."""
         self.set_class(size.width < NARROW, "-narrow")
         self._height = size.height
+        if self._result is None and self._message_text:
+            self._message.update(self._broken(self._message_text))
         compact = self._is_compact()
         if compact != self._compact:
             self._compact = compact
@@ -410,7 +374,7 @@ class PositionsPane(Pane, Container, can_focus=True):
             plt.frame(False)
             plt.xticks([])
         else:
-            plt.xlabel(xlabel)
+            plt.xlabel(plot_text(xlabel))
             if xticks is not None:
                 plt.xticks(list(xticks))
         titled.plot.refresh()
@@ -420,6 +384,7 @@ class PositionsPane(Pane, Container, can_focus=True):
         query = self.query_token
         assert query is not None
         n_used, dim = result.n_used, result.settings.dim
+        say = self.app.strings.say
         if self._rope is not None:
             self._draw_rope(self._rope, n_used, query)
             return
@@ -428,17 +393,21 @@ class PositionsPane(Pane, Container, can_focus=True):
         if sinusoidal:
             # Past the text, from the same formula (the pipeline only returns the used rows).
             table = extend_sinusoidal(result.embedded.sinusoidal_positions[:n_used], window.stop)
-            title = "Sinusoidal position encodings"
+            title = say("Sinusoidal position encodings")
         else:
             table = result.embedded.learned_positions
-            title = "Learned positions (random until trained)"
+            title = say("Learned positions (random until trained)")
         values = table[window.start : window.stop]
         dims = plotted_dims(dim)
         positions = list(window)
         plt = self._clear(self._encodings)
         for d, marker in zip(dims, self._markers(len(dims)), strict=True):
-            wave = f" ({'cos' if d % 2 else 'sin'})" if sinusoidal else ""
-            plt.plot(positions, values[:, d].tolist(), marker=marker, label=f"dim {d}{wave}")
+            wave = (
+                (say("dim {dim} (cos)") if d % 2 else say("dim {dim} (sin)"))
+                if sinusoidal
+                else say("dim {dim}")
+            )
+            plt.plot(positions, values[:, d].tolist(), marker=marker, label=plot_text(wave.format(dim=d)))
         plt.vertical_line(query)
         if sinusoidal:
             plt.ylim(-1, 1)
@@ -446,34 +415,40 @@ class PositionsPane(Pane, Container, can_focus=True):
         self._finish(
             self._encodings,
             title,
-            f"position (text: 0–{n_used - 1}, marked: {query})",
+            self.app.strings.say("position (text: 0–{last}, marked: {query})", last=n_used - 1, query=query),
             range(first_tick, window.stop, TICK_EVERY),
         )
 
     def _draw_rope(self, rope: RopeInfo, n_used: int, query: int) -> None:
         """Plot a rotary model's angles over the positions around the query, or its frequencies."""
         plt = self._clear(self._encodings)
+        strings = self.app.strings
         if self.rope_view == "frequencies":
-            title = rope_plots.draw_frequencies(plt, rope, self._markers(2))
-            self._finish(self._encodings, title, f"pair i (channels i and i + {rope.head_dim // 2})")
+            title = rope_plots.draw_frequencies(plt, rope, self._markers(2), strings)
+            xlabel = strings.say("pair i (channels i and i + {half})", half=rope.head_dim // 2)
+            self._finish(self._encodings, title, xlabel)
             return
         window = position_window(n_used, query, extend=True)  # angles exist for every position
-        title, _pairs = rope_plots.draw_waves(plt, rope, window, query, self._markers(rope_plots.PAIRS))
+        title, _pairs = rope_plots.draw_waves(
+            plt, rope, window, query, self._markers(rope_plots.PAIRS), strings
+        )
         first_tick = -(-window.start // TICK_EVERY) * TICK_EVERY
         self._finish(
             self._encodings,
             title,
-            f"position (text: 0–{n_used - 1}, marked: {query})",
+            self.app.strings.say("position (text: 0–{last}, marked: {query})", last=n_used - 1, query=query),
             range(first_tick, window.stop, TICK_EVERY),
         )
 
     def _draw_distance(self, result: PipelineResult, rope: RopeInfo) -> None:
         """Plot a fixed query and key's score by distance, at two pairs of positions."""
         plt = self._clear(self._distance)
-        title = rope_plots.draw_distance(plt, rope, result.settings.seed, self._markers(2))
-        self._finish(
-            self._distance, title, f"distance m − n (fixed random q, k; D={rope.head_dim}): only m − n counts"
+        strings = self.app.strings
+        title = rope_plots.draw_distance(plt, rope, result.settings.seed, self._markers(2), strings)
+        xlabel = strings.say(
+            "distance m − n (fixed random q, k; D={size}): only m − n counts", size=rope.head_dim
         )
+        self._finish(self._distance, title, xlabel)
 
     def _draw_scaling(self, result: PipelineResult) -> None:
         """Plot the query's attention over its keys with and without dividing by √d."""
@@ -483,7 +458,8 @@ class PositionsPane(Pane, Container, can_focus=True):
         unscaled, scaled, head_dim = comparison.unscaled, comparison.scaled, comparison.head_size
         keys = list(range(len(unscaled)))
         series = [unscaled.tolist(), scaled.tolist()]
-        labels = ["unscaled", "scaled"]
+        say = self.app.strings.say
+        labels = [plot_text(say("unscaled")), plot_text(say("scaled"))]
         plt = self._clear(self._scaling)
         if len(keys) <= MAX_BARS:
             markers = list(MONO_BARS) if self._mono else None
@@ -494,7 +470,10 @@ class PositionsPane(Pane, Container, can_focus=True):
                 plt.scatter(keys, values, marker=marker, label=label)
         plt.ylim(0, max(unscaled.max(), scaled.max()))
         if len(keys) == 1:
-            title = f"Why ÷√d? query {query} sees only itself: weight 1 either way"
+            title = say("Why ÷√d? query {query} sees only itself: weight 1 either way", query=query)
         else:
-            title = f"Why ÷√d? max {unscaled.max():.2f} unscaled vs {scaled.max():.2f} scaled"
-        self._finish(self._scaling, title, f"key (query {query}, head 0, d={head_dim})")
+            top = {"unscaled": float(unscaled.max()), "scaled": float(scaled.max())}
+            title = say("Why ÷√d? max {unscaled:.2f} unscaled vs {scaled:.2f} scaled", **top)
+        self._finish(
+            self._scaling, title, say("key (query {query}, head 0, d={size})", query=query, size=head_dim)
+        )

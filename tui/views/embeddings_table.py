@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from themes.palettes import PALETTES, palette_named, shade, text_color_on
 from tui.formatting.pieces import visible_piece
+from tui.i18n.strings import UiStrings, marked
 from tui.views.cursor_view import RowCursorView
 from tui.views.text_wrap import fit_left
 
@@ -38,12 +39,15 @@ HEADER = 2
 """Lines above the rows that stay put: the title with the shapes, and the column names."""
 OPERATORS = ("  ", " +", " =")
 """Drawn before each block in the side-by-side layout: token + positions = input."""
-TAGS = ("token ", "+ pos ", "= in  ")
-"""Drawn before each line of a token in the stacked layout."""
-ROTARY_TAGS = ("token ", "+ none", "= in  ")
+TAGS = (marked("token "), marked("+ pos "), marked("= in  "))
+"""Drawn before each line of a token in the stacked layout (said in the learner's language, and
+padded to the widest)."""
+ROTARY_TAGS = (TAGS[0], marked("+ none"), TAGS[2])
 """The same for a rotary model, which adds no position vector (its middle block is zeros)."""
-ROTARY_BLOCK = "none (rotary)"
+ROTARY_BLOCK = marked("none (rotary) [{start}:{stop}]")
 """The middle block's name for a rotary model, instead of "rotary" (which would read as a vector)."""
+KIND_NAMES = {"learned": marked("learned"), "sinusoidal": marked("sinusoidal")}
+"""The position kinds that add a vector, as the title and the column names say them."""
 NO_POSITIONS = ("rotary", "none")
 """Position kinds that add no vector: a rotary model's, and a worked example's ("none")."""
 SIDE_BY_SIDE_MIN = 4
@@ -84,11 +88,13 @@ class _Layout:
         stacked: Three lines per token (token, + positions, = input) instead of one.
         index_width: Cells of the token index at the start of a label.
         count: Numbers shown per block (at most `dim`).
+        tag_width: Cells of the tag before each line when stacked ("token ", "+ pos ", "= in  ").
     """
 
     stacked: bool
     index_width: int
     count: int
+    tag_width: int = len(TAGS[0])
 
     @property
     def gutter(self) -> int:
@@ -103,19 +109,19 @@ class _Layout:
     @property
     def block_width(self) -> int:
         """Cells of one block: operator or tag, "…" or space, the numbers, "…" or space."""
-        lead = len(TAGS[0]) if self.stacked else len(OPERATORS[0])
+        lead = self.tag_width if self.stacked else len(OPERATORS[0])
         return lead + 1 + CELL * self.count + 1
 
     @classmethod
-    def fit(cls, width: int, tokens: int, dim: int) -> _Layout:
+    def fit(cls, width: int, tokens: int, dim: int, tag_width: int = len(TAGS[0])) -> _Layout:
         """The layout for a content `width`: side by side if each block gets enough numbers."""
         index_width = max(3, len(str(max(tokens - 1, 0))))
         gutter = index_width + 1 + PIECE + 1
         side = ((width - gutter) // 3 - len(OPERATORS[0]) - 2) // CELL
         if side >= min(SIDE_BY_SIDE_MIN, dim):
             return cls(False, index_width, min(side, dim))
-        stacked = (width - gutter - len(TAGS[0]) - 2) // CELL
-        return cls(True, index_width, min(max(stacked, 0), dim))
+        stacked = (width - gutter - tag_width - 2) // CELL
+        return cls(True, index_width, min(max(stacked, 0), dim), tag_width)
 
 
 class EmbeddingsTable(RowCursorView):
@@ -233,7 +239,7 @@ class EmbeddingsTable(RowCursorView):
         self._blocks = (embedded.token_vectors, embedded.added_positions, embedded.input_vectors)
         self._scales = tuple(self._level_scale(block) for block in self._blocks)
         self.clamp_cursor()
-        self.set_message("" if result.n_used else "no tokens: type some text")
+        self.set_message("" if result.n_used else self._strings.say("no tokens: type some text"))
         self.relayout()
 
     def show_message(self, message: str) -> None:
@@ -297,10 +303,27 @@ class EmbeddingsTable(RowCursorView):
         dim = self._blocks[0].shape[1] if self._blocks else 0
         return min(max(int(first_dim), 0), max(dim - self._layout.count, 0))
 
+    @property
+    def _strings(self) -> UiStrings:
+        """The app's words in the learner's language; English in a test's own host app."""
+        return getattr(self.app, "strings", None) or UiStrings("en")
+
+    def _tags(self) -> tuple[str, ...]:
+        """The stacked layout's tags, in the learner's language, each as wide as the widest."""
+        tags = (
+            ROTARY_TAGS
+            if self._result is not None and self._result.embedded.positions in NO_POSITIONS
+            else TAGS
+        )
+        said = [self._strings.say(tag) for tag in tags]
+        width = max(max(cell_len(tag) for tag in said), len(TAGS[0]))
+        return tuple(tag + " " * (width - cell_len(tag)) for tag in said)
+
     def relayout(self) -> None:
         """Fit the layout and the scrollable extent to the current width and result."""
         if self._blocks and self.tokens:
-            self._layout = _Layout.fit(self.line_width, self.tokens, self._blocks[0].shape[1])
+            tag_width = cell_len(self._tags()[0])
+            self._layout = _Layout.fit(self.line_width, self.tokens, self._blocks[0].shape[1], tag_width)
             self.set_extent(self.tokens * self._layout.lines_per_token)
         else:
             self.set_extent(0)
@@ -344,23 +367,35 @@ class EmbeddingsTable(RowCursorView):
     def _render_title(self, width: int) -> Strip:
         """The shapes of the three blocks, then dim and seed, in the longest form that fits."""
         assert self._result is not None
+        say = self._strings.say
         shape = f"({self.tokens}, {self._blocks[0].shape[1]})"
         kind = self._result.embedded.positions
         settings = self._result.settings
-        suffix = f"   dim {settings.dim} · seed {settings.seed}"
-        full = f"token vectors {shape}   +   {kind} positions {shape}   =   input vectors {shape}"
-        short = f"token {shape} + {kind} {shape} = input {shape}"
-        tiny = f"token + {kind} = input, each {shape}"
+        suffix = "   " + say("dim {dim} · seed {seed}", dim=settings.dim, seed=settings.seed)
+        named = say(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+        full = say(
+            "token vectors {shape}   +   {kind} positions {shape}   =   input vectors {shape}",
+            shape=shape,
+            kind=named,
+        )
+        short = say("token {shape} + {kind} {shape} = input {shape}", shape=shape, kind=named)
+        tiny = say("token + {kind} = input, each {shape}", shape=shape, kind=named)
         if kind == "rotary":  # nothing is added: say so instead of showing "+ rotary positions"
-            full = f"token vectors {shape} = input vectors {shape}: a rotary model adds no position vector"
-            short = f"token {shape} = input {shape}: no position vector (rotary)"
-            tiny = f"token = input, each {shape}"
-            suffix = "; positions rotate queries and keys inside attention"
+            full = say(
+                "token vectors {shape} = input vectors {shape}: a rotary model adds no position vector",
+                shape=shape,
+            )
+            short = say("token {shape} = input {shape}: no position vector (rotary)", shape=shape)
+            tiny = say("token = input, each {shape}", shape=shape)
+            suffix = say("; positions rotate queries and keys inside attention")
         elif kind == "none":  # a worked example: the hand-made vectors are the inputs
-            full = f"hand-made vectors {shape} = input vectors {shape}: no position vector is added"
-            short = f"vectors {shape} = input {shape}: no position vector"
-            tiny = f"vectors = input, each {shape}"
-            suffix = f"   example {self._result.example.name}" if self._result.example is not None else ""
+            full = say(
+                "hand-made vectors {shape} = input vectors {shape}: no position vector is added", shape=shape
+            )
+            short = say("vectors {shape} = input {shape}: no position vector", shape=shape)
+            tiny = say("vectors = input, each {shape}", shape=shape)
+            example = self._result.example
+            suffix = "   " + say("example {name}", name=example.name) if example is not None else ""
         candidates = [full + suffix, full, short + suffix, short, tiny + suffix, tiny]
         title = next((text for text in candidates if cell_len(text) <= width), tiny)
         style = self.get_component_rich_style("embeddings-table--title")
@@ -374,18 +409,25 @@ class EmbeddingsTable(RowCursorView):
         """Column names: "# token", then each block's name (side by side) or dimensions."""
         layout = self._layout
         header = self.get_component_rich_style("embeddings-table--header")
-        text = fit_left(f"{'#':>{layout.index_width}} token", layout.gutter)
+        say = self._strings.say
+        text = fit_left(say("{index} token", index=f"{'#':>{layout.index_width}}"), layout.gutter)
         dims = self._dims()
         if layout.stacked:
-            text += " " * (len(TAGS[0]) + 1)
+            text += " " * (layout.tag_width + 1)
             text += "".join(f"d{dim}".rjust(CELL) for dim in dims)
         else:
             assert self._result is not None
             kind = self._result.embedded.positions
-            names = ("token", {"rotary": ROTARY_BLOCK, "none": "none"}.get(kind, kind), "input")
+            span = {"start": dims.start, "stop": dims.stop}
+            middle = {"rotary": ROTARY_BLOCK, "none": marked("none [{start}:{stop}]")}.get(kind)
+            named = say(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+            names = (
+                say("token [{start}:{stop}]", **span),
+                f"{named} [{dims.start}:{dims.stop}]" if middle is None else say(middle, **span),
+                say("input [{start}:{stop}]", **span),
+            )
             for operator, name in zip(OPERATORS, names, strict=True):
-                label = f"{operator} {name} [{dims.start}:{dims.stop}]"
-                text += fit_left(label, layout.block_width)
+                text += fit_left(f"{operator} {name}", layout.block_width)
         return Strip([Segment(fit_left(text, width), header)])
 
     def _render_token_line(self, token: int, part: int, width: int) -> Strip:
@@ -405,8 +447,7 @@ class EmbeddingsTable(RowCursorView):
         segments = [Segment(label, label_style), Segment(" ", base)]
         operator = self.get_component_rich_style("embeddings-table--operator")
         if layout.stacked:
-            tags = ROTARY_TAGS if self._result.embedded.positions in NO_POSITIONS else TAGS
-            segments.append(Segment(tags[part], operator))
+            segments.append(Segment(self._tags()[part], operator))
             segments.extend(self._block_segments(part, token, on_cursor))
         else:
             for block, sign in enumerate(OPERATORS):
