@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.note import note
+
 
 @dataclass(frozen=True)
 class Hint:
@@ -38,14 +40,15 @@ class Hint:
             raise ValueError("a Hint names either a setting or a command")
 
 
-def join_alternatives(terms: Sequence[tuple[str, str]]) -> str:
+def join_alternatives(terms: Sequence[tuple[str, str]], joiner: str = " or ") -> str:
     """(verb, what) pairs joined by "or", a verb said once while it repeats.
 
     `[("use", "--device auto"), ("use", "--device cpu"), ("run", "`llm-tui train` first")]` gives
     "use --device auto or --device cpu or run `llm-tui train` first". The CLI and the app word
-    each hint (`tui.cli.hints`, `tui.hints`) and join them with this.
+    each hint (`tui.cli.hints`, `tui.hints`) and join them with this (`joiner`: "or" in the
+    learner's language).
     """
-    return " or ".join(
+    return joiner.join(
         what if index and verb == terms[index - 1][0] else f"{verb} {what}".lstrip()
         for index, (verb, what) in enumerate(terms)
     )
@@ -55,13 +58,19 @@ class UserError(Exception):
     """Base class for errors caused by input, files or settings, not by a bug.
 
     Args:
-        message: what went wrong, in words that hold in the CLI and in the app.
+        message: what went wrong, in words that hold in the CLI and in the app; a `Note`
+            (`engine.note`) when the app says it in the learner's language (`message`).
         hint: what fixes it; a tuple gives alternatives ("--device auto or --device cpu").
     """
 
     def __init__(self, message: str = "", hint: Hint | tuple[Hint, ...] | None = None) -> None:
         super().__init__(message)
         self.hints: tuple[Hint, ...] = () if hint is None else (hint,) if isinstance(hint, Hint) else hint
+
+    @property
+    def message(self) -> str:
+        """The message as it was given (a `Note` keeps its template); `str(error)` is its English."""
+        return self.args[0] if self.args else ""
 
     @property
     def hint(self) -> Hint | None:
@@ -81,9 +90,13 @@ class UnknownWordError(UserError):
 
     def __init__(self, word: str, position: int) -> None:
         super().__init__(
-            f"unknown word {_shorten(word)} at character {position}: the 'regex' tokenizer only knows "
-            "words from its corpus",
-            Hint(setting="encoding", value="regex-unk", purpose="to map unknown words to <|unk|>"),
+            note(
+                "unknown word {word} at character {position}: the 'regex' tokenizer only knows words "
+                "from its corpus",
+                word=_shorten(word),
+                position=position,
+            ),
+            Hint(setting="encoding", value="regex-unk", purpose=note("to map unknown words to <|unk|>")),
         )
         self.word = word
         self.position = position
@@ -94,9 +107,13 @@ class SpecialTokenError(UserError):
 
     def __init__(self, token: str, position: int) -> None:
         super().__init__(
-            f"the text contains the special token {token!r} at character {position}; "
-            "it is refused by default because typed text should not inject control tokens",
-            Hint(setting="allow_special", purpose="to encode it as the special token"),
+            note(
+                "the text contains the special token {token} at character {position}; it is refused by "
+                "default because typed text should not inject control tokens",
+                token=repr(token),
+                position=position,
+            ),
+            Hint(setting="allow_special", purpose=note("to encode it as the special token")),
         )
         self.token = token
         self.position = position

@@ -42,6 +42,7 @@ from tui.lessons.progress import Progress
 from tui.messages import PipelineDone, PipelineFailed, PipelineShown, TokenSelected
 from tui.panes.base import Pane
 from tui.panes.host import PaneSet
+from tui.screen_layout import fit_layout
 from tui.switch_actions import SwitchActions
 from tui.views.text_box import TextBox
 
@@ -246,11 +247,8 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
         self._collector.stop()
 
     def on_resize(self) -> None:
-        self.screen.set_class(self.size.height < 24 or self.size.width < 60, "-compact")
-        # Under 16 lines every line counts: one line of text, no tab underline (see app.tcss).
-        self.screen.set_class(self.size.height < 16, "-tiny")
-        if (panel := self.pane("lesson")) is not None:
-            panel.fit_screen()
+        panel = self.pane("lesson")
+        fit_layout(self.screen, panel is not None and panel.is_shown)
 
     def _apply_palette(self) -> None:
         # 16 colours cannot show a gradient: a weight would map to an unrelated hue, so heatmaps
@@ -300,7 +298,7 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
             shown = (lambda result: self.post_message(PipelineShown(result, number))) if early else None
             result = run(text, settings, self.device, self._prefix, shown)
         except UserError as error:
-            self.post_message(PipelineFailed(app_message(error), number))
+            self.post_message(PipelineFailed(app_message(error, self.strings), number))
             return
         except Exception as error:
             # A bug must not leave the app waiting for this run for ever: report it, then let the
@@ -377,15 +375,16 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
     def _show_error(self, message: PipelineFailed) -> None:
         if not self._runs.finished(message.number):
             return
+        say, nothing = self.strings.say, self.strings.say("nothing to show: {error}", error=message.error)
         if self.result is None and self._panes is not None:
             # Nothing computed yet (a bad --device, a missing model): the panes must not keep
             # saying that the engine is loading.
-            self._panes.show_message(f"nothing to show: {message.error}")
-            self.query_one("#status", Static).update(Content("nothing computed yet: see the message below"))
+            self._panes.show_message(nothing)
+            self.query_one("#status", Static).update(say("nothing computed yet: see the message below"))
         elif self.result is not None and self.result.deeper_pending and self._panes is not None:
             # The shown layer of this text is on screen, but the layers after it failed: what
             # reads them must not go on showing the previous text's predictions.
-            self._panes.show_message(f"nothing to show: {message.error}", deeper_layers_only=True)
+            self._panes.show_message(nothing, deeper_layers_only=True)
         error = self.query_one("#error", Static)
         error.update(Content(f"⚠ {message.error}"))  # plain text: it may quote "[/x]" the user typed
         error.set_class(True, "-shown")

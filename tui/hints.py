@@ -8,46 +8,65 @@ this module does not import it, so the app never depends on the command-line pac
 from __future__ import annotations
 
 from engine.errors import Hint, UserError, join_alternatives
+from tui.i18n.strings import UiStrings, marked
 
 # The key that changes each setting, and what the footer calls it.
-SETTING_KEYS = {"encoding": ("F2", "encoding"), "corpus": ("F3", "corpus"), "weights": ("F6", "model")}
+SETTING_KEYS = {
+    "encoding": ("F2", marked("encoding")),
+    "corpus": ("F3", marked("corpus")),
+    "weights": ("F6", marked("model")),
+}
 # The key that does in the app what each `llm-tui` command does.
-COMMAND_KEYS = {"train": ("F7", "train")}
+COMMAND_KEYS = {"train": ("F7", marked("train"))}
 
 
-def _flag(hint: Hint) -> str:
+def _flag(hint: Hint, strings: UiStrings) -> str:
     """The flag to restart with: "--device cpu", "--allow-special", "a smaller --dim"."""
     flag = "--" + (hint.setting or "").replace("_", "-")
     if hint.lower:
-        return f"a smaller {flag}"
+        return strings.say("a smaller {flag}", flag=flag)
     return flag if hint.value is None else f"{flag} {hint.value}"
 
 
-def _term(hint: Hint) -> tuple[str, str]:
-    """(verb, what): ("", "F2: encoding → regex-unk"), ("restart llm-tui with", "--device cpu")."""
+def _term(hint: Hint, strings: UiStrings) -> tuple[str, str]:
+    """(verb, what): ("", "F2: encoding → regex-unk"), ("restart llm-tui with", "--device cpu"),
+    in the language of `strings` (the engine's purposes too, when they are notes)."""
+    say = strings.say
+    purpose = strings.say_note(hint.purpose)
     if hint.command is not None:
         if hint.command in COMMAND_KEYS:
             key, label = COMMAND_KEYS[hint.command]
-            what = f"{key}: {label}"
+            what = f"{key}: {say(label)}"
         else:
-            return ("run", f"`llm-tui {hint.command}` first {hint.purpose}".rstrip())
+            first = say("`llm-tui {command}` first {purpose}", command=hint.command, purpose=purpose)
+            return (say("run"), first.rstrip())
     elif hint.setting in SETTING_KEYS:
         key, label = SETTING_KEYS[hint.setting]
-        what = f"{key}: {label}"
+        what = f"{key}: {say(label)}"
         if hint.lower:
-            what += " → a smaller one"
+            what += say(" → a smaller one")
         elif hint.value is not None:
             what += f" → {hint.value}"
     else:
-        return ("restart llm-tui with", f"{_flag(hint)} {hint.purpose}".rstrip())
-    return ("", f"{what}, {hint.purpose}" if hint.purpose else what)
+        flag = _flag(hint, strings)
+        return (say("restart llm-tui with"), say("{flag} {purpose}", flag=flag, purpose=purpose).rstrip())
+    return ("", say("{what}, {purpose}", what=what, purpose=purpose) if purpose else what)
 
 
-def app_hint(hints: tuple[Hint, ...]) -> str:
-    """What to do in the app, alternatives joined by "or": "F2: encoding → regex-unk, to map …"."""
-    return join_alternatives([_term(hint) for hint in hints])
+def app_hint(hints: tuple[Hint, ...], strings: UiStrings | None = None) -> str:
+    """What to do in the app, alternatives joined by "or": "F2: encoding → regex-unk, to map …",
+    in the language of `strings` (English by default)."""
+    strings = strings or UiStrings("en")
+    return join_alternatives([_term(hint, strings) for hint in hints], strings.say(" or "))
 
 
-def app_message(error: UserError) -> str:
-    """The error as the app shows it: its message, then the key (or flag) that gets past it."""
-    return f"{error}; {app_hint(error.hints)}" if error.hints else str(error)
+def app_message(error: UserError, strings: UiStrings | None = None) -> str:
+    """The error as the app shows it: its message, then the key (or flag) that gets past it, in the
+    language of `strings` (English by default; a message the engine made a note of is said in it)."""
+    strings = strings or UiStrings("en")
+    message = strings.say_note(error.message) or str(error)
+    return (
+        strings.say("{message}; {hint}", message=message, hint=app_hint(error.hints, strings))
+        if error.hints
+        else message
+    )

@@ -240,3 +240,23 @@ def test_the_japanese_help_is_broken_at_phrases_for_the_room_its_box_has(size):
     # Each line is one of the phrase breaks: Textual did not wrap any again (a line of "で" alone).
     assert "".join(drawn).replace(" ", "") == intro.replace("\n", "").replace(" ", ""), drawn
     assert all(len(line) > 4 for line in drawn[:-1]), drawn
+
+
+def test_an_error_a_lesson_points_at_and_its_key_in_the_learners_language():
+    """Lesson 2 makes the strict tokenizer fail on purpose and points at the red line."""
+    from engine.errors import UnknownWordError
+    from tui.hints import app_message
+
+    async def scenario():
+        app = make_app(text="a zebra", language="ja", encoding="regex")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            return str(app.query_one("#error").render()), str(app.query_one("#status").render())
+
+    shown, status = asyncio.run(scenario())
+    error = UnknownWordError("zebra", 2)
+    assert str(error).startswith("unknown word 'zebra' at character 2")  # the CLI's, unchanged
+    ja = UiStrings("ja")
+    assert app_message(error, ja) in shown, shown
+    assert "F2: エンコーディング → regex-unk（未知の単語を <|unk|> に置き換えます）" in shown, shown
+    assert "unknown" not in shown and "nothing" not in status, status

@@ -12,6 +12,7 @@ from textual.widgets import Markdown, Static
 
 from tui.i18n.strings import UiStrings, marked
 from tui.lessons.catalog import Lesson
+from tui.screen_layout import fit_layout
 
 if TYPE_CHECKING:
     from tui.lessons.quiz import QuizSession
@@ -35,9 +36,6 @@ WORDS = {
     "score_short": marked("score {right}/{answered}"),
 }
 CHOICE_KEYS = "abcd"
-SHORT_SCREEN = 32
-"""Below this many lines, while the panel is shown, the text box above the tabs gives the pane
-below three of its lines (`Screen.-lesson-short` in app.tcss): the pane is what a step points at."""
 LECTURE_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
 """The model the lecture loads, and the one a lesson that needs a model asks for."""
 NEEDS_MODEL = marked(
@@ -197,10 +195,9 @@ class LessonPanel(VerticalScroll, can_focus=True):
         self.fit_screen()
 
     def fit_screen(self) -> None:
-        """On a short screen the text box gives lines to the panes while the panel is shown; the
-        app calls this again when the terminal is resized."""
-        screen = self.screen
-        screen.set_class(self.is_shown and screen.size.height < SHORT_SCREEN, "-lesson-short")
+        """The screen's layout for the panel shown or not (on a short screen the text box gives its
+        lines to the panes while it is); the app fits it again when the terminal is resized."""
+        fit_layout(self.screen, self.is_shown)
 
     def show_quiz(self, session: QuizSession, score: tuple[int, int], language: str) -> None:
         """Show the question's choices, or how it was answered and the computed answer."""

@@ -315,7 +315,7 @@ class QuizSession:
             try:
                 self.offered = choices(self.quiz, self.state, result)
             except UserError as error:  # e.g. no tokens
-                self.problem = app_message(error)
+                self.problem = app_message(error, UiStrings(language))
                 return True
             self.problem, changed = None, True
         if self._waiting is not None:
@@ -357,6 +357,6 @@ class QuizSession:
         try:
             self.revealed = reveal(self.quiz, self.state, result, self.offered or (), language)
         except UserError as error:  # e.g. a special token the other encoding refuses
-            self.problem = app_message(error)
+            self.problem = app_message(error, UiStrings(language))
             return False
         return True

@@ -377,7 +377,8 @@ class ComparePane(Pane, LineView):
 
     def _render_summary(self, line: int, width: int) -> Strip:
         assert self.comparison is not None
-        lines = summary_lines(self.comparison, app_hint, self.app.strings)
+        strings = self.app.strings
+        lines = summary_lines(self.comparison, lambda hints: app_hint(hints, strings), strings)
         get = self.get_component_rich_style
         if line >= len(lines):
             return Strip.blank(width, self.rich_style)

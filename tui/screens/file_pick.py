@@ -91,7 +91,7 @@ class FileScreen(ModalScreen[tuple[str, str] | None]):
         try:
             text = self.read(path, latin1)
         except UserError as error:
-            message = app_message(error)
+            message = app_message(error, self.app.strings)
             if "UTF-8" in str(error) and not latin1:
                 # The way out is a key here, not the command line's --latin1 (a restart).
                 message = str(error) + self.app.strings.say(" · ctrl+l reads it as Latin-1")
