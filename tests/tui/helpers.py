@@ -35,6 +35,12 @@ async def settle(pilot, timeout: float = SETTLE_SECONDS) -> None:
     await pilot.pause()
 
 
+async def open_pane(pilot, name: str) -> None:
+    """Show and focus pane `name` through the app's public hook, and wait until it has caught up."""
+    pilot.app.show_pane(name, focus=True)
+    await settle(pilot)
+
+
 def lines_of(widget) -> list[str]:
     """The text of every line a line-API widget (ScrollView with render_line) draws now."""
     return [widget.render_line(y).text for y in range(widget.size.height)]

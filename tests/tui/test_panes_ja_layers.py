@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len, set_cell_size
 
-from tests.tui.helpers import lines_of, make_app, settle
+from tests.tui.helpers import lines_of, make_app, open_pane, settle
 from tests.tui.test_lessons import tiny_trained_model
 from tui.i18n.strings import UiStrings
 from tui.panes.layers import COLUMN_STARTS, column_names
@@ -42,8 +42,7 @@ def _cell_of(line: str, index: int) -> int:
 
 async def _layers_at(pilot, position: int) -> None:
     await settle(pilot)
-    pilot.app.show_pane("layers", focus=True)
-    await settle(pilot)
+    await open_pane(pilot, "layers")
     pilot.app.select_token(position)
     await settle(pilot)
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from engine.tokenize.registry import sample_text
-from tests.tui.helpers import lines_of, make_app, settle
+from tests.tui.helpers import lines_of, make_app, open_pane, settle
 from tests.tui.test_lessons import tiny_trained_model
 from tui.i18n.strings import UiStrings
 from tui.panes.next_token import NO_MODEL
@@ -70,8 +70,7 @@ def test_the_list_says_its_words_in_japanese_and_keeps_its_columns(model):
         app = make_app(text=sample_text(), language="ja", weights=str(model))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("next", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "next")
             app.select_token(3)
             await settle(pilot)
             middle = _body(app)
@@ -125,8 +124,7 @@ def test_the_sampling_lab_says_its_words_in_japanese_and_keeps_its_columns(model
         app = make_app(text=ARITHMETIC_TEXT, language="ja", weights=str(model))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("next", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "next")
             await pilot.press("h", "k", "k", "k", "k")  # top-k 10: the 11th and 12th rows are cut
             await settle(pilot)
             assert app.pane("next").lab and app.pane("next").top_k == 10
@@ -213,8 +211,7 @@ def test_the_no_model_message_breaks_at_phrases_for_the_panes_width():
         app = make_app(language="ja")  # random weights: the pane says how to get a model
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("next", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "next")
             shown = {}
             for columns in (120, 96):
                 await pilot.resize_terminal(columns, 40)
@@ -239,8 +236,7 @@ def test_the_cell_arithmetic_says_its_steps_in_japanese():
         app = make_app(text=ARITHMETIC_TEXT, language="ja")
         async with app.run_test(size=(140, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("attention", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "attention")
             pane = app.pane("attention")
             pane.show_arithmetic(True)
             pane.select_cell(5, 2)

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from engine.settings import Settings
 from engine.tokenize.compare import compare
 from engine.tokenize.registry import BPE_ENCODINGS
-from tests.tui.helpers import lines_of, make_app, settle
+from tests.tui.helpers import lines_of, make_app, open_pane, settle
 from tui.formatting.comparison import summary_lines
 from tui.i18n.strings import UiStrings
 
@@ -100,8 +100,7 @@ def test_the_compare_tab_summary_is_in_japanese_with_its_numbers_under_their_nam
         app = make_app(text="ちは the lighthouse keeper's lamp", language="ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("compare", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "compare")
             pane = app.pane("compare")
             return lines_of(pane), len(pane.comparison.rows), pane.comparison
 
@@ -141,8 +140,7 @@ def test_the_windows_tab_says_its_pairs_in_japanese_with_inputs_and_targets_alig
         app = make_app(text="one two three four five six seven eight nine ten", language="ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("windows", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "windows")
             pane = app.pane("windows")
             pairs = shown(pane)
             pane.set_params(max_length=40)

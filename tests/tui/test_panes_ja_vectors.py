@@ -12,7 +12,7 @@ import re
 import pytest
 from rich.cells import cell_len
 
-from tests.tui.helpers import lines_of, make_app, settle
+from tests.tui.helpers import lines_of, make_app, open_pane, settle
 from tui.i18n.strings import UiStrings
 from tui.panes.example_tables import table_lines
 from tui.panes.positions import TitledPlot
@@ -57,8 +57,7 @@ def test_the_embeddings_tab_and_its_one_hot_panel_speak_japanese_in_their_column
         app = make_app(text=TEXT, language="ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("embeddings", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "embeddings")
             pane = app.pane("embeddings")
             table = lines_of(pane.table)
             await pilot.press("o")
@@ -103,8 +102,7 @@ def test_a_narrow_embeddings_tab_stacks_japanese_tags_with_the_numbers_in_column
         app = make_app(text=TEXT, language="ja")
         async with app.run_test(size=(50, 24)) as pilot:
             await settle(pilot)
-            app.show_pane("embeddings", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "embeddings")
             await pilot.press("o")
             await pilot.pause()
             pane = app.pane("embeddings")
@@ -131,8 +129,7 @@ def test_a_small_vocabulary_draws_its_whole_one_hot_product_in_japanese_columns(
         app = make_app(text="this is world", example="hello-world", language="ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("embeddings", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "embeddings")
             await pilot.press("o")
             await pilot.pause()
             pane = app.pane("embeddings")
@@ -162,8 +159,7 @@ def test_the_positions_plots_title_label_and_caption_in_japanese_inside_their_fr
         app = make_app(text=TEXT, language="ja")
         async with app.run_test(size=(120, 50)) as pilot:
             await settle(pilot)
-            app.show_pane("positions", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "positions")
             pane = app.pane("positions")
             query = pane.query_token
             encodings = pane.query_one(".positions-pane--encodings", TitledPlot)
@@ -225,8 +221,7 @@ def test_the_embedding_space_tab_captions_and_scatter_in_japanese():
         app = make_app(text=TEXT, language="ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("space", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "space")
             pane = app.pane("space")
             pane.set_words("猫 犬 king queen unbelievability")  # Japanese words label the scatter too
             await settle(pilot)
@@ -281,11 +276,9 @@ def test_an_open_models_rope_plots_and_table_speak_japanese(tiny_llama, monkeypa
         app = make_app(text="Who are you? A pirate!", weights=REPO, language="ja")
         async with app.run_test(size=(160, 70)) as pilot:
             await settle(pilot)
-            app.show_pane("embeddings", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "embeddings")
             title, header, *_rows = lines_of(app.pane("embeddings").table)
-            app.show_pane("positions", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "positions")
             pane = app.pane("positions")
             plots = {
                 name: pane.query_one(f".positions-pane--{name}", TitledPlot)

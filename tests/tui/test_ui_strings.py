@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.helpers import make_app, record_notifications, settle
+from tests.tui.helpers import make_app, open_pane, record_notifications, settle
 from tui.i18n.strings import UiStrings, read_catalogue
 
 TUI = Path(__file__).resolve().parents[2] / "tui"
@@ -176,8 +176,7 @@ def test_the_attention_tab_speaks_the_learners_language():
         app = make_app(text="one two three", language="ja")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.show_pane("attention", focus=True)
-            await settle(pilot)
+            await open_pane(pilot, "attention")
             pane = app.pane("attention")
             return str(pane.query_one("#attention-info").render()), "\n".join(
                 pane.query_one("#attention-bars").lines
