@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from engine.errors import UserError
 from engine.settings import MULTIHEAD, PROJECTIONS
+from tui.hints import app_message
 from tui.i18n.strings import marked
 
 # What each switch says, as `UiStrings` texts.
@@ -88,7 +89,7 @@ class ExampleActions:
         try:
             chosen = example(name)
         except UserError as error:
-            self.notify(str(error), severity="error", timeout=8, markup=False)
+            self.notify(app_message(error, self.strings), severity="error", timeout=8, markup=False)
             return
         switches = {}
         if self.settings.example is None:

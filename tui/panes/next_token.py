@@ -17,6 +17,7 @@ from engine.tokenize.tokens import id_piece
 from tui.formatting.pieces import visible_piece
 from tui.formatting.status import example_has_no_model
 from tui.generation import COUNTS, DEFAULT_COUNT
+from tui.hints import app_message
 from tui.i18n.strings import marked
 from tui.panes.attention import bar
 from tui.panes.base import Pane
@@ -270,7 +271,7 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         try:
             chosen, distribution = self._choose(position)
         except UserError as error:
-            self._show_prose(str(error), "bold")
+            self._show_prose(app_message(error, self.app.strings), "bold")
             return
         tokenizer = self._tokenizer()
         piece = visible_piece(result.tokens.piece(position))

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tui.hints import app_message
 from tui.i18n.strings import marked
 from tui.views.vim import VimOptionList
 
@@ -80,12 +81,13 @@ class ExampleScreen(ModalScreen[str | None]):
         except RuntimeError:  # ~nosuchuser/x.toml: no such home directory
             path = Path(event.value.strip())
         if not path.is_file():
-            self.query_one("#example-error", Label).update(Content(f"{str(path)!r} is not a file"))
+            not_file = self.app.strings.say("{path} is not a file", path=repr(str(path)))
+            self.query_one("#example-error", Label).update(Content(not_file))
             return
         try:
             load_example(path)  # a malformed file is said here, in one line, and the dialog stays
         except UserError as error:
-            self.query_one("#example-error", Label).update(Content(str(error)))
+            self.query_one("#example-error", Label).update(Content(app_message(error, self.app.strings)))
             return
         self.dismiss(str(path))
 

@@ -94,7 +94,8 @@ class FileScreen(ModalScreen[tuple[str, str] | None]):
             message = app_message(error, self.app.strings)
             if "UTF-8" in str(error) and not latin1:
                 # The way out is a key here, not the command line's --latin1 (a restart).
-                message = str(error) + self.app.strings.say(" · ctrl+l reads it as Latin-1")
+                said = self.app.strings.say_note(error.message)
+                message = said + self.app.strings.say(" · ctrl+l reads it as Latin-1")
             self.app.call_from_thread(self._show_error, message)
             return
         self.app.call_from_thread(self._loaded, path, text)

@@ -326,7 +326,7 @@ class TrainScreen(ModalScreen[Path | None]):
             self.post_message(self.Saving(out))
             path = result.save(out, metadata={"corpus": self.corpus_name})
         except (UserError, OSError) as error:
-            message = app_message(error) if isinstance(error, UserError) else str(error)
+            message = app_message(error, self.app.strings) if isinstance(error, UserError) else str(error)
             self.post_message(self.Failed(message))
             return
         summary = self.app.strings.say(
