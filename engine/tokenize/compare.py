@@ -149,7 +149,7 @@ def encode_row(text: str, settings: Settings, encoding: str) -> EncodedRow:
     try:
         tokens = tokenizer_for(dataclasses.replace(settings, encoding=encoding)).tokenize(text)
     except UserError as error:
-        return EncodedRow(encoding, None, str(error), hints=error.hints)
+        return EncodedRow(encoding, None, error.message, hints=error.hints)  # a note: the app says it
     boundaries, split_chars = boundaries_of(tokens)
     return EncodedRow(encoding, tokens, None, boundaries, split_chars)
 

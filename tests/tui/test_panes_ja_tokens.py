@@ -185,3 +185,22 @@ def test_the_windows_tab_says_its_pairs_in_japanese_with_inputs_and_targets_alig
     message = say("The pairs are hidden until you answer the question: counting them would answer it.")
     assert say("? pairs") in hidden and message in hidden.replace("\n", "")
     assert all(cell_len(line) <= width for line in hidden.splitlines())
+
+
+def test_an_encodings_error_in_the_comparison_is_said_in_the_learners_language():
+    from engine.settings import Settings
+    from engine.tokenize.compare import compare
+    from tui.formatting.comparison import summary_lines
+    from tui.hints import app_hint
+
+    comparison = compare("the end <|endoftext|> a start", Settings())
+    refused = [row for row in comparison.rows if not row.ok]
+    assert refused and all(row.error.startswith("the text contains the special token") for row in refused)
+    ja = UiStrings("ja")
+    lines = summary_lines(comparison, lambda hints: app_hint(hints, ja), ja)
+    for row in refused:
+        (line,) = [line for line in lines if line.startswith(row.encoding + " ")]
+        assert ja.say_note(row.error) in line and app_hint(row.hints, ja) in line, line
+        assert "special token" not in line, line
+    english = summary_lines(comparison, app_hint)
+    assert any("the text contains the special token '<|endoftext|>'" in line for line in english)

@@ -33,11 +33,14 @@ def label_cells(comparison: Comparison) -> int:
     return max((len(row.encoding) for row in comparison.rows), default=0) + 1
 
 
-def row_error(row: EncodedRow, hint_words: HintWords | None) -> str:
-    """An encoding's error, and what would let the text through, in the caller's words."""
+def row_error(row: EncodedRow, hint_words: HintWords | None, strings: UiStrings | None = None) -> str:
+    """An encoding's error, and what would let the text through, in the caller's words (and in the
+    language of `strings`: English by default)."""
+    strings = strings or UiStrings("en")
+    message = strings.say_note(row.error or "")
     if hint_words is None or not row.hints:
-        return row.error or ""
-    return f"{row.error}; {hint_words(row.hints)}"
+        return message
+    return strings.say("{message}; {hint}", message=message, hint=hint_words(row.hints))
 
 
 def _right(text: str, cells: int) -> str:
@@ -65,7 +68,7 @@ def summary_lines(
                 f"{len(row.split_chars):>{split},}"
             )
         else:
-            lines.append(f"{row.encoding:<{label}} ✗ {row_error(row, hint_words)}")
+            lines.append(f"{row.encoding:<{label}} ✗ {row_error(row, hint_words, strings)}")
     lines.append(boundaries_line(comparison, strings))
     return lines
 
