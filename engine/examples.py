@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import UserError
+from engine.note import note
 from engine.settings import EXAMPLES
 
 
@@ -132,7 +133,13 @@ def example(name_or_path: str) -> Example:
     path = Path(name_or_path)
     if not path.suffix == ".toml" and not path.exists():
         names = ", ".join(BUILT_IN)
-        raise UserError(f"--example {name_or_path}: no such example (built in: {names}; or a .toml file)")
+        raise UserError(
+            note(
+                "--example {name}: no such example (built in: {names}; or a .toml file)",
+                name=name_or_path,
+                names=names,
+            )
+        )
     return load_example(path)
 
 
@@ -143,55 +150,99 @@ def load_example(path: Path) -> Example:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise UserError(f"{path}: cannot read the example: {error.strerror or error}") from None
+        raise UserError(
+            note("{path}: cannot read the example: {error}", path=path, error=error.strerror or error)
+        ) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise UserError(f"{path}: not a valid TOML example: {error}") from None
+        raise UserError(note("{path}: not a valid TOML example: {error}", path=path, error=error)) from None
     tokens = data.get("tokens")
     if not isinstance(tokens, list) or not tokens or not all(isinstance(t, str) for t in tokens):
-        raise UserError(f"{path}: 'tokens' must be a non-empty list of strings")
+        raise UserError(note("{path}: 'tokens' must be a non-empty list of strings", path=path))
     # The app's text box holds the tokens joined by spaces and splits it at whitespace again.
     _check_words(tokens, "tokens", path)
     vocabulary, table, ids = None, None, None
     if "vocabulary" in data or "table" in data:
         vocabulary = data.get("vocabulary")
         if not isinstance(vocabulary, list) or not all(isinstance(w, str) for w in vocabulary):
-            raise UserError(f"{path}: 'vocabulary' must be a list of strings, one per row of 'table'")
+            raise UserError(
+                note("{path}: 'vocabulary' must be a list of strings, one per row of 'table'", path=path)
+            )
         _check_words(vocabulary, "vocabulary", path)
         repeated = next((w for i, w in enumerate(vocabulary) if w in vocabulary[:i]), None)
         if repeated is not None:
-            raise UserError(f"{path}: 'vocabulary' lists {repeated!r} twice: one row per word")
+            raise UserError(
+                note(
+                    "{path}: 'vocabulary' lists {word} twice: one row per word",
+                    path=path,
+                    word=repr(repeated),
+                )
+            )
         table = _matrix(data.get("table"), "table", path)
         if len(table) != len(vocabulary):
-            raise UserError(f"{path}: 'table' has {len(table)} rows for {len(vocabulary)} vocabulary words")
+            raise UserError(
+                note(
+                    "{path}: 'table' has {rows} rows for {words} vocabulary words",
+                    path=path,
+                    rows=len(table),
+                    words=len(vocabulary),
+                )
+            )
         unknown = [t for t in tokens if t not in vocabulary]
         if unknown:
-            raise UserError(f"{path}: token {unknown[0]!r} is not in 'vocabulary'")
+            raise UserError(
+                note("{path}: token {token} is not in 'vocabulary'", path=path, token=repr(unknown[0]))
+            )
         ids = tuple(vocabulary.index(t) for t in tokens)
     if "vectors" in data:
         vectors = _matrix(data["vectors"], "vectors", path)
     elif table is not None and ids is not None:
         vectors = table[list(ids)]
     else:
-        raise UserError(f"{path}: give 'vectors' (one row per token), or a 'vocabulary' and its 'table'")
+        raise UserError(
+            note("{path}: give 'vectors' (one row per token), or a 'vocabulary' and its 'table'", path=path)
+        )
     if len(vectors) != len(tokens):
-        raise UserError(f"{path}: 'vectors' has {len(vectors)} rows for {len(tokens)} tokens")
+        raise UserError(
+            note(
+                "{path}: 'vectors' has {rows} rows for {tokens} tokens",
+                path=path,
+                rows=len(vectors),
+                tokens=len(tokens),
+            )
+        )
     if table is not None and table.shape[1] != vectors.shape[1]:
         raise UserError(
-            f"{path}: 'table' rows have {table.shape[1]} numbers, 'vectors' rows {vectors.shape[1]}"
+            note(
+                "{path}: 'table' rows have {table} numbers, 'vectors' rows {vectors}",
+                path=path,
+                table=table.shape[1],
+                vectors=vectors.shape[1],
+            )
         )
     if table is not None and ids is not None and not np.array_equal(vectors, table[list(ids)]):
         first = next(i for i, row in enumerate(ids) if not np.array_equal(vectors[i], table[row]))
         raise UserError(
-            f"{path}: 'vectors' row {first + 1} is not the 'table' row of {tokens[first]!r}: "
-            "give one of them, or make them agree"
+            note(
+                "{path}: 'vectors' row {row} is not the 'table' row of {token}: "
+                "give one of them, or make them agree",
+                path=path,
+                row=first + 1,
+                token=repr(tokens[first]),
+            )
         )
     for index, token in enumerate(tokens):
         earlier = tokens.index(token)
         if table is None and earlier < index and not np.array_equal(vectors[earlier], vectors[index]):
             # One word, one vector: a word typed again in the app is looked up by its text.
             raise UserError(
-                f"{path}: token {token!r} has two different vectors (rows {earlier + 1} and {index + 1}): "
-                "a word has one vector; give the second another name"
+                note(
+                    "{path}: token {token} has two different vectors (rows {first} and {second}): "
+                    "a word has one vector; give the second another name",
+                    path=path,
+                    token=repr(token),
+                    first=earlier + 1,
+                    second=index + 1,
+                )
             )
     return Example(
         path.stem,
@@ -209,25 +260,56 @@ def _check_words(words: list[str], name: str, path: Path) -> None:
     for index, word in enumerate(words):
         if not word or any(character.isspace() for character in word):
             raise UserError(
-                f"{path}: {name} item {index + 1} ({word!r}) must be one word: not empty, no spaces"
+                note(
+                    "{path}: {name} item {index} ({word}) must be one word: not empty, no spaces",
+                    path=path,
+                    name=name,
+                    index=index + 1,
+                    word=repr(word),
+                )
             )
 
 
 def _matrix(rows: object, name: str, path: Path) -> np.ndarray:
     """A list of equal-length rows of numbers as a float32 matrix, or a UserError naming the row."""
     if not isinstance(rows, list) or not rows:
-        raise UserError(f"{path}: '{name}' must be a non-empty list of rows of numbers")
+        raise UserError(
+            note("{path}: '{name}' must be a non-empty list of rows of numbers", path=path, name=name)
+        )
     width = None
     for index, row in enumerate(rows):
         if not isinstance(row, list) or not row:
-            raise UserError(f"{path}: {name} row {index + 1} must be a non-empty list of numbers")
+            raise UserError(
+                note(
+                    "{path}: {name} row {row} must be a non-empty list of numbers",
+                    path=path,
+                    name=name,
+                    row=index + 1,
+                )
+            )
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in row):
-            raise UserError(f"{path}: {name} row {index + 1} holds something that is not a number")
+            raise UserError(
+                note(
+                    "{path}: {name} row {row} holds something that is not a number",
+                    path=path,
+                    name=name,
+                    row=index + 1,
+                )
+            )
         if width is None:
             width = len(row)
         elif len(row) != width:
-            raise UserError(f"{path}: {name} row {index + 1} has {len(row)} numbers, row 1 has {width}")
+            raise UserError(
+                note(
+                    "{path}: {name} row {row} has {count} numbers, row 1 has {width}",
+                    path=path,
+                    name=name,
+                    row=index + 1,
+                    count=len(row),
+                    width=width,
+                )
+            )
     matrix = np.array(rows, dtype=np.float32)
     if not np.isfinite(matrix).all():
-        raise UserError(f"{path}: '{name}' holds an infinite or NaN number")
+        raise UserError(note("{path}: '{name}' holds an infinite or NaN number", path=path, name=name))
     return matrix

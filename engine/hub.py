@@ -31,6 +31,7 @@ from huggingface_hub.utils import validate_repo_id
 from huggingface_hub.utils._cache_manager import _scan_cached_repo  # scan_cache_dir's, one repo
 
 from engine.errors import Hint, WeightsError
+from engine.note import note
 
 # What llm-tui reads from a model repo: configs, tokenizer files, chat templates and safetensors
 # weights. Repos also hold the same weights for other frameworks (gpt2: pytorch_model.bin,
@@ -128,7 +129,7 @@ def _first_line(error: Exception) -> str:
 
 
 def _download_hint(repo_id: str) -> Hint:
-    return Hint(command=f"download {repo_id}", purpose="to fetch it from the Hugging Face Hub (once)")
+    return Hint(command=f"download {repo_id}", purpose=note("to fetch it from the Hugging Face Hub (once)"))
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -148,23 +149,52 @@ def _weight_files(folder: Path) -> list[str]:
         try:
             weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise WeightsError(f"cannot read {index}: {error}") from error
+            raise WeightsError(note("cannot read {path}: {error}", path=index, error=error)) from error
         return sorted(set(weight_map.values()))
     return ["model.safetensors"]
 
 
-def check_folder(folder: Path, label: str, repo_id: str | None = None) -> None:
-    """Raise a one-line WeightsError if `folder` lacks config.json or a weight file it needs."""
+def check_folder(folder: Path, name: str, repo_id: str | None = None, local: bool = False) -> None:
+    """Raise a one-line WeightsError if `folder` (download `name`, or `local` folder) lacks a needed file."""
     hint = _download_hint(repo_id) if repo_id else None
     if not (folder / "config.json").is_file():
-        raise WeightsError(f"{label} is incomplete: it has no config.json ({folder})", hint)
-    needed = _weight_files(folder)
-    missing = [name for name in needed if not (folder / name).is_file()]
-    if missing:
-        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise WeightsError(
-            f"{label} is incomplete: {len(missing)} of {len(needed)} weight files missing "
-            f"({shown}) in {folder}",
+            note(
+                "the model folder {name} is incomplete: it has no config.json ({folder})"
+                if local
+                else "the download of {name} is incomplete: it has no config.json ({folder})",
+                name=name,
+                folder=folder,
+            ),
+            hint,
+        )
+    needed = _weight_files(folder)
+    missing = [file for file in needed if not (folder / file).is_file()]
+    if missing:
+        raise WeightsError(
+            note(
+                (
+                    "the model folder {name} is incomplete: {missing} of {needed} weight files missing "
+                    "({shown}) in {folder}"
+                    if local
+                    else "the download of {name} is incomplete: {missing} of {needed} weight files missing "
+                    "({shown}) in {folder}"
+                )
+                if len(missing) <= 3
+                else (
+                    "the model folder {name} is incomplete: {missing} of {needed} weight files missing "
+                    "({shown} and {more} more) in {folder}"
+                    if local
+                    else "the download of {name} is incomplete: {missing} of {needed} weight files missing "
+                    "({shown} and {more} more) in {folder}"
+                ),
+                name=name,
+                missing=len(missing),
+                needed=len(needed),
+                shown=", ".join(missing[:3]),
+                more=len(missing) - 3,
+                folder=folder,
+            ),
             hint,
         )
 
@@ -185,28 +215,44 @@ def cached_snapshot(repo_id: str) -> Path | None:
     except IncompleteSnapshotError as error:
         folder = Path(error.snapshot_path)
         # A missing weight file is the likelier cause, and worth naming.
-        check_folder(folder, f"the download of {repo_id}", repo_id)
+        check_folder(folder, repo_id, repo_id)
         raise WeightsError(
-            f"the download of {repo_id} was interrupted: some of its files are missing from {folder}",
+            note(
+                "the download of {repo} was interrupted: some of its files are missing from {folder}",
+                repo=repo_id,
+                folder=folder,
+            ),
             _download_hint(repo_id),
         ) from None
     except LocalEntryNotFoundError:
         return None
     except UnicodeDecodeError:
         raise WeightsError(
-            f"the cache entry of {repo_id} is damaged: its refs/main is not a commit hash "
-            f"(in {hub_cache_dir()})",
+            note(
+                "the cache entry of {repo} is damaged: its refs/main is not a commit hash (in {cache})",
+                repo=repo_id,
+                cache=hub_cache_dir(),
+            ),
             _download_hint(repo_id),
         ) from None
     except OSError as error:  # another damaged cache entry
         raise WeightsError(
-            f"the cache entry of {repo_id} is damaged ({_first_line(error)}) in {hub_cache_dir()}",
+            note(
+                "the cache entry of {repo} is damaged ({error}) in {cache}",
+                repo=repo_id,
+                error=_first_line(error),
+                cache=hub_cache_dir(),
+            ),
             _download_hint(repo_id),
         ) from None
     folder = Path(folder)
     if not folder.is_dir():  # a snapshot that is a dangling link, or gone since refs/main named it
         raise WeightsError(
-            f"the download of {repo_id} is damaged: its snapshot {folder} is missing",
+            note(
+                "the download of {repo} is damaged: its snapshot {folder} is missing",
+                repo=repo_id,
+                folder=folder,
+            ),
             _download_hint(repo_id),
         )
     return folder
@@ -238,23 +284,24 @@ def resolve_weights(spec: str) -> ResolvedWeights:
     path = Path(spec).expanduser()
     if path.exists():
         if path.is_dir() and (path / "config.json").is_file():
-            check_folder(path, f"the model folder {spec}")
+            check_folder(path, spec, local=True)
         return ResolvedWeights(spec, path)
     if _looks_like_path(spec):
-        raise WeightsError(f"no such file or folder: {spec}")
+        raise WeightsError(note("no such file or folder: {spec}", spec=spec))
     try:
         validate_repo_id(spec)
     except HFValidationError:
         raise WeightsError(
-            f"{spec!r} is neither a file, a folder nor a Hugging Face model id (ORG/NAME)"
+            note("{spec} is neither a file, a folder nor a Hugging Face model id (ORG/NAME)", spec=repr(spec))
         ) from None
     for candidate in _candidates(spec):
         folder = cached_snapshot(candidate)
         if folder is not None:
-            check_folder(folder, f"the download of {candidate}", spec)
+            check_folder(folder, candidate, spec)
             return ResolvedWeights(spec, folder, candidate)
     raise WeightsError(
-        f"the model {spec} is not in the Hugging Face cache ({hub_cache_dir()})", _download_hint(spec)
+        note("the model {spec} is not in the Hugging Face cache ({cache})", spec=spec, cache=hub_cache_dir()),
+        _download_hint(spec),
     )
 
 
@@ -267,7 +314,9 @@ def read_safetensors_header(path: Path) -> dict:
                 raise ValueError(f"header length {length} is not plausible")
             header = json.loads(file.read(length))
     except (OSError, ValueError) as error:
-        raise WeightsError(f"{path} is not a safetensors file: {error}") from error
+        raise WeightsError(
+            note("{path} is not a safetensors file: {error}", path=path, error=error)
+        ) from error
     header.pop("__metadata__", None)
     return header
 
@@ -301,7 +350,7 @@ def _describe(repo_id: str, folder: Path, revision: str, size_on_disk: int) -> C
     problem = None
     parameters = dtype = None
     try:
-        check_folder(folder, f"the download of {repo_id}")
+        check_folder(folder, repo_id)
         parameters, dtype = count_parameters(folder)
     except WeightsError as error:
         problem = str(error)
@@ -375,11 +424,15 @@ def download(repo_id: str) -> Path:
     it or in `$HF_TOKEN`, as huggingface-cli finds it.
     """
     if _offline():
-        raise WeightsError(f"cannot download {repo_id}: HF_HUB_OFFLINE is set, so the Hub is not asked")
+        raise WeightsError(
+            note("cannot download {repo}: HF_HUB_OFFLINE is set, so the Hub is not asked", repo=repo_id)
+        )
     try:
         validate_repo_id(repo_id)
     except HFValidationError as error:
-        raise WeightsError(f"{repo_id!r} is not a Hugging Face model id (ORG/NAME): {error}") from None
+        raise WeightsError(
+            note("{repo} is not a Hugging Face model id (ORG/NAME): {error}", repo=repr(repo_id), error=error)
+        ) from None
     try:
         folder = Path(
             snapshot_download(
@@ -391,16 +444,24 @@ def download(repo_id: str) -> Path:
         )
     except GatedRepoError:
         raise WeightsError(
-            f"{repo_id} is gated: accept its licence at https://huggingface.co/{repo_id}, then log in "
-            "with `hf auth login` (or set HF_TOKEN)"
+            note(
+                "{repo} is gated: accept its licence at https://huggingface.co/{repo}, then log in "
+                "with `hf auth login` (or set HF_TOKEN)",
+                repo=repo_id,
+            )
         ) from None
     except RepositoryNotFoundError:
         raise WeightsError(
-            f"no model {repo_id} on the Hugging Face Hub (if it is private, log in with `hf auth login`)"
+            note(
+                "no model {repo} on the Hugging Face Hub (if it is private, log in with `hf auth login`)",
+                repo=repo_id,
+            )
         ) from None
     except OSError as error:  # the Hub not reached (LocalEntryNotFoundError), other HTTP errors, a full disk
-        raise WeightsError(f"cannot download {repo_id}: {_first_line(error)}") from None
-    check_folder(folder, f"the download of {repo_id}", repo_id)
+        raise WeightsError(
+            note("cannot download {repo}: {error}", repo=repo_id, error=_first_line(error))
+        ) from None
+    check_folder(folder, repo_id, repo_id)
     return folder
 
 

@@ -15,16 +15,33 @@ from pathlib import Path
 from typing import BinaryIO
 
 from engine.errors import CorpusError, Hint
+from engine.note import Note, note
 
-LATIN1_HINT = Hint(setting="latin1", purpose="to read it as Latin-1 (ISO-8859-1) text, if that is what it is")
+LATIN1_HINT = Hint(
+    setting="latin1", purpose=note("to read it as Latin-1 (ISO-8859-1) text, if that is what it is")
+)
 BLOCK_SIZE = 1 << 20  # bytes read at a time when a file is streamed
 MAX_READ_BYTES = 256 << 20  # the largest file read whole (a text or corpus file); streaming has no limit
 
 
 def not_utf8_error(what: str, byte: int, offset: int) -> CorpusError:
-    """The error for text that is not UTF-8: the first bad byte, where it is, and the way out."""
+    """The error for text that is not UTF-8: the first bad byte, where it is, and the way out. A
+    file `_describe` named is said by its kind (a note's fields), so that the app can translate it."""
+    file = what.fields if isinstance(what, Note) and "path" in what.fields else {}
+    kind = file.get("what")
     return CorpusError(
-        f"{what} is not UTF-8 text (invalid byte 0x{byte:02X} at byte offset {offset})", LATIN1_HINT
+        note(
+            "text file {path} is not UTF-8 text (invalid byte 0x{byte} at byte offset {offset})"
+            if kind == "text file"
+            else "corpus {path} is not UTF-8 text (invalid byte 0x{byte} at byte offset {offset})"
+            if kind == "corpus"
+            else "{what} is not UTF-8 text (invalid byte 0x{byte} at byte offset {offset})",
+            what=what,
+            path=file.get("path", ""),
+            byte=f"{byte:02X}",
+            offset=offset,
+        ),
+        LATIN1_HINT,
     )
 
 
@@ -51,8 +68,93 @@ def text_from_argument(text: str, what: str, latin1: bool = False) -> str:
     return decode_text(data, what, latin1)
 
 
-def _describe(path: Path, what: str) -> str:
-    return f"{what} {str(path)!r}"
+def _describe(path: Path, what: str) -> Note:
+    """What the file is for and its name, quoted: "text file 'notes.txt'"."""
+    return note(
+        "text file {path}"
+        if what == "text file"
+        else "corpus {path}"
+        if what == "corpus"
+        else "{what} {path}",
+        what=what,
+        path=repr(str(path)),
+    )
+
+
+# The errors about a file say what it is for (`_describe`) in their own words: a text file, a corpus,
+# or what the caller called it.
+
+
+def _missing(path: Path, what: str) -> CorpusError:
+    return CorpusError(
+        note(
+            "text file {path} does not exist"
+            if what == "text file"
+            else "corpus {path} does not exist"
+            if what == "corpus"
+            else "{what} {path} does not exist",
+            what=what,
+            path=repr(str(path)),
+        )
+    )
+
+
+def _a_directory(path: Path, what: str) -> CorpusError:
+    return CorpusError(
+        note(
+            "text file {path} is a directory, not a file"
+            if what == "text file"
+            else "corpus {path} is a directory, not a file"
+            if what == "corpus"
+            else "{what} {path} is a directory, not a file",
+            what=what,
+            path=repr(str(path)),
+        )
+    )
+
+
+def _unreadable(path: Path, what: str, error: OSError) -> CorpusError:
+    return CorpusError(
+        note(
+            "cannot read text file {path}: {error}"
+            if what == "text file"
+            else "cannot read corpus {path}: {error}"
+            if what == "corpus"
+            else "cannot read {what} {path}: {error}",
+            what=what,
+            path=repr(str(path)),
+            error=error.strerror or error,
+        )
+    )
+
+
+def _special(path: Path, what: str, fifo: bool) -> CorpusError:
+    """A named pipe (`fifo`) or a device: a text can come through standard input instead."""
+    if fifo:
+        return CorpusError(
+            note(
+                "text file {path} is a named pipe, not a regular file (pipe it into standard input and "
+                "give '-' as the text)"
+                if what == "text file"
+                else "corpus {path} is a named pipe, not a regular file"
+                if what == "corpus"
+                else "{what} {path} is a named pipe, not a regular file",
+                what=what,
+                path=repr(str(path)),
+            )
+        )
+    return CorpusError(
+        note(
+            "text file {path} is a device or other special file, not a regular file (pipe it into "
+            "standard input and give '-' as the text)"
+            if what == "text file"
+            else "corpus {path} is a device or other special file, not a regular file"
+            if what == "corpus"
+            else "{what} {path} is a device or other special file, not a regular file",
+            what=what,
+            path=repr(str(path)),
+        )
+    )
 
 
 def _open_regular(path: Path, what: str) -> BinaryIO:
@@ -64,19 +166,17 @@ def _open_regular(path: Path, what: str) -> BinaryIO:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise CorpusError(f"{_describe(path, what)} does not exist") from None
+        raise _missing(path, what) from None
     except IsADirectoryError:
-        raise CorpusError(f"{_describe(path, what)} is a directory, not a file") from None
+        raise _a_directory(path, what) from None
     except OSError as error:
-        raise CorpusError(f"cannot read {_describe(path, what)}: {error.strerror or error}") from None
+        raise _unreadable(path, what, error) from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
         if stat.S_ISDIR(mode):
-            raise CorpusError(f"{_describe(path, what)} is a directory, not a file")
-        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device or other special file"
-        way = " (pipe it into standard input and give '-' as the text)" if what == "text file" else ""
-        raise CorpusError(f"{_describe(path, what)} is {kind}, not a regular file{way}")
+            raise _a_directory(path, what)
+        raise _special(path, what, stat.S_ISFIFO(mode))
     if hasattr(os, "set_blocking"):
         os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
@@ -88,11 +188,22 @@ def _read_bytes(path: Path, what: str) -> bytes:
         try:
             data = file.read(MAX_READ_BYTES + 1)
         except OSError as error:
-            raise CorpusError(f"cannot read {_describe(path, what)}: {error.strerror or error}") from None
+            raise _unreadable(path, what, error) from None
     if len(data) > MAX_READ_BYTES:
         raise CorpusError(
-            f"{_describe(path, what)} is larger than the {MAX_READ_BYTES >> 20} MiB limit "
-            "for a file read whole: give a shorter file"
+            note(
+                "text file {path} is larger than the {limit} MiB limit for a file read whole: give a "
+                "shorter file"
+                if what == "text file"
+                else "corpus {path} is larger than the {limit} MiB limit for a file read whole: give a "
+                "shorter file"
+                if what == "corpus"
+                else "{what} {path} is larger than the {limit} MiB limit for a file read whole: give a "
+                "shorter file",
+                what=what,
+                path=repr(str(path)),
+                limit=MAX_READ_BYTES >> 20,
+            )
         )
     return data
 
@@ -107,9 +218,14 @@ def read_corpus_file(path: str | Path, latin1: bool = False) -> str:
     """Read a corpus file as `read_text_file` does; a corpus with no words is an error too."""
     text = read_text_file(path, "corpus", latin1)
     if not text.strip():
-        state = "empty" if not text else "only whitespace"
         raise CorpusError(
-            f"corpus {str(path)!r} is {state}: a corpus must have words for the vocabulary and for training"
+            note(
+                "corpus {path} is empty: a corpus must have words for the vocabulary and for training"
+                if not text
+                else "corpus {path} is only whitespace: a corpus must have words for the vocabulary and for "
+                "training",
+                path=repr(str(path)),
+            )
         )
     return text
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.errors import SettingsError
+from engine.note import note
 
 POSITION_KINDS = ("learned", "sinusoidal")
 EXAMPLES = ("journey", "hello-world", "neko", "watashi")
@@ -74,22 +75,33 @@ class Settings:
 
     def validate(self) -> None:
         if self.dim < 1 or self.heads < 1 or self.context < 1:
-            raise SettingsError("--dim, --heads and --context must be at least 1")
+            raise SettingsError(note("--dim, --heads and --context must be at least 1"))
         if self.dim % self.heads and self.example is None:  # an example's width is its own
-            raise SettingsError(f"--dim ({self.dim}) must be a multiple of --heads ({self.heads})")
+            raise SettingsError(
+                note("--dim ({dim}) must be a multiple of --heads ({heads})", dim=self.dim, heads=self.heads)
+            )
         if not 0 <= self.seed <= MAX_SEED:
-            raise SettingsError(f"--seed must be between 0 and {MAX_SEED:,} (2**63 - 1), not {self.seed:,}")
+            raise SettingsError(
+                note(
+                    "--seed must be between 0 and {most} (2**63 - 1), not {seed}",
+                    most=f"{MAX_SEED:,}",
+                    seed=f"{self.seed:,}",
+                )
+            )
         if self.positions not in POSITION_KINDS:
-            raise SettingsError(f"positions must be one of {', '.join(POSITION_KINDS)}")
+            raise SettingsError(note("positions must be one of {choices}", choices=", ".join(POSITION_KINDS)))
         if self.projection not in PROJECTIONS:
-            raise SettingsError(f"--projection must be one of {', '.join(PROJECTIONS)}")
+            raise SettingsError(note("--projection must be one of {choices}", choices=", ".join(PROJECTIONS)))
         if self.multihead is not None and self.multihead not in MULTIHEAD:
-            raise SettingsError(f"--multihead must be one of {', '.join(MULTIHEAD)}")
+            raise SettingsError(note("--multihead must be one of {choices}", choices=", ".join(MULTIHEAD)))
         if self.d_out is not None and self.d_out < 1:
-            raise SettingsError("--d-out must be at least 1")
+            raise SettingsError(note("--d-out must be at least 1"))
         if not 0.0 <= self.dropout < 1.0:
             raise SettingsError(
-                f"--dropout {self.dropout}: choose a probability from 0 up to (not including) 1"
+                note(
+                    "--dropout {rate}: choose a probability from 0 up to (not including) 1",
+                    rate=self.dropout,
+                )
             )
 
     @property

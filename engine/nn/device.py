@@ -87,7 +87,13 @@ def pick_device(requested: str = "auto") -> DeviceInfo:
     rather than a silent fallback, so timings and numbers are never attributed to the wrong device.
     """
     if requested not in DEVICE_CHOICES:
-        raise DeviceError(f"unknown device {requested!r} (choose from {', '.join(DEVICE_CHOICES)})")
+        raise DeviceError(
+            note(
+                "unknown device {device} (choose from {choices})",
+                device=repr(requested),
+                choices=", ".join(DEVICE_CHOICES),
+            )
+        )
     if requested == "auto":
         if torch.cuda.is_available():
             requested = "cuda"
@@ -99,8 +105,13 @@ def pick_device(requested: str = "auto") -> DeviceInfo:
     if requested == "cuda":
         if not torch.cuda.is_available():
             raise DeviceError(
-                "the cuda device was requested but CUDA is not available "
-                f"({version} was built {'with' if torch.version.cuda else 'without'} CUDA)",
+                note(
+                    "the cuda device was requested but CUDA is not available ({version} was built with CUDA)"
+                    if torch.version.cuda
+                    else "the cuda device was requested but CUDA is not available ({version} was built "
+                    "without CUDA)",
+                    version=version,
+                ),
                 _OTHER_DEVICES,
             )
         index = torch.cuda.current_device()
@@ -108,7 +119,8 @@ def pick_device(requested: str = "auto") -> DeviceInfo:
     if requested == "mps":
         if not _mps_available():
             raise DeviceError(
-                "the mps device was requested but Apple's Metal backend is not available here", _OTHER_DEVICES
+                note("the mps device was requested but Apple's Metal backend is not available here"),
+                _OTHER_DEVICES,
             )
         return DeviceInfo("mps", note("mps (Apple GPU) · {version}", version=version))
     threads = torch.get_num_threads()
