@@ -17,6 +17,7 @@ from pathlib import Path
 from engine.errors import WeightsError
 from engine.nn.gqa import AttentionShape
 from engine.nn.rope import ROPE_KINDS, RopeSettings
+from engine.note import note
 
 # Llama 3.2's RoPE (1B and 3B): theta 500,000, long wavelengths stretched 32× from an 8k pre-training context.
 LLAMA_3_2_ROPE = RopeSettings(
@@ -112,9 +113,12 @@ def read_int(data: Mapping[str, object], key: str, where: Path, default: int | N
     if value is None and default is not None:
         return default
     if not isinstance(value, int) or isinstance(value, bool):
+        if value is None:
+            raise WeightsError(note("{where} has no integer {key}", where=where, key=key))
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
-        problem = f"has no integer {key}" if value is None else f"has {key}={shown}, not an integer"
-        raise WeightsError(f"{where} {problem}")
+        raise WeightsError(
+            note("{where} has {key}={value}, not an integer", where=where, key=key, value=shown)
+        )
     return value
 
 
@@ -125,7 +129,9 @@ def read_float(data: Mapping[str, object], key: str, where: Path, default: float
         return default
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
-        raise WeightsError(f"{where}: {key}={shown} is not a finite number")
+        raise WeightsError(
+            note("{where}: {key}={value} is not a finite number", where=where, key=key, value=shown)
+        )
     return float(value)
 
 
@@ -135,7 +141,9 @@ def read_flag(data: Mapping[str, object], key: str, where: Path, default: bool =
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise WeightsError(f"{where}: {key}={value!r} is not true or false")
+        raise WeightsError(
+            note("{where}: {key}={value} is not true or false", where=where, key=key, value=repr(value))
+        )
     return value
 
 
@@ -145,22 +153,31 @@ def rope_from_hf(data: Mapping[str, object], where: Path) -> RopeSettings:
     key = "rope_parameters" if data.get("rope_parameters") is not None else "rope_scaling"
     parameters = data.get(key) or {}
     if not isinstance(parameters, dict):
-        raise WeightsError(f"{where}: {key} is not a JSON object")
+        raise WeightsError(note("{where}: {key} is not a JSON object", where=where, key=key))
     if any(isinstance(value, dict) for value in parameters.values()):
-        raise WeightsError(f"{where}: RoPE settings that differ between layer types are not supported")
+        raise WeightsError(
+            note("{where}: RoPE settings that differ between layer types are not supported", where=where)
+        )
     kind = parameters.get("rope_type", parameters.get("type", "default"))
     if kind not in ROPE_KINDS:
         raise WeightsError(
-            f"{where}: rope_type {kind!r} is not supported (supported: {', '.join(ROPE_KINDS)})"
+            note(
+                "{where}: rope_type {kind} is not supported (supported: {kinds})",
+                where=where,
+                kind=repr(kind),
+                kinds=", ".join(ROPE_KINDS),
+            )
         )
     if read_float(parameters, "partial_rotary_factor", where, 1.0) != 1.0:
-        raise WeightsError(f"{where}: a partial_rotary_factor other than 1 is not supported")
+        raise WeightsError(
+            note("{where}: a partial_rotary_factor other than 1 is not supported", where=where)
+        )
     theta = read_float(parameters, "rope_theta", where, read_float(data, "rope_theta", where, 10000.0))
     if kind == "default":
         return RopeSettings(theta=theta)
     for needed in ("factor", "low_freq_factor", "high_freq_factor"):
         if parameters.get(needed) is None:
-            raise WeightsError(f"{where}: llama3 RoPE needs {needed}")
+            raise WeightsError(note("{where}: llama3 RoPE needs {key}", where=where, key=needed))
     context = read_int(data, "max_position_embeddings", where)
     return RopeSettings(
         theta=theta,
@@ -177,13 +194,28 @@ def common_fields(data: Mapping[str, object], where: Path) -> dict[str, object]:
     """The `DecoderConfig` fields every family reads the same way (all but biases, norms, windows)."""
     activation = data.get("hidden_act", "silu")
     if activation != "silu":
-        raise WeightsError(f"{where}: hidden_act {activation!r} is not supported (the gated MLP uses silu)")
+        raise WeightsError(
+            note(
+                "{where}: hidden_act {activation} is not supported (the gated MLP uses silu)",
+                where=where,
+                activation=repr(activation),
+            )
+        )
     dim = read_int(data, "hidden_size", where)
     heads = read_int(data, "num_attention_heads", where)
     if heads < 1:
-        raise WeightsError(f"{where}: num_attention_heads must be at least 1, not {heads}")
+        raise WeightsError(
+            note("{where}: num_attention_heads must be at least 1, not {heads}", where=where, heads=heads)
+        )
     if data.get("head_dim") is None and dim % heads:
-        raise WeightsError(f"{where}: hidden_size {dim} is not a multiple of num_attention_heads {heads}")
+        raise WeightsError(
+            note(
+                "{where}: hidden_size {dim} is not a multiple of num_attention_heads {heads}",
+                where=where,
+                dim=dim,
+                heads=heads,
+            )
+        )
     return {
         "vocab_size": read_int(data, "vocab_size", where),
         "context": read_int(data, "max_position_embeddings", where),

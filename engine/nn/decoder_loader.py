@@ -27,7 +27,7 @@ from engine.nn.decoder_config import DecoderConfig
 from engine.nn.device import format_bytes, free_memory
 from engine.nn.families.registry import BY_ARCHITECTURE, decoder_config
 from engine.nn.hf_folder import ModelFolder, finite, read_model_folder
-from engine.note import note
+from engine.note import Note, note
 
 HEAD = "lm_head.weight"  # the output head's name; absent from tied checkpoints
 _DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}  # safetensors -> torch
@@ -91,10 +91,67 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _summary(config: DecoderConfig) -> str:
-    return (
-        f"{config.layers} layers, dim {config.dim}, {config.heads} heads ({config.kv_heads} key/value) "
-        f"of {config.head_dim}, MLP {config.mlp_dim}, vocab {config.vocab_size}"
+def _summary(config: DecoderConfig) -> dict[str, object]:
+    """What a tensor problem says of the model config.json describes."""
+    return {
+        "family": config.family,
+        "layers": config.layers,
+        "dim": config.dim,
+        "heads": config.heads,
+        "kv_heads": config.kv_heads,
+        "head_dim": config.head_dim,
+        "mlp_dim": config.mlp_dim,
+        "vocab": config.vocab_size,
+    }
+
+
+def _tensor_problem(kind: str, more: int, **fields: object) -> Note:
+    """The message for the first tensor problem (`kind`), `more` others, and the model expected."""
+    if kind == "missing":
+        return note(
+            "{path}: {name} is missing (and {more} more); {config} describes a {family} model with {layers} "
+            "layers, dim {dim}, {heads} heads ({kv_heads} key/value) of {head_dim}, MLP {mlp_dim}, vocab "
+            "{vocab}"
+            if more
+            else "{path}: {name} is missing; {config} describes a {family} model with {layers} layers, dim "
+            "{dim}, {heads} heads ({kv_heads} key/value) of {head_dim}, MLP {mlp_dim}, vocab {vocab}",
+            more=more,
+            **fields,
+        )
+    if kind == "unexpected":
+        return note(
+            "{path}: {name} (in {file}) is not part of this model (and {more} more); {config} describes a "
+            "{family} model with {layers} layers, dim {dim}, {heads} heads ({kv_heads} key/value) of "
+            "{head_dim}, MLP {mlp_dim}, vocab {vocab}"
+            if more
+            else "{path}: {name} (in {file}) is not part of this model; {config} describes a {family} model "
+            "with {layers} layers, dim {dim}, {heads} heads ({kv_heads} key/value) of {head_dim}, MLP "
+            "{mlp_dim}, vocab {vocab}",
+            more=more,
+            **fields,
+        )
+    if kind == "shape":
+        return note(
+            "{path}: {name} (in {file}) has shape {shape} but the config needs {needed} (and {more} more); "
+            "{config} describes a {family} model with {layers} layers, dim {dim}, {heads} heads ({kv_heads} "
+            "key/value) of {head_dim}, MLP {mlp_dim}, vocab {vocab}"
+            if more
+            else "{path}: {name} (in {file}) has shape {shape} but the config needs {needed}; {config} "
+            "describes a {family} model with {layers} layers, dim {dim}, {heads} heads ({kv_heads} "
+            "key/value) of {head_dim}, MLP {mlp_dim}, vocab {vocab}",
+            more=more,
+            **fields,
+        )
+    return note(
+        "{path}: {name} (in {file}) holds {dtype} values, not float32, float16 or bfloat16 (and {more} "
+        "more); {config} describes a {family} model with {layers} layers, dim {dim}, {heads} heads "
+        "({kv_heads} key/value) of {head_dim}, MLP {mlp_dim}, vocab {vocab}"
+        if more
+        else "{path}: {name} (in {file}) holds {dtype} values, not float32, float16 or bfloat16; {config} "
+        "describes a {family} model with {layers} layers, dim {dim}, {heads} heads ({kv_heads} key/value) "
+        "of {head_dim}, MLP {mlp_dim}, vocab {vocab}",
+        more=more,
+        **fields,
     )
 
 
@@ -103,9 +160,16 @@ def check_declared_sizes(folder: ModelFolder, config: DecoderConfig) -> None:
     size is built (num_hidden_layers: 10^8 would fill memory; the other sizes cost nothing on the
     meta device and are compared tensor by tensor)."""
     layers = len({int(match.group(1)) for name in folder.tensors if (match := _LAYER.match(name))})
-    where = f"{folder.config_path} does not match the weights"
     if config.layers != layers:
-        raise WeightsError(f"{where}: it says num_hidden_layers={config.layers} but the files hold {layers}")
+        raise WeightsError(
+            note(
+                "{where} does not match the weights: it says num_hidden_layers={declared} but the files hold "
+                "{layers}",
+                where=folder.config_path,
+                declared=config.layers,
+                layers=layers,
+            )
+        )
 
 
 def check_tensors(folder: ModelFolder, config: DecoderConfig) -> dict[str, tuple[int, ...]]:
@@ -117,22 +181,31 @@ def check_tensors(folder: ModelFolder, config: DecoderConfig) -> dict[str, tuple
     check_declared_sizes(folder, config)
     expected = expected_tensors(config)
     optional = {HEAD: (config.vocab_size, config.dim)} if config.tied else {}
-    problems = [f"{name} is missing" for name in expected if name not in folder.tensors]
+    # (kind, what `_tensor_problem` says of it), the missing ones first
+    problems: list[tuple[str, dict[str, object]]] = [
+        ("missing", {"name": name}) for name in expected if name not in folder.tensors
+    ]
     for name, stored in folder.tensors.items():
         shape = expected.get(name, optional.get(name))
-        where = f"{name} (in {stored.file.name})"
+        where = {"name": name, "file": stored.file.name}
         if shape is None:
             if not _IGNORED.fullmatch(name):
-                problems.append(f"{where} is not part of this model")
+                problems.append(("unexpected", where))
         elif stored.shape != shape:
-            problems.append(f"{where} has shape {_shape(stored.shape)} but the config needs {_shape(shape)}")
+            problems.append(("shape", {**where, "shape": _shape(stored.shape), "needed": _shape(shape)}))
         elif stored.dtype not in _DTYPES:
-            problems.append(f"{where} holds {stored.dtype} values, not float32, float16 or bfloat16")
+            problems.append(("dtype", {**where, "dtype": stored.dtype}))
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        kind, said = problems[0]
         raise WeightsError(
-            f"{folder.path}: {problems[0]}{more}; {folder.config_path.name} describes a {config.family} "
-            f"model with {_summary(config)}"
+            _tensor_problem(
+                kind,
+                len(problems) - 1,
+                path=folder.path,
+                config=folder.config_path.name,
+                **said,
+                **_summary(config),
+            )
         )
     return expected
 
@@ -165,7 +238,13 @@ def _choose_dtype(
     """
     if isinstance(requested, str):
         if requested not in _NAMED_DTYPES:
-            raise WeightsError(f"unknown precision {requested!r} (choose from {', '.join(_NAMED_DTYPES)})")
+            raise WeightsError(
+                note(
+                    "unknown precision {name} (choose from {names})",
+                    name=repr(requested),
+                    names=", ".join(_NAMED_DTYPES),
+                )
+            )
         requested = _NAMED_DTYPES[requested]
     if requested is not None or device != "cpu":
         chosen = requested or stored
@@ -191,25 +270,37 @@ def _copied(tables: int, dtype: torch.dtype, device: str) -> int:
 
 def _check_fits(weights: int, tables: int, device: str, where: Path) -> None:
     """Refuse, before reading a byte of it, a model whose weights do not fit in free memory."""
-    size = f"{where}: the model's weights need {format_bytes(weights)}"
+    size = {"path": where, "size": format_bytes(weights)}
     if device != "cpu":
         free = free_memory(device)
         if free is not None and weights > free:
             raise WeightsError(
-                f"{size} but {device} has {format_bytes(free)} free",
+                note(
+                    "{path}: the model's weights need {size} but {device} has {free} free",
+                    device=device,
+                    free=format_bytes(free),
+                    **size,
+                ),
                 (
                     Hint(setting="device", value="cpu"),
-                    Hint(setting="weights", purpose="with a smaller model"),
+                    Hint(setting="weights", purpose=note("with a smaller model")),
                 ),
             )
         weights = 0  # only the float32 tables stay in RAM
     free = free_memory("cpu")
-    tables_part = f", and {format_bytes(tables)} for the float32 token tables," if tables else ""
     if free is not None and weights + tables > free:
         raise WeightsError(
-            f"{size}{tables_part} but only {format_bytes(free)} of memory is available; close other "
-            "programs or choose a smaller model",
-            Hint(setting="weights", purpose="with a smaller model"),
+            note(
+                "{path}: the model's weights need {size}, and {tables} for the float32 token tables, but "
+                "only {free} of memory is available; close other programs or choose a smaller model"
+                if tables
+                else "{path}: the model's weights need {size} but only {free} of memory is available; close "
+                "other programs or choose a smaller model",
+                tables=format_bytes(tables),
+                free=format_bytes(free),
+                **size,
+            ),
+            Hint(setting="weights", purpose=note("with a smaller model")),
         )
 
 
@@ -229,7 +320,7 @@ def _read_state(
                     tensor = finite(handle.get_tensor(name), name, file)
                     state[engine_name] = tensor.to(device=device, dtype=dtype)
         except (SafetensorError, OSError, ValueError) as error:
-            raise WeightsError(f"{file} is damaged: {error}") from None
+            raise WeightsError(note("{path} is damaged: {error}", path=file, error=error)) from None
     return state
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from safetensors import SafetensorError, safe_open
 
 from engine.errors import WeightsError
+from engine.note import note
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -52,15 +53,20 @@ class ModelFolder:
 
 def refuse_pickle(path: Path) -> WeightsError:
     return WeightsError(
-        f"{path} is a PyTorch pickle file; llm-tui never unpickles weights (loading one can run any code "
-        "inside it). Convert it to .safetensors first, e.g. with transformers: "
-        "model.save_pretrained(folder, safe_serialization=True)"
+        note(
+            "{path} is a PyTorch pickle file; llm-tui never unpickles weights (loading one can run any code "
+            "inside it). Convert it to .safetensors first, e.g. with transformers: "
+            "model.save_pretrained(folder, safe_serialization=True)",
+            path=path,
+        )
     )
 
 
 def not_a_file(path: Path) -> WeightsError:
     """The error for a path that is there but not a regular file: reading a FIFO or a device never ends."""
-    return WeightsError(f"{path} is not a regular file (a pipe, a device or a socket?); name a file")
+    return WeightsError(
+        note("{path} is not a regular file (a pipe, a device or a socket?); name a file", path=path)
+    )
 
 
 def read_json(path: Path) -> dict:
@@ -69,11 +75,13 @@ def read_json(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise WeightsError(f"cannot read {path}: {error}") from None
+        raise WeightsError(note("cannot read {path}: {error}", path=path, error=error)) from None
     except RecursionError:
-        raise WeightsError(f"cannot read {path}: its JSON is nested too deeply to be a model's") from None
+        raise WeightsError(
+            note("cannot read {path}: its JSON is nested too deeply to be a model's", path=path)
+        ) from None
     if not isinstance(data, dict):
-        raise WeightsError(f"{path} does not hold a JSON object")
+        raise WeightsError(note("{path} does not hold a JSON object", path=path))
     return data
 
 
@@ -89,22 +97,43 @@ def _weight_files(folder: Path) -> tuple[tuple[Path, ...], dict[str, str] | None
     if index.is_file():
         weight_map = read_json(index).get("weight_map")
         if not isinstance(weight_map, dict) or not all(isinstance(f, str) for f in weight_map.values()):
-            raise WeightsError(f"{index} has no weight_map of tensor names to file names")
+            raise WeightsError(note("{index} has no weight_map of tensor names to file names", index=index))
         files = []
         for name in sorted(set(weight_map.values())):
             shard = folder / name
             if Path(name).name != name:
-                raise WeightsError(f"{index} names the shard {name!r}, which is not a file in {folder}")
+                raise WeightsError(
+                    note(
+                        "{index} names the shard {name}, which is not a file in {folder}",
+                        index=index,
+                        name=repr(name),
+                        folder=folder,
+                    )
+                )
             if shard.exists() and not shard.is_file():
                 raise not_a_file(shard)
             if not shard.is_file():
-                raise WeightsError(f"{index} lists the shard {name}, which is not in {folder}")
+                raise WeightsError(
+                    note(
+                        "{index} lists the shard {name}, which is not in {folder}",
+                        index=index,
+                        name=name,
+                        folder=folder,
+                    )
+                )
             files.append(shard)
         return tuple(files), weight_map
     pickled = sorted(p.name for p in folder.iterdir() if p.name.lower().endswith(PICKLE_SUFFIXES))
     if pickled:
         raise refuse_pickle(folder / pickled[0])
-    raise WeightsError(f"the folder {folder} has neither {SINGLE_FILE} nor {INDEX_FILE}")
+    raise WeightsError(
+        note(
+            "the folder {folder} has neither {single} nor {index}",
+            folder=folder,
+            single=SINGLE_FILE,
+            index=INDEX_FILE,
+        )
+    )
 
 
 def _read_header(path: Path) -> dict[str, StoredTensor]:
@@ -124,7 +153,11 @@ def _read_header(path: Path) -> dict[str, StoredTensor]:
         if start[:1] == b"\x80" or start == b"PK":  # a pickle, or torch.save's zip of pickles
             raise refuse_pickle(path) from None
         raise WeightsError(
-            f"{path} is not a readable safetensors file (truncated or corrupt?): {error}"
+            note(
+                "{path} is not a readable safetensors file (truncated or corrupt?): {error}",
+                path=path,
+                error=error,
+            )
         ) from None
 
 
@@ -136,45 +169,94 @@ def read_model_folder(path: str | Path) -> ModelFolder:
     """
     folder = Path(path).expanduser()
     if not folder.exists():
-        raise WeightsError(f"no such model folder: {folder}")
+        raise WeightsError(note("no such model folder: {folder}", folder=folder))
     if not folder.is_dir():
         if folder.name.lower().endswith(PICKLE_SUFFIXES):
             raise refuse_pickle(folder)
-        raise WeightsError(f"{folder} is a file; name the model folder (config.json and {SINGLE_FILE})")
+        raise WeightsError(
+            note(
+                "{folder} is a file; name the model folder (config.json and {single})",
+                folder=folder,
+                single=SINGLE_FILE,
+            )
+        )
     config_path = folder / "config.json"
     if config_path.exists() and not config_path.is_file():
         raise not_a_file(config_path)
     if not config_path.is_file():
-        raise WeightsError(f"the folder {folder} has no config.json")
+        raise WeightsError(note("the folder {folder} has no config.json", folder=folder))
     config = read_json(config_path)
     files, weight_map = _weight_files(folder)
     tensors: dict[str, StoredTensor] = {}
     for file in files:
         for name, stored in _read_header(file).items():
             if name in tensors:
-                raise WeightsError(f"{folder}: {name} is in both {tensors[name].file.name} and {file.name}")
+                raise WeightsError(
+                    note(
+                        "{folder}: {name} is in both {first} and {second}",
+                        folder=folder,
+                        name=name,
+                        first=tensors[name].file.name,
+                        second=file.name,
+                    )
+                )
             tensors[name] = stored
     for name, file_name in (weight_map or {}).items():
         if name not in tensors or tensors[name].file.name != file_name:
-            raise WeightsError(f"{folder / INDEX_FILE} puts {name} in {file_name}, which does not hold it")
+            raise WeightsError(
+                note(
+                    "{index} puts {name} in {file}, which does not hold it",
+                    index=folder / INDEX_FILE,
+                    name=name,
+                    file=file_name,
+                )
+            )
     return ModelFolder(folder, config_path, config, tensors, files)
 
 
 # --- checking values read from a weights file (shared with engine.nn.checkpoints) ----------------
 
 
-def whole_number(value: object, key: str, where: Path) -> int:
-    """`value` as an integer (not a bool, not 128.0), or a WeightsError naming `key`."""
+def whole_number(value: object, key: str, where: Path, *, config_field: bool = False) -> int:
+    """`value` as an integer (not a bool, not 128.0), or a WeightsError naming `key` (as a "config
+    field" of a tiny checkpoint's config metadata when `config_field`)."""
     if not isinstance(value, int) or isinstance(value, bool):
-        problem = f"has no integer {key}" if value is None else f"has {key}={brief(value)}, not an integer"
-        raise WeightsError(f"{where} {problem}")
+        if value is None:
+            raise WeightsError(
+                note(
+                    "{where} has no integer config field {key}"
+                    if config_field
+                    else "{where} has no integer {key}",
+                    where=where,
+                    key=key,
+                )
+            )
+        raise WeightsError(
+            note(
+                "{where} has config field {key}={value}, not an integer"
+                if config_field
+                else "{where} has {key}={value}, not an integer",
+                where=where,
+                key=key,
+                value=brief(value),
+            )
+        )
     return value
 
 
-def positive_float(value: object, key: str, where: Path) -> float:
+def positive_float(value: object, key: str, where: Path, *, config_field: bool = False) -> float:
     """A normalisation epsilon: a finite number above 0."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise WeightsError(f"{where}: {key}={brief(value)} is not a positive finite number")
+        raise WeightsError(
+            note(
+                "{where}: config field {key}={value} is not a positive finite number"
+                if config_field
+                else "{where}: {key}={value} is not a positive finite number",
+                where=where,
+                key=key,
+                value=brief(value),
+            )
+        )
     return float(value)
 
 
@@ -186,7 +268,9 @@ def brief(value: object) -> str:
 def finite(tensor: Tensor, name: str, file: Path) -> Tensor:
     """`tensor`, after making sure it holds no NaN or infinity (they would make every probability NaN)."""
     if not bool(tensor.isfinite().all()):
-        raise WeightsError(f"{file}: {name} holds NaN or infinite values; the weights are damaged")
+        raise WeightsError(
+            note("{file}: {name} holds NaN or infinite values; the weights are damaged", file=file, name=name)
+        )
     return tensor
 
 
@@ -196,15 +280,23 @@ def id_map_from(values: object, path: Path) -> IdMap:
     if not isinstance(values, list) or not all(
         isinstance(value, int) and not isinstance(value, bool) for value in values
     ):
-        raise WeightsError(f"{path}: checkpoint metadata id_map is not a list of whole token ids")
+        raise WeightsError(
+            note("{path}: checkpoint metadata id_map is not a list of whole token ids", path=path)
+        )
     if not all(0 <= value < 2**31 for value in values):
         bad = next(value for value in values if not 0 <= value < 2**31)
-        raise WeightsError(f"{path}: checkpoint metadata id_map holds the token id {bad}, out of range")
+        raise WeightsError(
+            note(
+                "{path}: checkpoint metadata id_map holds the token id {id}, out of range", path=path, id=bad
+            )
+        )
     import numpy as np
 
     from engine.nn.loaded_model import IdMap
 
     ids = np.asarray(values, dtype=np.int64)
     if len(ids) > 1 and not np.all(np.diff(ids) > 0):
-        raise WeightsError(f"{path}: checkpoint metadata id_map is not in ascending order without repeats")
+        raise WeightsError(
+            note("{path}: checkpoint metadata id_map is not in ascending order without repeats", path=path)
+        )
     return IdMap(ids)

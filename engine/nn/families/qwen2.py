@@ -15,6 +15,7 @@ from pathlib import Path
 from engine.errors import WeightsError
 from engine.nn.decoder_config import DecoderConfig, common_fields, read_flag, read_int
 from engine.nn.families.family import Family
+from engine.note import note
 
 _LAYER_TYPES = ("full_attention", "sliding_attention")
 
@@ -31,11 +32,23 @@ def sliding_fields(data: Mapping[str, object], layers: int, where: Path) -> dict
     else:
         if not isinstance(layer_types, list) or len(layer_types) != layers:
             raise WeightsError(
-                f"{where}: layer_types must list one of {_LAYER_TYPES} for each of {layers} layers"
+                note(
+                    "{where}: layer_types must list one of {types} for each of {layers} layers",
+                    where=where,
+                    types=_LAYER_TYPES,
+                    layers=layers,
+                )
             )
         unknown = [kind for kind in layer_types if kind not in _LAYER_TYPES]
         if unknown:
-            raise WeightsError(f"{where}: layer type {unknown[0]!r} is not one of {', '.join(_LAYER_TYPES)}")
+            raise WeightsError(
+                note(
+                    "{where}: layer type {kind} is not one of {types}",
+                    where=where,
+                    kind=repr(unknown[0]),
+                    types=", ".join(_LAYER_TYPES),
+                )
+            )
         sliding = tuple(index for index, kind in enumerate(layer_types) if kind == "sliding_attention")
     return {"sliding_window": window if sliding else None, "sliding_layers": sliding}
 

@@ -12,6 +12,7 @@ from engine.nn.families.llama import LLAMA
 from engine.nn.families.mistral import MISTRAL
 from engine.nn.families.qwen2 import QWEN2
 from engine.nn.families.qwen3 import QWEN3
+from engine.note import note
 
 FAMILIES: tuple[Family, ...] = (LLAMA, QWEN2, QWEN3, MISTRAL)
 BY_ARCHITECTURE: dict[str, Family] = {name: family for family in FAMILIES for name in family.architectures}
@@ -21,21 +22,33 @@ SUPPORTED_ARCHITECTURES: tuple[str, ...] = tuple(BY_ARCHITECTURE)
 def family_for(data: Mapping[str, object], where: Path) -> Family:
     """The family of a config.json's data; a WeightsError naming the supported architectures if none."""
     architectures = data.get("architectures")
+    said = {"where": where, "supported": ", ".join(SUPPORTED_ARCHITECTURES)}
     if architectures is None:
         by_type = {family.model_type: family for family in FAMILIES}
         if data.get("model_type") in by_type:
             return by_type[data["model_type"]]
-        described = f"model_type {data.get('model_type')!r} and no architectures"
-    elif not isinstance(architectures, list) or not architectures:
-        described = f"architectures {architectures!r}"
-    else:
-        for name in architectures:
-            if name in BY_ARCHITECTURE:
-                return BY_ARCHITECTURE[name]
-        described = f"a {', '.join(map(str, architectures))}"
+        raise WeightsError(
+            note(
+                "{where} describes model_type {model_type} and no architectures, which llm-tui cannot run; "
+                "supported: {supported} (and GPT2LMHeadModel through the GPT-2 loader)",
+                model_type=repr(data.get("model_type")),
+                **said,
+            )
+        )
+    listed = isinstance(architectures, list) and bool(architectures)
+    for name in architectures if listed else ():
+        if name in BY_ARCHITECTURE:
+            return BY_ARCHITECTURE[name]
     raise WeightsError(
-        f"{where} describes {described}, which llm-tui cannot run; supported: "
-        f"{', '.join(SUPPORTED_ARCHITECTURES)} (and GPT2LMHeadModel through the GPT-2 loader)"
+        note(
+            "{where} describes a {architectures}, which llm-tui cannot run; supported: {supported} (and "
+            "GPT2LMHeadModel through the GPT-2 loader)"
+            if listed
+            else "{where} describes architectures {architectures}, which llm-tui cannot run; supported: "
+            "{supported} (and GPT2LMHeadModel through the GPT-2 loader)",
+            architectures=", ".join(map(str, architectures)) if listed else repr(architectures),
+            **said,
+        )
     )
 
 
@@ -45,5 +58,7 @@ def decoder_config(data: Mapping[str, object], where: Path) -> DecoderConfig:
     try:
         config.validate()
     except ValueError as error:
-        raise WeightsError(f"{where}: unusable model config: {error}") from None
+        raise WeightsError(
+            note("{where}: unusable model config: {error}", where=where, error=error)
+        ) from None
     return config
