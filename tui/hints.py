@@ -39,7 +39,7 @@ def _term(hint: Hint, strings: UiStrings) -> tuple[str, str]:
             what = f"{key}: {say(label)}"
         else:
             first = say("`llm-tui {command}` first {purpose}", command=hint.command, purpose=purpose)
-            return (say("run"), first.rstrip())
+            return (say("run"), first.rstrip())  # an empty purpose leaves nothing but a space
     elif hint.setting in SETTING_KEYS:
         key, label = SETTING_KEYS[hint.setting]
         what = f"{key}: {say(label)}"
@@ -49,7 +49,8 @@ def _term(hint: Hint, strings: UiStrings) -> tuple[str, str]:
             what += f" → {hint.value}"
     else:
         flag = _flag(hint, strings)
-        return (say("restart llm-tui with"), say("{flag} {purpose}", flag=flag, purpose=purpose).rstrip())
+        with_purpose = say("{flag} {purpose}", flag=flag, purpose=purpose) if purpose else flag
+        return (say("restart llm-tui with"), with_purpose)
     return ("", say("{what}, {purpose}", what=what, purpose=purpose) if purpose else what)
 
 

@@ -68,20 +68,25 @@ def resolve_weights(spec: str) -> Path:
     """Where the weights named by `--weights` are: a path, "gpt2" (Hugging Face cache) or "tiny"."""
     from engine.errors import Hint, WeightsError
     from engine.locations import default_tiny_checkpoint, find_hf_cache_gpt2
+    from engine.note import note
 
     if spec == "gpt2":
         found = find_hf_cache_gpt2()
         if found is None:
             raise WeightsError(
-                "the 'gpt2' weights: no GPT-2 in the Hugging Face cache (looked for models--gpt2 and "
-                "models--openai-community--gpt2 with model.safetensors)",
-                Hint(setting="weights", purpose="with a GPT-2 folder or .safetensors file instead"),
+                note(
+                    "the 'gpt2' weights: no GPT-2 in the Hugging Face cache (looked for models--gpt2 and "
+                    "models--openai-community--gpt2 with model.safetensors)"
+                ),
+                Hint(setting="weights", purpose=note("with a GPT-2 folder or .safetensors file instead")),
             )
         return found
     if spec == "tiny":
         path = default_tiny_checkpoint()
         if not path.exists():
-            raise WeightsError(f"the 'tiny' weights: no trained model at {path}", Hint(command="train"))
+            raise WeightsError(
+                note("the 'tiny' weights: no trained model at {path}", path=path), Hint(command="train")
+            )
         return path
     return Path(spec).expanduser()
 

@@ -75,10 +75,19 @@ def _check_random_weights_fit(vocab_size: int, settings: Settings, n_used: int, 
         free = free_memory(place)
         if free is not None and needed > free:
             raise SettingsError(
-                f"an embedding size of {dim:,} and a context of {settings.context:,} need about "
-                f"{format_bytes(needed)} (a {vocab_size:,} × {dim:,} token table, {settings.context:,} "
-                f"positions, {heads} attention map(s) of {n_used:,} × {n_used:,} tokens) but {place} has "
-                f"{format_bytes(free)} free",
+                note(
+                    "an embedding size of {dim} and a context of {context} need about {size} (a {vocab} × "
+                    "{dim} token table, {context} positions, {heads} attention map(s) of {tokens} × "
+                    "{tokens} tokens) but {place} has {free} free",
+                    dim=f"{dim:,}",
+                    context=f"{settings.context:,}",
+                    size=format_bytes(needed),
+                    vocab=f"{vocab_size:,}",
+                    heads=heads,
+                    tokens=f"{n_used:,}",
+                    place=place,
+                    free=format_bytes(free),
+                ),
                 (Hint(setting="dim", lower=True), Hint(setting="context", lower=True)),
             )
 
@@ -242,7 +251,13 @@ def _run_model(
             )
         )
     if not 0 <= settings.layer < config.layers:
-        raise SettingsError(f"layer {settings.layer}: the model has layers 0 to {config.layers - 1}")
+        raise SettingsError(
+            note(
+                "layer {layer}: the model has layers 0 to {last}",
+                layer=settings.layer,
+                last=config.layers - 1,
+            )
+        )
     # A trained model fixes everything the random path lets the user choose.
     settings = replace(
         settings,

@@ -21,6 +21,7 @@ from engine.errors import SettingsError
 from engine.examples import example
 from engine.nn.attention import mask_array
 from engine.nn.book_attention import book_attention
+from engine.note import note
 from engine.pipeline.results import Attention, Embedded, HeadVectors, PipelineResult
 from engine.pipeline.row_chunks import RowChunks
 from engine.settings import Settings
@@ -57,7 +58,7 @@ def run_example(text: str, settings: Settings) -> PipelineResult:
             dropout=settings.dropout,
         )
     except ValueError as error:
-        raise SettingsError(f"example {chosen.name}: {error}") from None
+        raise SettingsError(note("example {name}: {error}", name=chosen.name, error=error)) from None
     head_dim = int(attention.queries.shape[-1])
     zeros = np.zeros_like(vectors)
     return PipelineResult(

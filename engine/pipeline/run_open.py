@@ -129,7 +129,13 @@ def run_open_model(
     loaded = model.loaded
     config = loaded.config
     if not 0 <= settings.layer < config.layers:
-        raise SettingsError(f"layer {settings.layer}: the model has layers 0 to {config.layers - 1}")
+        raise SettingsError(
+            note(
+                "layer {layer}: the model has layers 0 to {last}",
+                layer=settings.layer,
+                last=config.layers - 1,
+            )
+        )
     notes: list[str] = []
     if not (settings.causal and settings.scaled):
         notes.append(

@@ -16,6 +16,7 @@ import torch
 from engine.errors import SettingsError, WeightsError
 from engine.nn.kv_cache import KeyValueCache
 from engine.nn.model import GPT
+from engine.note import note
 
 GREEDY_TEMPERATURE = 1e-6  # at or below this temperature, sampling is greedy (argmax)
 
@@ -66,11 +67,13 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 
 def _check_settings(temperature: float, top_k: int | None, top_p: float | None) -> None:
     if not temperature >= 0 or temperature == float("inf"):  # `not >=` also catches nan
-        raise SettingsError(f"--temperature must be a finite number, 0 or more, not {temperature}")
+        raise SettingsError(
+            note("--temperature must be a finite number, 0 or more, not {value}", value=temperature)
+        )
     if top_k is not None and top_k < 0:
-        raise SettingsError(f"--top-k must be 0 (off) or more, not {top_k}")
+        raise SettingsError(note("--top-k must be 0 (off) or more, not {value}", value=top_k))
     if top_p is not None and not 0 < top_p <= 1:
-        raise SettingsError(f"--top-p must be in (0, 1], not {top_p}")
+        raise SettingsError(note("--top-p must be in (0, 1], not {value}", value=top_p))
 
 
 def next_token_distribution(
@@ -98,8 +101,10 @@ def next_token_distribution(
         raise ValueError(f"expected one row of logits (V,), got shape {logits.shape}")
     if np.isnan(logits).any() or np.isposinf(logits).any():
         raise WeightsError(
-            "the model scored the next token NaN or infinite: its weights are damaged or overflow "
-            "in this precision"
+            note(
+                "the model scored the next token NaN or infinite: its weights are damaged or overflow "
+                "in this precision"
+            )
         )
     allowed = np.ones(logits.shape, dtype=bool)
     allowed[list(suppressed)] = False
@@ -171,9 +176,9 @@ def generate(
     _check_settings(temperature, top_k, top_p)
     prompt = [int(i) for i in (ids.tolist() if isinstance(ids, torch.Tensor | np.ndarray) else ids)]
     if not prompt:
-        raise SettingsError("generation needs a prompt of at least one token")
+        raise SettingsError(note("generation needs a prompt of at least one token"))
     if max_new_tokens < 0:
-        raise SettingsError(f"--max-new-tokens must be 0 or more, not {max_new_tokens}")
+        raise SettingsError(note("--max-new-tokens must be 0 or more, not {value}", value=max_new_tokens))
     return _generate(model, prompt, max_new_tokens, temperature, top_k, top_p, seed, tuple(suppressed))
 
 

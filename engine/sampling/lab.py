@@ -16,6 +16,7 @@ import torch
 
 from engine.errors import SettingsError
 from engine.nn.model import GPT
+from engine.note import note
 from engine.sampling.distribution import Distribution
 
 MAX_DRAWS = 10_000_000  # 10 M draws take a few seconds; more would only wait longer for the same picture
@@ -124,12 +125,14 @@ def draw_many(distribution: Distribution, n: int, seed: int) -> Draws:
     greedy) are never drawn.
     """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise SettingsError(f"the number of draws must be a positive whole number, not {n!r}")
+        raise SettingsError(
+            note("the number of draws must be a positive whole number, not {value}", value=repr(n))
+        )
     if n > MAX_DRAWS:
-        raise SettingsError(f"at most {MAX_DRAWS:,} draws, not {n:,}")
+        raise SettingsError(note("at most {most} draws, not {value}", most=f"{MAX_DRAWS:,}", value=f"{n:,}"))
     probs = distribution.probs
     if not np.isfinite(probs).all() or not probs.sum() > 0:  # next_token_distribution never makes these
-        raise SettingsError("nothing can be drawn: the probabilities are not finite or are all 0")
+        raise SettingsError(note("nothing can be drawn: the probabilities are not finite or are all 0"))
     cumulative = np.cumsum(probs)
     last = int(np.flatnonzero(probs)[-1])  # rounding can push a draw past the end: clamp like `sample`
     generator = np.random.default_rng(seed)

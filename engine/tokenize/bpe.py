@@ -19,6 +19,7 @@ import numpy as np
 import tiktoken
 
 from engine.errors import SpecialTokenError, VocabError
+from engine.note import note
 from engine.tokenize.tokens import TokenizedText, replace_lone_surrogates, spans_from_byte_lengths
 
 VOCAB_DIR = Path(__file__).parents[1] / "vocab"
@@ -94,9 +95,17 @@ def read_ranks(spec: EncodingSpec, vocab_dir: Path = VOCAB_DIR) -> dict[bytes, i
     try:
         data = gzip.decompress(path.read_bytes())
     except (OSError, EOFError) as error:
-        raise VocabError(f"cannot read the {spec.name} vocabulary {path}: {error}") from error
+        raise VocabError(
+            note("cannot read the {name} vocabulary {path}: {error}", name=spec.name, path=path, error=error)
+        ) from error
     if hashlib.sha256(data).hexdigest() != spec.sha256:
-        raise VocabError(f"the {spec.name} vocabulary {path} is damaged (sha256 mismatch); reinstall llm-tui")
+        raise VocabError(
+            note(
+                "the {name} vocabulary {path} is damaged (sha256 mismatch); reinstall llm-tui",
+                name=spec.name,
+                path=path,
+            )
+        )
     ranks = {}
     for line in data.splitlines():
         if line:

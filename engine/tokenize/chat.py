@@ -26,6 +26,7 @@ import jinja2.nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.errors import SpecialTokenError, WeightsError
+from engine.note import note
 from engine.tokenize.hf import HfTokenizer
 from engine.tokenize.tokens import TokenizedText, replace_lone_surrogates
 
@@ -100,7 +101,9 @@ class ChatTemplate:
         try:
             return _environment().from_string(self.source)
         except jinja2.TemplateError as error:
-            raise WeightsError(f"the chat template of {self.model} cannot be read: {error}") from error
+            raise WeightsError(
+                note("the chat template of {model} cannot be read: {error}", model=self.model, error=error)
+            ) from error
 
     def render(self, text: str, add_generation_prompt: bool = True) -> str:
         """`text` as one user message, as `apply_chat_template(..., tokenize=False)` renders it."""
@@ -113,7 +116,9 @@ class ChatTemplate:
                 **self.special_tokens,
             )
         except jinja2.TemplateError as error:
-            raise WeightsError(f"the chat template of {self.model} refused the text: {error}") from error
+            raise WeightsError(
+                note("the chat template of {model} refused the text: {error}", model=self.model, error=error)
+            ) from error
 
 
 def _token_text(value: object) -> str | None:
@@ -129,7 +134,7 @@ def _read_json(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise WeightsError(f"cannot read {path}: {error}") from error
+        raise WeightsError(note("cannot read {path}: {error}", path=path, error=error)) from error
     return data if isinstance(data, dict) else {}
 
 
@@ -201,6 +206,9 @@ def chat_tokenizer(tokenizer: HfTokenizer) -> ChatTokenizer:
     template = load_chat_template(tokenizer.folder, tokenizer.name)
     if template is None:
         raise WeightsError(
-            f"{tokenizer.name} has no chat template (a base model): its text goes in as it is typed"
+            note(
+                "{model} has no chat template (a base model): its text goes in as it is typed",
+                model=tokenizer.name,
+            )
         )
     return ChatTokenizer(tokenizer, template)

@@ -23,6 +23,7 @@ import numpy as np
 from tokenizers import Tokenizer as RustTokenizer
 
 from engine.errors import SpecialTokenError, WeightsError
+from engine.note import note
 from engine.tokenize.tokens import (
     TokenizedText,
     char_byte_offsets,
@@ -80,11 +81,11 @@ class HfTokenizer:
             folder = folder.parent
         path = folder / "tokenizer.json"
         if not path.is_file():
-            raise WeightsError(f"the model folder {folder} has no tokenizer.json")
+            raise WeightsError(note("the model folder {folder} has no tokenizer.json", folder=folder))
         try:
             self._tokenizer = RustTokenizer.from_file(str(path))
         except Exception as error:  # tokenizers raises plain Exceptions for a damaged file
-            raise WeightsError(f"cannot read {path}: {error}") from error
+            raise WeightsError(note("cannot read {path}: {error}", path=path, error=error)) from error
         self.folder = folder
         self.name = name or folder.name
         self.allow_special = allow_special

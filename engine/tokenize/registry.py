@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from engine.errors import SettingsError
+from engine.note import note
 
 if TYPE_CHECKING:  # numpy comes with it; the app must not pay for that before its first frame
     from engine.settings import Settings
@@ -70,9 +71,20 @@ def resolve_encoding(name: str) -> str:
     known = ", ".join(ENCODINGS)
     if encoding:
         raise SettingsError(
-            f"model {name!r} uses the {encoding} encoding, which llm-tui does not ship (available: {known})"
+            note(
+                "model {name} uses the {encoding} encoding, which llm-tui does not ship (available: {known})",
+                name=repr(name),
+                encoding=encoding,
+                known=known,
+            )
         )
-    raise SettingsError(f"unknown encoding or model {name!r} (available: {known}, or a model name)")
+    raise SettingsError(
+        note(
+            "unknown encoding or model {name} (available: {known}, or a model name)",
+            name=repr(name),
+            known=known,
+        )
+    )
 
 
 def get_tokenizer(name: str, corpus: str | None = None, allow_special: bool = False) -> Tokenizer:

@@ -28,6 +28,7 @@ from engine.nn.checkpoints import save_checkpoint
 from engine.nn.cpu_share import CoreWatch, cpu_threads
 from engine.nn.loaded_model import IdMap
 from engine.nn.model import GPT, GPTConfig
+from engine.note import note
 from engine.training.windows import make_loader, sliding_windows
 
 TINY_CONFIG = GPTConfig(
@@ -123,7 +124,9 @@ def memorising_since(val_losses: Sequence[tuple[int, float]]) -> tuple[int, floa
 def split_ids(ids: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """The first (1 - val_fraction) of the ids for training, the rest for validation."""
     if not 0 <= val_fraction < 1:
-        raise SettingsError(f"the validation fraction must be in [0, 1), not {val_fraction}")
+        raise SettingsError(
+            note("the validation fraction must be in [0, 1), not {value}", value=val_fraction)
+        )
     n_val = int(round(len(ids) * val_fraction))
     return ids[: len(ids) - n_val], ids[len(ids) - n_val :]
 
@@ -196,21 +199,27 @@ def train(
         SettingsError: for steps, batch size, learning rate or split out of range.
     """
     if steps < 0:
-        raise SettingsError(f"--steps must be 0 or more, not {steps}")
+        raise SettingsError(note("--steps must be 0 or more, not {value}", value=steps))
     if batch_size < 1:
-        raise SettingsError(f"--batch-size must be at least 1, not {batch_size}")
+        raise SettingsError(note("--batch-size must be at least 1, not {value}", value=batch_size))
     if eval_every < 1 or not lr > 0:
-        raise SettingsError("the evaluation interval and the learning rate must be positive")
+        raise SettingsError(note("the evaluation interval and the learning rate must be positive"))
     ids = np.asarray(ids, dtype=np.int64)
     id_map = IdMap.from_ids(ids) if compact_vocab else None
     if id_map is not None:
         config = replace(config, vocab_size=id_map.size)
         ids = id_map.to_model(ids)
     elif len(ids) and ids.max() >= config.vocab_size:
-        raise SettingsError(f"token id {ids.max()} does not fit a vocabulary of {config.vocab_size}")
+        raise SettingsError(
+            note("token id {id} does not fit a vocabulary of {size}", id=ids.max(), size=config.vocab_size)
+        )
     train_ids, val_ids = split_ids(ids, val_fraction)
     if len(train_ids) < 2:
-        raise CorpusError(f"the corpus has {len(ids)} tokens: too few to train on (at least 2 for training)")
+        raise CorpusError(
+            note(
+                "the corpus has {count} tokens: too few to train on (at least 2 for training)", count=len(ids)
+            )
+        )
     device = torch.device(device)
     window = min(config.context, len(train_ids) - 1)
     stride = max(1, math.ceil((len(train_ids) - window) / MAX_WINDOWS))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import SettingsError
+from engine.note import note
 
 MAX_LENGTH = 1 << 40  # ids in one window: far beyond any text, and within what numpy can size
 
@@ -46,9 +47,15 @@ def sliding_windows(
     (default: the memory free now).
     """
     if max_length < 1 or stride < 1:
-        raise SettingsError("--max-length and --stride must be at least 1")
+        raise SettingsError(note("--max-length and --stride must be at least 1"))
     if max_length > MAX_LENGTH:  # beyond what even an empty (0, max_length) array can describe
-        raise SettingsError(f"--max-length must be at most {MAX_LENGTH:,} ids, not {max_length:,}")
+        raise SettingsError(
+            note(
+                "--max-length must be at most {most} ids, not {value}",
+                most=f"{MAX_LENGTH:,}",
+                value=f"{max_length:,}",
+            )
+        )
     ids = np.asarray(ids, dtype=np.int64)
     starts = np.arange(0, max(len(ids) - max_length, 0), stride, dtype=np.int64)
     if not len(starts):  # too few ids for one pair: (0, max_length) arrays hold no bytes at all
@@ -62,8 +69,14 @@ def sliding_windows(
         from engine.nn.device import format_bytes
 
         raise SettingsError(
-            f"{len(starts):,} pairs of {max_length:,} ids need {format_bytes(needed)} but only "
-            f"{format_bytes(limit)} of memory is available; use a smaller --max-length or a larger --stride"
+            note(
+                "{pairs} pairs of {length} ids need {size} but only {free} of memory is available; "
+                "use a smaller --max-length or a larger --stride",
+                pairs=f"{len(starts):,}",
+                length=f"{max_length:,}",
+                size=format_bytes(needed),
+                free=format_bytes(limit),
+            )
         )
     offsets = np.arange(max_length, dtype=np.int64)
     return Windows(ids[starts[:, None] + offsets], ids[starts[:, None] + offsets + 1], starts)
@@ -92,7 +105,7 @@ def make_loader(
     from torch.utils.data import DataLoader
 
     if batch_size < 1:
-        raise SettingsError("--batch-size must be at least 1")
+        raise SettingsError(note("--batch-size must be at least 1"))
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
     dataset = make_dataset(ids, max_length, stride)
     return DataLoader(

@@ -259,3 +259,14 @@ def test_an_error_a_lesson_points_at_and_its_key_in_the_learners_language():
     assert app_message(error, ja) in shown, shown
     assert "F2: エンコーディング → regex-unk（未知の単語を <|unk|> に置き換えます）" in shown, shown
     assert "unknown" not in shown and "nothing" not in status, status
+
+
+def test_a_hint_without_a_purpose_reads_without_empty_brackets_in_japanese():
+    from engine.errors import Hint
+    from tui.hints import app_hint
+
+    ja = UiStrings("ja")
+    hints = (Hint(setting="device", value="cpu"), Hint(setting="weights", purpose="with a smaller model"))
+    said = app_hint(hints, ja)
+    assert "--device cpu" in said and "（）" not in said and " or " not in said, said
+    assert app_hint(hints) == "restart llm-tui with --device cpu or F6: model, with a smaller model"
