@@ -78,7 +78,7 @@ def _journey() -> Example:
         [0.05, 0.80, 0.55],
     ]
     tokens = ("Your", "journey", "starts", "with", "one", "step")
-    return Example("journey", tokens, np.array(vectors, dtype=np.float32), source="the book, chapter 3")
+    return Example("journey", tokens, np.array(vectors, dtype=np.float32), source=note("the book, chapter 3"))
 
 
 def _hello_world() -> Example:
@@ -90,7 +90,7 @@ def _hello_world() -> Example:
     tokens = ("this", "is", "world")
     ids = tuple(vocabulary.index(token) for token in tokens)
     return Example(
-        "hello-world", tokens, table[list(ids)], vocabulary, table, ids, "the notes: one-hot × table"
+        "hello-world", tokens, table[list(ids)], vocabulary, table, ids, note("the notes: one-hot × table")
     )
 
 
@@ -102,7 +102,7 @@ def _neko() -> Example:
         "が": [0.12, 0.10],
         "すき": [0.88, 0.70],
     }
-    return _by_words("neko", "ねこ は ひるね が すき", vectors, "the notes: what すき attends to")
+    return _by_words("neko", "ねこ は ひるね が すき", vectors, note("the notes: what すき attends to"))
 
 
 def _watashi() -> Example:
@@ -114,7 +114,7 @@ def _watashi() -> Example:
         "を": [0.12, 0.12, 0.02],
         "読む": [0.75, 0.88, 0.92],
     }
-    return _by_words("watashi", "わたし は きょう 本 を 読む", vectors, "the notes: causal attention")
+    return _by_words("watashi", "わたし は きょう 本 を 読む", vectors, note("the notes: causal attention"))
 
 
 BUILT_IN = {"journey": _journey, "hello-world": _hello_world, "neko": _neko, "watashi": _watashi}

@@ -44,6 +44,7 @@ from tui.panes.base import Pane
 from tui.panes.host import PaneSet
 from tui.screen_layout import fit_layout
 from tui.switch_actions import SwitchActions
+from tui.views.phrase_text import PhraseText
 from tui.views.text_box import TextBox
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
             spans.border_title = self.strings.say("Tokens in the text")
             yield spans
         yield Static("loading the engine…", id="status")
-        yield Static("", id="error")
+        yield PhraseText(id="error")
         yield Static("loading the panes…", id="panes-loading", classes="pane-placeholder")
 
     # Public hooks: for the benchmark, the tests and the lessons
@@ -385,8 +386,8 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
             # The shown layer of this text is on screen, but the layers after it failed: what
             # reads them must not go on showing the previous text's predictions.
             self._panes.show_message(nothing, deeper_layers_only=True)
-        error = self.query_one("#error", Static)
-        error.update(Content(f"⚠ {message.error}"))  # plain text: it may quote "[/x]" the user typed
+        error = self.query_one("#error", PhraseText)
+        error.show_text(f"⚠ {message.error}")  # plain text: it may quote "[/x]" the user typed
         error.set_class(True, "-shown")
         self._outcome_shown = True
         self._frames.shown()

@@ -104,7 +104,7 @@ class ExampleActions:
             "example {name}: {source}. In the Attention tab (F4, then Tab to the heatmap): "
             "P projection, M heads, W d_out, D dropout, x the book's tables",
             name=chosen.name,
-            source=chosen.source,
+            source=self.strings.say_note(chosen.source),
         )
         self.notify(opened, timeout=6, markup=False)
 

@@ -139,7 +139,7 @@ def test_digits_typed_in_the_text_box_stay_text_and_the_palette_answers(tmp_path
             assert not app.lesson_driver.quiz.is_open
             expected = len(app.result.tokens)  # the regex tokenizer's count, as the status line says
             assert app.lesson_driver.quiz.offered[1].value == expected
-            assert "✓ 正解！" in _quiz_text(app) and "スコア：1 問中 1 問正解" in _quiz_text(app)
+            assert "✓ 正解！" in _quiz_text(app) and "スコア: 1 問中 1 問正解" in _quiz_text(app)
             assert app.lesson_driver.progress.score("ja", "text-to-tokens") == (1, 1)
 
     asyncio.run(scenario())

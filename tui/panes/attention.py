@@ -3,6 +3,7 @@ selected query's strongest keys as bars."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -17,6 +18,7 @@ from engine.analysis.attention_stats import head_weights, top_keys
 from engine.analysis.head_groups import kv_group
 from engine.analysis.scaling import head_size
 from tui.formatting.pieces import PieceLabels, visible_piece
+from tui.i18n.strings import UiStrings, marked
 from tui.panes.base import Pane
 from tui.panes.cell_arithmetic import arithmetic_lines
 from tui.panes.example_tables import table_lines, tables
@@ -38,11 +40,19 @@ def bar(fraction: float, width: int) -> str:
 
 HIDES_BARS = ("most_attended", "visible_keys")
 """Lesson questions the panel beside the heatmap would answer: it is hidden while one is open."""
-HIDDEN_BARS = [
-    "(hidden until you answer: the bars, the",
-    " arithmetic and the tables would give it",
-    " away. Read the heatmap, then press 1-4.)",
-]
+HIDDEN_BARS = marked(
+    "(hidden until you answer: the bars, the arithmetic and the tables would give it away. "
+    "Read the heatmap, then press 1-4.)"
+)
+"""What the panel beside the heatmap says while a question it would answer is open."""
+
+
+def hidden_bars(strings: UiStrings, width: int) -> list[str]:
+    """`HIDDEN_BARS` in the learner's language, in lines of `width` cells (Japanese at phrases)."""
+    said = strings.say(HIDDEN_BARS)
+    if strings.language == "ja":
+        return strings.broken_for(said, width).split("\n")
+    return textwrap.wrap(said, width)
 
 
 class AttentionPane(Pane, Vertical):
@@ -90,7 +100,9 @@ class AttentionPane(Pane, Vertical):
     ]
     DEFAULT_CSS = """
     AttentionPane { height: 1fr; }
-    AttentionPane #attention-info { height: 1; color: $text-muted; }
+    AttentionPane #attention-info {
+        height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     AttentionPane #attention-bars {
         width: 44; height: 1fr; padding: 0 1; border-left: vkey $panel;
     }
@@ -325,7 +337,7 @@ class AttentionPane(Pane, Vertical):
         panel = self.query_one("#attention-bars", PlainLines)
         height = panel.size.height or 30  # not laid out yet: a tab just shown (redrawn on resize)
         if self._question in HIDES_BARS:
-            panel.set_lines(HIDDEN_BARS)
+            panel.set_lines(hidden_bars(self.app.strings, panel.content_size.width or 40))
         elif self.tables and result.example is not None:
             head = None if self.average else self.head
             width = panel.content_size.width or 60

@@ -128,6 +128,7 @@ class TokenBytesView(Pane, VerticalScroll, can_focus=False):
         self.selected: int | None = 0
         self.marks = True
         self.detail: TokenBytes | None = None
+        self._message = ""  # what `show_message` shows, broken again for a new width
 
     def compose(self) -> ComposeResult:
         yield Static("", id="token-bytes-body")
@@ -145,7 +146,8 @@ class TokenBytesView(Pane, VerticalScroll, can_focus=False):
         """Show `message` instead of a token."""
         self.result = None
         self.detail = None
-        self.query_one(Static).update(Text(message, style="dim italic"))
+        self._message = message
+        self._redraw()
 
     def select_token(self, index: int | None) -> None:
         """Describe token `index` (None: nothing selected)."""
@@ -159,10 +161,13 @@ class TokenBytesView(Pane, VerticalScroll, can_focus=False):
 
     def _redraw(self) -> None:
         result = self.result
+        body = self.query_one(Static)
         if result is None:
+            width = body.content_region.width
+            said = self.app.strings.broken_for(self._message, width) if width > 0 else self._message
+            body.update(Text(said, style="dim italic"))
             return
         tokens = result.tokens
-        body = self.query_one(Static)
         if self.selected is None or not len(tokens):
             self.detail = None
             body.update(Text(self.app.strings.say("no token selected"), style="dim italic"))

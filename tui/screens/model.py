@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tui.views.phrase_text import PhraseText
 from tui.views.vim import VimOptionList
 
 RANDOM = "random"
@@ -68,7 +69,7 @@ class ModelScreen(ModalScreen[str | None]):
             now = now or say("Model (now: random weights)")
             yield Label(Content(now))  # a path, not markup
             yield VimOptionList(*options, id="model-options")
-            yield Label(
+            yield PhraseText(
                 say("or a Hugging Face repo id, a model folder or a .safetensors file (enter to load):")
             )
             yield Input(placeholder=say("Qwen/Qwen2.5-0.5B or path/to/model"), id="model-path")
