@@ -270,3 +270,26 @@ def test_a_hint_without_a_purpose_reads_without_empty_brackets_in_japanese():
     said = app_hint(hints, ja)
     assert "--device cpu" in said and "（）" not in said and " or " not in said, said
     assert app_hint(hints) == "restart llm-tui with --device cpu or F6: model, with a smaller model"
+
+
+@pytest.mark.parametrize("size", [(50, 24), (80, 24)])
+def test_the_japanese_error_line_breaks_at_phrases_on_a_small_screen(size):
+    """Lesson 2's first step, whose subject is this line: at 50 columns Textual put "。" first."""
+    from engine.errors import UnknownWordError
+    from tui.hints import app_message
+
+    text = "The robot listened to a zebra on the hill."
+
+    async def scenario():
+        app = make_app(text=text, language="ja", encoding="regex")
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            error = app.query_one("#error")
+            return [error.render_line(y).text.strip() for y in range(error.size.height)]
+
+    lines = asyncio.run(scenario())
+    said = "⚠ " + app_message(UnknownWordError("zebra", text.index("zebra")), UiStrings("ja"))
+    assert len(lines) > 1 and not any(line.startswith(("。", "、", "）")) for line in lines), lines
+    # Every line is whole phrases: the lines put together give the message back (as far as its 4
+    # lines go).
+    assert said.replace(" ", "").startswith("".join(lines).replace(" ", "")), lines
