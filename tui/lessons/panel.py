@@ -207,10 +207,15 @@ class LessonPanel(VerticalScroll, can_focus=True):
         self.show_hints(language, quiz_open=session.is_open)
 
     def _text_width(self, inside_markdown: bool = True) -> int:
-        """Cells a line of the step's text may take: the panel's width less its border (1), its
-        padding (2), room for a scrollbar (2) and, in the Markdown, the Markdown's padding (4). From
-        the panel's own size, which a scrollbar coming or going does not change."""
-        return max((self.size.width or 44) - (9 if inside_markdown else 5), 12)
+        """Cells a line of the step's text may take: the panel's content width (its size, which is
+        inside its border and padding but holds the scrollbar, so that a scrollbar coming or going
+        does not change it; 41 before it is laid out) less room for the scrollbar and, in the
+        Markdown, the Markdown's own padding. Japanese lines are broken for exactly this width, so
+        that Textual draws them as they are and never wraps one again."""
+        width = (self.size.width or 41) - self.styles.scrollbar_size_vertical
+        if inside_markdown:
+            width -= self.query_one("#lesson-body", Markdown).styles.gutter.width
+        return max(width, 12)
 
     def _show_body(self) -> None:
         """The step's Markdown; Japanese broken at phrases (`tui.lessons.ja_wrap`), which Textual's
