@@ -13,6 +13,7 @@ from textual.widgets import Markdown, Static
 from tui.i18n.strings import UiStrings, marked
 from tui.lessons.catalog import Lesson
 from tui.screen_layout import fit_layout
+from tui.views.phrase_text import PhraseText, keys_in_lines
 
 if TYPE_CHECKING:
     from tui.lessons.quiz import QuizSession
@@ -150,12 +151,13 @@ class LessonPanel(VerticalScroll, can_focus=True):
         self._quiz: Text | None = None
         self._japanese = False
         self._wrapped_at = 0  # the width the Japanese text was last broken for
+        self._hints_for = ("en", False)  # the language of the keys shown, and whether a question is open
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="lesson-heading")
+        yield PhraseText(id="lesson-heading")
         yield Markdown("", id="lesson-body")
         yield Static("", id="lesson-quiz")
-        yield Static("", id="lesson-hints")
+        yield PhraseText(id="lesson-hints")
 
     def show_step(
         self,
@@ -243,6 +245,7 @@ class LessonPanel(VerticalScroll, can_focus=True):
         if self._japanese and self._body and self._text_width() != self._wrapped_at:
             self._show_body()
             self._show_quiz()
+            self.show_hints(*self._hints_for)
 
     def _show_heading(self, score: tuple[int, int], language: str) -> None:
         heading = self._heading
@@ -250,12 +253,15 @@ class LessonPanel(VerticalScroll, can_focus=True):
             heading += " · " + UiStrings(language).say(
                 WORDS["score_short"], right=score[0], answered=score[1]
             )
-        self.query_one("#lesson-heading", Static).update(heading)
+        self.query_one("#lesson-heading", PhraseText).show_text(heading)
 
     def show_hints(self, language: str, quiz_open: bool) -> None:
         say = UiStrings(language).say
-        hints = (say(QUIZ_HINTS) if quiz_open else "") + say(HINTS)
-        self.query_one("#lesson-hints", Static).update(hints.replace("`", ""))
+        self._hints_for = (language, quiz_open)
+        hints = ((say(QUIZ_HINTS) if quiz_open else "") + say(HINTS)).replace("`", "")
+        if language == "ja":  # a key and what it does stay on one line (`esc` / `終了` parted)
+            hints = keys_in_lines(hints, self._text_width(inside_markdown=False))
+        self.query_one("#lesson-hints", PhraseText).show_text(hints)
 
     def close(self) -> None:
         self.remove_class("-active")

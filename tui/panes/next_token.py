@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import set_cell_size
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -22,6 +22,7 @@ from tui.i18n.strings import marked
 from tui.panes.attention import bar
 from tui.panes.base import Pane
 from tui.panes.sampling_lab import LAB_ROWS, LAB_SIZES, render_lab, settings_line
+from tui.views.phrase_text import keys_in_lines
 
 if TYPE_CHECKING:
     from textual.geometry import Size
@@ -136,13 +137,7 @@ class NextTokenPane(Pane, VerticalScroll, can_focus=True):
         width = self._body_width()
         if not width or self.app.strings.language != "ja":
             return keys
-        lines: list[str] = []
-        for item in keys.split(" · "):
-            if lines and cell_len(f"{lines[-1]} · {item}") <= width:
-                lines[-1] = f"{lines[-1]} · {item}"
-            else:
-                lines.append(item)
-        return "\n".join(self._broken(line) for line in lines)
+        return "\n".join(self._broken(line) for line in keys_in_lines(keys, width).split("\n"))
 
     def _show_prose(self, message: str, style: str = "") -> None:
         self.query_one("#next-body", Static).update(Text(self._broken(message), style=style))

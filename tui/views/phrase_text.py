@@ -8,6 +8,7 @@ text without Japanese) is shown as it is and wrapped by Textual at its spaces.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
@@ -49,3 +50,15 @@ class PhraseText(Static):
         strings = getattr(self.app, "strings", None)  # a test's own host app may have none
         text = strings.broken_for(self._source, width) if strings is not None and width > 0 else self._source
         self.update(Text(text, style=self._text_style))
+
+
+def keys_in_lines(keys: str, width: int) -> str:
+    """A line of keys ("n/→ 次へ · p/← 戻る · esc 終了") in lines of `width` cells, broken between
+    its " · " items only, each item whole (one wider than a line stands alone)."""
+    lines: list[str] = []
+    for item in keys.split(" · "):
+        if lines and cell_len(f"{lines[-1]} · {item}") <= width:
+            lines[-1] = f"{lines[-1]} · {item}"
+        else:
+            lines.append(item)
+    return "\n".join(lines)
