@@ -25,19 +25,11 @@ MAX_READ_BYTES = 256 << 20  # the largest file read whole (a text or corpus file
 
 
 def not_utf8_error(what: str, byte: int, offset: int) -> CorpusError:
-    """The error for text that is not UTF-8: the first bad byte, where it is, and the way out. A
-    file `_describe` named is said by its kind (a note's fields), so that the app can translate it."""
-    file = what.fields if isinstance(what, Note) and "path" in what.fields else {}
-    kind = file.get("what")
+    """The error for text that is not UTF-8: the first bad byte, where it is, and the way out."""
     return CorpusError(
         note(
-            "text file {path} is not UTF-8 text (invalid byte 0x{byte} at byte offset {offset})"
-            if kind == "text file"
-            else "corpus {path} is not UTF-8 text (invalid byte 0x{byte} at byte offset {offset})"
-            if kind == "corpus"
-            else "{what} is not UTF-8 text (invalid byte 0x{byte} at byte offset {offset})",
+            "{what} is not UTF-8 text (invalid byte 0x{byte} at byte offset {offset})",
             what=what,
-            path=file.get("path", ""),
             byte=f"{byte:02X}",
             offset=offset,
         ),
@@ -68,91 +60,40 @@ def text_from_argument(text: str, what: str, latin1: bool = False) -> str:
     return decode_text(data, what, latin1)
 
 
+def _kind(what: str) -> str:
+    """What a file is for: the two usual kinds as notes, which the app says in its own words."""
+    return note("text file") if what == "text file" else note("corpus") if what == "corpus" else what
+
+
 def _describe(path: Path, what: str) -> Note:
     """What the file is for and its name, quoted: "text file 'notes.txt'"."""
-    return note(
-        "text file {path}"
-        if what == "text file"
-        else "corpus {path}"
-        if what == "corpus"
-        else "{what} {path}",
-        what=what,
-        path=repr(str(path)),
-    )
-
-
-# The errors about a file say what it is for (`_describe`) in their own words: a text file, a corpus,
-# or what the caller called it.
+    return note("{what} {path}", what=_kind(what), path=repr(str(path)))
 
 
 def _missing(path: Path, what: str) -> CorpusError:
-    return CorpusError(
-        note(
-            "text file {path} does not exist"
-            if what == "text file"
-            else "corpus {path} does not exist"
-            if what == "corpus"
-            else "{what} {path} does not exist",
-            what=what,
-            path=repr(str(path)),
-        )
-    )
+    return CorpusError(note("{what} does not exist", what=_describe(path, what)))
 
 
 def _a_directory(path: Path, what: str) -> CorpusError:
-    return CorpusError(
-        note(
-            "text file {path} is a directory, not a file"
-            if what == "text file"
-            else "corpus {path} is a directory, not a file"
-            if what == "corpus"
-            else "{what} {path} is a directory, not a file",
-            what=what,
-            path=repr(str(path)),
-        )
-    )
+    return CorpusError(note("{what} is a directory, not a file", what=_describe(path, what)))
 
 
 def _unreadable(path: Path, what: str, error: OSError) -> CorpusError:
     return CorpusError(
-        note(
-            "cannot read text file {path}: {error}"
-            if what == "text file"
-            else "cannot read corpus {path}: {error}"
-            if what == "corpus"
-            else "cannot read {what} {path}: {error}",
-            what=what,
-            path=repr(str(path)),
-            error=error.strerror or error,
-        )
+        note("cannot read {what}: {error}", what=_describe(path, what), error=error.strerror or error)
     )
 
 
 def _special(path: Path, what: str, fifo: bool) -> CorpusError:
     """A named pipe (`fifo`) or a device: a text can come through standard input instead."""
-    if fifo:
-        return CorpusError(
-            note(
-                "text file {path} is a named pipe, not a regular file (pipe it into standard input and "
-                "give '-' as the text)"
-                if what == "text file"
-                else "corpus {path} is a named pipe, not a regular file"
-                if what == "corpus"
-                else "{what} {path} is a named pipe, not a regular file",
-                what=what,
-                path=repr(str(path)),
-            )
-        )
+    way = note(" (pipe it into standard input and give '-' as the text)") if what == "text file" else ""
     return CorpusError(
         note(
-            "text file {path} is a device or other special file, not a regular file (pipe it into "
-            "standard input and give '-' as the text)"
-            if what == "text file"
-            else "corpus {path} is a device or other special file, not a regular file"
-            if what == "corpus"
-            else "{what} {path} is a device or other special file, not a regular file",
-            what=what,
-            path=repr(str(path)),
+            "{what} is a named pipe, not a regular file{way}"
+            if fifo
+            else "{what} is a device or other special file, not a regular file{way}",
+            what=_describe(path, what),
+            way=way,
         )
     )
 
@@ -192,16 +133,8 @@ def _read_bytes(path: Path, what: str) -> bytes:
     if len(data) > MAX_READ_BYTES:
         raise CorpusError(
             note(
-                "text file {path} is larger than the {limit} MiB limit for a file read whole: give a "
-                "shorter file"
-                if what == "text file"
-                else "corpus {path} is larger than the {limit} MiB limit for a file read whole: give a "
-                "shorter file"
-                if what == "corpus"
-                else "{what} {path} is larger than the {limit} MiB limit for a file read whole: give a "
-                "shorter file",
-                what=what,
-                path=repr(str(path)),
+                "{what} is larger than the {limit} MiB limit for a file read whole: give a shorter file",
+                what=_describe(path, what),
                 limit=MAX_READ_BYTES >> 20,
             )
         )

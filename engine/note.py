@@ -28,8 +28,9 @@ def _rebuilt(template: str, fields: dict[str, str]) -> Note:
 
 def note(template: str, **fields: object) -> Note:
     """The note `template` (English, with `{field}`s) with `fields` filled in. Fields are given as
-    they are to be shown (a count with its thousands separated, a piece quoted)."""
-    shown = {name: str(value) for name, value in fields.items()}
+    they are to be shown (a count with its thousands separated, a piece quoted); a field that is a
+    note itself stays one ("text file", which the app says in its own words too)."""
+    shown = {name: value if isinstance(value, Note) else str(value) for name, value in fields.items()}
     made = Note(template.format(**shown) if shown else template)
     made.template = template
     made.fields = MappingProxyType(shown)

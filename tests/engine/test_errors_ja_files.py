@@ -6,8 +6,6 @@ prose left."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from engine.errors import CorpusError, DeviceError, SettingsError, UserError, WeightsError
@@ -15,32 +13,8 @@ from engine.examples import load_example
 from engine.hub import resolve_weights
 from engine.inputs import read_corpus_file, read_text_file
 from engine.settings import Settings
+from tests.engine.japanese_errors import JA, assert_no_english_prose, said
 from tui.hints import app_message
-from tui.i18n.strings import UiStrings
-
-JA = UiStrings("ja")
-# Names said as they are in both languages (a product, a file's format, an encoding).
-KEPT = {"Hugging", "Face", "Hub", "llm", "tui", "UTF", "Latin", "ISO", "json", "toml", "safetensors"}
-
-
-def said(text: str) -> str:
-    """The Japanese of one of the engine's notes, taken from the catalogue."""
-    return JA.say(text.template, **text.fields)
-
-
-def assert_no_english_prose(shown: str, error: UserError) -> None:
-    """No word of the message's English template or its hints' purposes (fields, quoted values,
-    flags and file names set aside) is left in what the app shows."""
-    for value in error.message.fields.values():
-        shown = shown.replace(value, " ")
-    templates = [error.message.template, *(hint.purpose.template for hint in error.hints if hint.purpose)]
-    left = set()
-    for template in templates:
-        prose = re.sub(r"\{\w+\}|'[^']*'|[\w-]*--[\w-]+|[\w-]*\.\w+", " ", template)
-        left |= {
-            w for w in re.findall(r"[A-Za-z]{3,}", prose) if w not in KEPT and re.search(rf"\b{w}\b", shown)
-        }
-    assert not left, (left, shown)
 
 
 def test_a_text_file_that_is_not_utf8_names_the_byte_and_offers_latin1(tmp_path):
@@ -66,7 +40,8 @@ def test_a_missing_corpus_says_it_is_a_corpus(tmp_path):
     error = raised.value
     assert str(error) == f"corpus {str(path)!r} does not exist"
     shown = app_message(error, JA)
-    assert shown == JA.say("corpus {path} does not exist", path=repr(str(path)))
+    corpus = JA.say("{what} {path}", what=JA.say("corpus"), path=repr(str(path)))
+    assert shown == JA.say("{what} does not exist", what=corpus)
     assert shown.startswith("コーパス ") and "corpus" not in shown.replace(str(path), ""), shown
     assert_no_english_prose(shown, error)
 

@@ -7,14 +7,13 @@ the catalogue, with no English prose left."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from engine.errors import UserError, WeightsError
+from engine.errors import WeightsError
 from engine.nn import decoder_loader
 from engine.nn.checkpoints import check_checkpoint_path, load_weights, save_checkpoint
 from engine.nn.decoder import DecoderLM
@@ -23,35 +22,10 @@ from engine.nn.decoder_loader import checkpoint_name, load_decoder
 from engine.nn.device import format_bytes
 from engine.nn.model import GPT, GPTConfig
 from engine.nn.rope import RopeSettings
+from tests.engine.japanese_errors import JA, assert_no_english_prose, said
 from tui.hints import app_message
-from tui.i18n.strings import UiStrings
 
-JA = UiStrings("ja")
 TINY = GPTConfig(vocab_size=7, context=4, dim=8, layers=1, heads=2)
-# Names said as they are in both languages (a product, a library, a file's format).
-KEPT = {"llm", "tui", "GPT", "safetensors", "PyTorch", "pickle", "transformers"}
-
-
-def said(text: str) -> str:
-    """The Japanese of one of the engine's notes, taken from the catalogue."""
-    return JA.say(text.template, **text.fields)
-
-
-def assert_no_english_prose(shown: str, error: UserError, code: str = "") -> None:
-    """No word of the message's English template or its hints' purposes (fields, quoted values,
-    flags, file and config names, and `code` set aside) is left in what the app shows."""
-    for value in [*error.message.fields.values(), code]:
-        shown = shown.replace(value, " ") if value else shown
-    templates = [error.message.template, *(hint.purpose.template for hint in error.hints if hint.purpose)]
-    left = set()
-    for template in templates:
-        prose = re.sub(
-            r"\{\w+\}|'[^']*'|[\w-]*--[\w-]+|[\w-]*\.\w+|\w+_\w+", " ", template.replace(code, " ")
-        )
-        left |= {
-            w for w in re.findall(r"[A-Za-z]{3,}", prose) if w not in KEPT and re.search(rf"\b{w}\b", shown)
-        }
-    assert not left, (left, shown)
 
 
 def _tensors(path):

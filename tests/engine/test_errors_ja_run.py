@@ -4,13 +4,11 @@ the catalogue, with no English prose left."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
 import engine.locations
-from engine.errors import CorpusError, SettingsError, UserError, WeightsError
+from engine.errors import CorpusError, SettingsError, WeightsError
 from engine.nn.model import GPTConfig
 from engine.pipeline.run import run
 from engine.sampling.distribution import next_token_distribution
@@ -19,32 +17,8 @@ from engine.settings import Settings
 from engine.tokenize.hf import HfTokenizer
 from engine.training.train import train
 from engine.training.windows import sliding_windows
+from tests.engine.japanese_errors import JA, assert_no_english_prose, said
 from tui.hints import app_message
-from tui.i18n.strings import UiStrings
-
-JA = UiStrings("ja")
-# Names said as they are in both languages (a product, a file's format).
-KEPT = {"GPT", "Hugging", "Face", "llm", "tui", "safetensors", "json", "sha256"}
-
-
-def said(message: str) -> str:
-    """The Japanese of one of the engine's notes, taken from the catalogue."""
-    return JA.say(message.template, **message.fields)
-
-
-def assert_no_english_prose(shown: str, error: UserError) -> None:
-    """No word of the message's English template (its fields, quoted values, flags and file names
-    set aside) is left in what the app shows."""
-    for value in error.message.fields.values():
-        shown = shown.replace(value, " ")
-    templates = [error.message.template, *(hint.purpose.template for hint in error.hints if hint.purpose)]
-    left = set()
-    for template in templates:
-        prose = re.sub(r"\{\w+\}|'[^']*'|[\w-]*--[\w-]+|[\w-]*\.\w+", " ", template)
-        left |= {
-            w for w in re.findall(r"[A-Za-z]{3,}", prose) if w not in KEPT and re.search(rf"\b{w}\b", shown)
-        }
-    assert not left, (left, shown)
 
 
 def test_missing_tiny_weights_say_to_train_first(monkeypatch, tmp_path):

@@ -86,10 +86,11 @@ class UiStrings:
         return self.say(one if count == 1 else other, count=f"{count:,}", **fields)
 
     def say_note(self, text: str) -> str:
-        """One of the engine's notes (`engine.note.Note`: its template and fields) in this language;
-        any other text as it is (a model's name, a path)."""
+        """One of the engine's notes (`engine.note.Note`: its template and fields, which may be notes
+        too) in this language; any other text as it is (a model's name, a path)."""
         if isinstance(text, Note):
-            return self.say(text.template, **text.fields)
+            fields = {name: self.say_note(value) for name, value in text.fields.items()}  # notes in notes
+            return self.say(text.template, **fields)
         return text
 
     def broken_for(self, message: str, width: int) -> str:
