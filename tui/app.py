@@ -248,8 +248,7 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
         self._collector.stop()
 
     def on_resize(self) -> None:
-        panel = self.pane("lesson")
-        fit_layout(self.screen, panel is not None and panel.is_shown)
+        fit_layout(self.screen, (panel := self.pane("lesson")) is not None and panel.is_shown)
 
     def _apply_palette(self) -> None:
         # 16 colours cannot show a gradient: a weight would map to an unrelated hue, so heatmaps
@@ -359,9 +358,9 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
         if self.result is not None:
             self._show_status()
 
-    def _show_status(self) -> None:
+    def _show_status(self, failed: bool = False) -> None:
         assert self.result is not None
-        line = status_line(self.result, self.corpus_path, self.concealed, self.strings)
+        line = status_line(self.result, self.corpus_path, self.concealed, self.strings, failed)
         # Fixed-size lines: repaint only, no layout pass over the whole screen (it cost ~100 ms).
         self.query_one("#status", Static).update(Content(line), layout=False)
 
@@ -386,6 +385,8 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
             # The shown layer of this text is on screen, but the layers after it failed: what
             # reads them must not go on showing the previous text's predictions.
             self._panes.show_message(nothing, deeper_layers_only=True)
+        elif self.result is not None:  # an older text's result stays on screen, and says so
+            self._show_status(failed=True)
         error = self.query_one("#error", PhraseText)
         error.show_text(f"⚠ {message.error}")  # plain text: it may quote "[/x]" the user typed
         error.set_class(True, "-shown")
@@ -479,11 +480,10 @@ class LlmTuiApp(LessonActions, ExampleActions, SwitchActions, DialogActions, App
         """Show whitespace in pieces and spans as ·/↵/→ marks, or as plain spaces."""
         self.whitespace_marks = not self.whitespace_marks
         self._apply_whitespace()
-        say = self.strings.say
-        self.notify(
-            say("whitespace marked ·/↵/→" if self.whitespace_marks else "whitespace as plain spaces"),
-            timeout=2,
+        said = self.strings.say(
+            "whitespace marked ·/↵/→" if self.whitespace_marks else "whitespace as plain spaces"
         )
+        self.notify(said, timeout=2)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Lesson keys only exist (and show in the footer) while a lesson is open."""

@@ -293,3 +293,26 @@ def test_the_japanese_error_line_breaks_at_phrases_on_a_small_screen(size):
     # Every line is whole phrases: the lines put together give the message back (as far as its 4
     # lines go).
     assert said.replace(" ", "").startswith("".join(lines).replace(" ", "")), lines
+
+
+@pytest.mark.parametrize("language", ["ja"])  # English: the same template, said as it is
+def test_after_an_error_the_status_line_says_it_is_the_earlier_texts(language):
+    """Lesson 2 points at an error while the panes keep the previous text's result: the status
+    line must not pass it off as the new text's."""
+
+    async def scenario():
+        app = make_app(text="the lamp", language=language, encoding="regex")
+        async with app.run_test(size=(160, 30)) as pilot:
+            await settle(pilot)
+            before = str(app.query_one("#status").render())
+            app.replace_text("the zebra")
+            await settle(pilot)
+            after = str(app.query_one("#status").render())
+            app.replace_text("the lamp lit")
+            await settle(pilot)
+            return before, after, str(app.query_one("#status").render())
+
+    before, after, again = asyncio.run(scenario())
+    said = UiStrings(language).say("before the error: {status}", status=before.strip())
+    assert after.strip() == said, after
+    assert "before the error" not in again and "エラーの前" not in again, again

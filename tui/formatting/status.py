@@ -54,12 +54,18 @@ def status_line(
     corpus_path: str | None,
     concealed: str | None = None,
     strings: UiStrings | None = None,
+    failed: bool = False,
 ) -> str:
     """What the result was computed with, in one line; `corpus_path` is named for regex encodings;
     `concealed`: the kind of an open lesson question, whose answer the line must not show;
     `strings`: the learner's language (English by default), the engine's notes and the model's
-    and device's descriptions included (`UiStrings.say_note`)."""
+    and device's descriptions included (`UiStrings.say_note`); `failed`: a newer text's run
+    failed, so the result (and the line) is an earlier text's."""
     strings = strings or UiStrings("en")
+    if failed:
+        return strings.say(
+            "before the error: {status}", status=status_line(result, corpus_path, concealed, strings)
+        )
     say, say_n = strings.say, strings.say_n
     tokens = result.tokens
     hidden = CONCEALS.get(concealed or "", ())
