@@ -62,6 +62,13 @@ def load_catalogue(language: str) -> Mapping[str, str]:
     return MappingProxyType(read_catalogue(language))
 
 
+def strings_of(app: object) -> UiStrings:
+    """`app.strings` (the learner's language, as `LlmTuiApp` has it), or English for an app without
+    one: the views are widgets other apps can host (a test's own host app)."""
+    strings = getattr(app, "strings", None)
+    return strings if isinstance(strings, UiStrings) else UiStrings("en")
+
+
 class UiStrings:
     """The app's words in `language` ("en" or "ja").
 

@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from engine.analysis.one_hot import one_hot_lookup
 from tui.formatting.pieces import visible_piece
-from tui.i18n.strings import UiStrings
+from tui.i18n.strings import UiStrings, strings_of
 from tui.messages import TokenSelected
 from tui.panes.base import Pane
 from tui.panes.one_hot_matrix import fits_whole, matrix_lines
@@ -99,7 +99,7 @@ class OneHotPanel(Widget):
     @property
     def _strings(self) -> UiStrings:
         """The app's words in the learner's language; English in a test's own host app."""
-        return getattr(self.app, "strings", None) or UiStrings("en")
+        return strings_of(self.app)
 
     @property
     def identical(self) -> bool:

@@ -22,7 +22,7 @@ from textual.strip import Strip
 
 from themes.palettes import PALETTES, palette_named, shade, text_color_on
 from tui.formatting.pieces import visible_piece
-from tui.i18n.strings import UiStrings, marked
+from tui.i18n.strings import UiStrings, marked, strings_of
 from tui.views.cursor_view import RowCursorView
 from tui.views.text_wrap import fit_left
 
@@ -306,7 +306,7 @@ class EmbeddingsTable(RowCursorView):
     @property
     def _strings(self) -> UiStrings:
         """The app's words in the learner's language; English in a test's own host app."""
-        return getattr(self.app, "strings", None) or UiStrings("en")
+        return strings_of(self.app)
 
     def _tags(self) -> tuple[str, ...]:
         """The stacked layout's tags, in the learner's language, each as wide as the widest."""

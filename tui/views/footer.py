@@ -23,6 +23,8 @@ from textual import events
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.i18n.strings import strings_of
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
@@ -102,8 +104,7 @@ class KeyFooter(Widget, can_focus=False):
 
     def _items_of(self, screen: Screen) -> tuple[tuple[FooterItem, ...], FooterItem | None]:
         """What `screen`'s active bindings offer: one item per action, a group's run merged."""
-        strings = getattr(self.app, "strings", None)
-        say = strings.say if strings is not None else str
+        say = strings_of(self.app).say
         palette_key = self.app.COMMAND_PALETTE_BINDING if self.app.ENABLE_COMMAND_PALETTE else None
         items: list[FooterItem] = []
         palette: FooterItem | None = None

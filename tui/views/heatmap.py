@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.strip import Strip
 
 from themes.palettes import palette_named, shade, text_color_on
+from tui.i18n.strings import strings_of
 from tui.views.cursor_view import CellCursorView
 from tui.views.heatmap_overview import Overview, Window
 from tui.views.line_view import nearest_offset
@@ -366,9 +367,7 @@ class AttentionHeatmap(CellCursorView):
         base = self.rich_style
         if line < 0:
             header = self.get_component_rich_style("attention-heatmap--header")
-            strings = getattr(self.app, "strings", None)
-            say = strings.say if strings is not None else str.format
-            legend = say(
+            legend = strings_of(self.app).say(
                 "overview: a cell is the largest of {block} × {block} weights · z: back to the outlined part",
                 block=self.overview.block,
             )

@@ -25,6 +25,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.i18n.strings import strings_of
 from tui.textual_shim import set_virtual_size
 
 CACHED_LINES = 1024
@@ -217,9 +218,8 @@ class LineView(ScrollView, can_focus=True):
             style = self.get_component_rich_style("line-view--message")
             console = self.app.console
             message = self._message
-            strings = getattr(self.app, "strings", None)
-            if strings is not None:  # Japanese breaks at phrases, never before "。" (Rich: anywhere)
-                message = strings.broken_for(message, max(width, 1))
+            # Japanese breaks at phrases, never before "。" (Rich: anywhere).
+            message = strings_of(self.app).broken_for(message, max(width, 1))
             lines = Text(message, style=style, justify="center").wrap(console, max(width, 1))
             # Rich leaves unstyled runs with style None, which Textual's NO_COLOR filter rejects.
             strips = [

@@ -13,6 +13,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.i18n.strings import strings_of
+
 
 class PhraseText(Static):
     """Plain text (never markup: a message may quote what the user typed) broken at phrases."""
@@ -47,8 +49,7 @@ class PhraseText(Static):
         if self._shown_for == (self._source, width):
             return
         self._shown_for = (self._source, width)
-        strings = getattr(self.app, "strings", None)  # a test's own host app may have none
-        text = strings.broken_for(self._source, width) if strings is not None and width > 0 else self._source
+        text = strings_of(self.app).broken_for(self._source, width) if width > 0 else self._source
         self.update(Text(text, style=self._text_style))
 
 
