@@ -70,28 +70,28 @@ def arithmetic_lines(
     hidden = result.n_used - seen
     final = f"{cell.weight:.4f}"
     if cell.softmax_weight is None or cell.masked:
-        if hidden:
-            line = say(
-                "softmax over the {seen} keys it sees, {hidden} masked: w = {weight}",
+        lines.append(
+            say(
+                "softmax over the {seen} keys it sees, {hidden} masked: w = {weight}"
+                if hidden
+                else "softmax over the {seen} keys it sees: w = {weight}",
                 seen=seen,
                 hidden=hidden,
                 weight=final,
             )
-        else:
-            line = say("softmax over the {seen} keys it sees: w = {weight}", seen=seen, weight=final)
-        lines.append(line)
+        )
     else:
         softmax = f"{cell.softmax_weight:.4f}"
-        if hidden:
-            line = say(
-                "softmax over the {seen} keys it sees, {hidden} masked: {softmax}",
+        lines.append(
+            say(
+                "softmax over the {seen} keys it sees, {hidden} masked: {softmax}"
+                if hidden
+                else "softmax over the {seen} keys it sees: {softmax}",
                 seen=seen,
                 hidden=hidden,
                 softmax=softmax,
             )
-        else:
-            line = say("softmax over the {seen} keys it sees: {softmax}", seen=seen, softmax=softmax)
-        lines.append(line)
+        )
         scale = float(result.attention.dropout_scale[head, query, key])
         rate = f"{result.settings.dropout:g}"
         if scale:
